@@ -1,0 +1,198 @@
+//! The `appraise` command: parses arguments, wires library calls, prints.
+//!
+//! Exit codes: 0 success; 1 an input is unusable (the message names file, line,
+//! column, unit or item, and what to do); 2 usage error (bad flags, missing file);
+//! 3 `--strict` and a unit breaks the panel rule.
+
+mod args;
+
+/// `println!` that does not panic on a closed pipe.
+macro_rules! say {
+    ($($t:tt)*) => { out(&format!("{}\n", format_args!($($t)*))) };
+}
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use appraise::campaign::{self, Outcome};
+use appraise::complaints::Complaints;
+use appraise::rank::UnitStatus;
+use appraise::{Encoding, ErrorKind, Plan, Roster, num, report};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use args::{Cli, Command, ScoreConfig};
+
+fn main() -> ExitCode {
+    let command = match Cli::parse().check() {
+        Ok(c) => c,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            match e.kind() {
+                ErrorKind::Panel { .. } => ExitCode::from(3),
+                ErrorKind::Usage(_) => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            }
+        }
+    }
+}
+
+fn run(command: Command) -> appraise::Result<()> {
+    match command {
+        Command::Validate { plan, roster, encoding } => validate(&plan, roster.as_deref(), encoding),
+        Command::Score(cfg) => score(cfg),
+        Command::Demo { out } => demo(out.as_deref()),
+        Command::Simulate { plan, roster, out, config, encoding } => {
+            let plan = Plan::load(&plan)?;
+            let roster = Roster::load(&roster, encoding)?;
+            let (b, c) = appraise::simulate::write_files(&plan, &roster, &config, &out)?;
+            say!(
+                "wrote {b} ballots to {} and {c} complaints to {} (seed {})",
+                out.join("ballots.csv").display(),
+                out.join("complaints.csv").display(),
+                config.seed
+            );
+            Ok(())
+        }
+    }
+}
+
+fn validate(plan: &std::path::Path, roster: Option<&std::path::Path>, encoding: Encoding) -> appraise::Result<()> {
+    let plan = Plan::load(plan)?;
+    let s = &plan.survey;
+    say!("plan {} is valid; survey {} v{} ({})", plan.id, s.id, s.version, plan.survey_path.display());
+    say!("period {} – {}", plan.period.start, plan.period.end);
+    for d in &s.dimensions {
+        say!("  dimension {:<14} weight {:<4} {} item(s)  {}", d.id, d.weight, d.items.len(), d.labels.text());
+    }
+    let groups: Vec<String> = plan
+        .groups
+        .iter()
+        .map(|g| format!("{}{} w{}", g.id, if g.public { " (public)" } else { "" }, g.weight))
+        .collect();
+    say!("groups: {}", groups.join(", "));
+    say!(
+        "panel: public share ≥ {}, ≥ {} valid ballots; a ballot needs ≥ {} of {} items answered",
+        plan.panel.min_public_share,
+        plan.panel.min_valid_ballots,
+        num::ceil_share(plan.validity.min_answered_share, s.items.len() as u64),
+        s.items.len()
+    );
+    if let Some(r) = roster {
+        let roster = Roster::load(r, encoding)?;
+        campaign::check_plan_roster(&plan, &roster)?;
+        say!("roster {} is valid: {} units", r.display(), roster.len());
+    }
+    Ok(())
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+    let bar = ProgressBar::with_draw_target(None, target);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {human_pos} ballots read ({per_sec}) {elapsed}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn score(cfg: ScoreConfig) -> appraise::Result<()> {
+    let plan = Plan::load(&cfg.plan)?;
+    let roster = Roster::load(&cfg.roster, cfg.options.encoding)?;
+    let bar = progress_bar(cfg.quiet);
+    let outcome = campaign::run(&plan, &roster, &cfg.ballots, cfg.complaints.as_ref(), &cfg.options, &mut |n| {
+        bar.set_position(n)
+    });
+    bar.finish_and_clear();
+    let outcome = outcome?;
+    let files = report::render_all(&plan, &roster, &outcome)?;
+    let written = report::write_atomic(&cfg.out, &files)?;
+    summary(&plan, &roster, &outcome);
+    say!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    Ok(())
+}
+
+fn demo(out: Option<&std::path::Path>) -> appraise::Result<()> {
+    let (plan, roster) = appraise::demo::campaign()?;
+    let outcome = appraise::demo::run(&plan, &roster)?;
+    say!("demo: {} — {} units (real roster of 蔡甸区 2010), simulated ballots (seed {})", plan.survey.title.zh, roster.len(), appraise::demo::SEED);
+    summary(&plan, &roster, &outcome);
+    match out {
+        Some(dir) => {
+            let written = report::write_atomic(dir, &report::render_all(&plan, &roster, &outcome)?)?;
+            say!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        }
+        None => say!("(write every output file with: appraise demo --out DIR)"),
+    }
+    Ok(())
+}
+
+/// Writes to stdout, ignoring a closed pipe (`appraise demo | head`).
+fn out(text: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(text.as_bytes()).and_then(|_| o.flush());
+}
+
+/// Prints notes, the accounting, status counts and the front and back of the list.
+fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
+    for f in &outcome.files {
+        if let Some(n) = &f.note {
+            say!("note: {}: {n}", f.path);
+        }
+        if !f.ignored_columns.is_empty() {
+            say!("note: {}: ignored columns {}", f.path, f.ignored_columns.join(", "));
+        }
+    }
+    say!("{}", report::accounting_line(outcome));
+    let ca = report::complaint_accounting(outcome);
+    let c: &Complaints = &outcome.complaints;
+    if c.rows > 0 {
+        say!(
+            "complaints read {} = counted {} + out of period {} + unverified {} + dismissed {} + rejected {}",
+            ca.read, ca.counted, ca.out_of_period, ca.unverified, ca.dismissed, ca.rejected
+        );
+    }
+    let statuses = [
+        UnitStatus::Ranked,
+        UnitStatus::Excluded,
+        UnitStatus::Void,
+        UnitStatus::Vetoed,
+        UnitStatus::TooFewBallots,
+        UnitStatus::PanelShort,
+        UnitStatus::Incomplete,
+    ];
+    let counts: Vec<String> = statuses
+        .iter()
+        .map(|s| (s, outcome.units.iter().filter(|u| u.status == *s).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{} {n}", s.code()))
+        .collect();
+    say!("units: {}", counts.join(", "));
+    let listing = outcome.listing();
+    let d = plan.ranking.decimals;
+    let line = |u: usize| {
+        let r = &outcome.units[u];
+        let unit = &roster.units[r.unit];
+        format!(
+            "  {:>4}  {:<8} {:>7}  {:<6} {}（{}）",
+            r.placing.rank.unwrap_or(0),
+            unit.id,
+            r.placing.published.map_or_else(String::new, |s| num::steps_text(s, d)),
+            r.placing.grade.map_or("", |g| plan.grades[g].labels.text()),
+            unit.name,
+            unit.department
+        )
+    };
+    say!("front of the list (前{}):", plan.ranking.top_n);
+    listing.iter().filter(|&&u| outcome.units[u].placing.top).for_each(|&u| say!("{}", line(u)));
+    say!("back of the list (后{}):", plan.ranking.bottom_n);
+    listing.iter().filter(|&&u| outcome.units[u].placing.bottom).for_each(|&u| say!("{}", line(u)));
+}

@@ -1,0 +1,214 @@
+//! The whole pipeline in one place: ballots → tally → scores → complaints →
+//! status → rank. Each stage is its own module; this one only wires them, so the
+//! command line and an embedding program run exactly the same code.
+
+use serde::Serialize;
+
+use crate::ballots::{self, FileSummary, Reject, Validator};
+use crate::complaints::{Complaints, UnitComplaints};
+use crate::error::{Error, ErrorKind, PanelViolation, Result};
+use crate::panel::{self, PanelCheck};
+use crate::plan::Plan;
+use crate::rank::{self, Placing, Standing, UnitStatus};
+use crate::roster::Roster;
+use crate::score::{self, UnitScore};
+use crate::tally::{Accounting, Layout, Tally};
+use crate::text::{Encoding, Source};
+
+/// What to run and how.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Encoding of the CSV inputs.
+    pub encoding: Encoding,
+    /// Fail when a unit breaks the panel rule instead of marking it.
+    pub strict: bool,
+}
+
+/// Everything known about one unit after scoring.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnitResult {
+    /// Index into the roster.
+    pub unit: usize,
+    /// Status.
+    pub status: UnitStatus,
+    /// Ballot rows read for the unit (valid + rejected).
+    pub read: u64,
+    /// Rejected ballot rows naming the unit.
+    pub rejected: u64,
+    /// The panel rule's verdict.
+    pub panel: PanelCheck,
+    /// Scores.
+    pub score: UnitScore,
+    /// Complaints and deduction.
+    pub complaints: UnitComplaints,
+    /// `F = max(0, C − X)`.
+    pub final_score: Option<f64>,
+    /// Grade, rank and flags.
+    pub placing: Placing,
+}
+
+impl UnitResult {
+    /// Why the unit is not ranked, in words (empty when ranked).
+    pub fn why_not_ranked(&self) -> String {
+        match self.status {
+            UnitStatus::Ranked => String::new(),
+            UnitStatus::Excluded => "excluded by the plan".into(),
+            UnitStatus::Void => match self.panel.over_returned {
+                Some((read, issued)) => format!("{read} ballots returned, {issued} issued"),
+                None => "void".into(),
+            },
+            UnitStatus::Vetoed => format!("veto complaint {}", self.complaints.veto_ids.join(", ")),
+            UnitStatus::TooFewBallots => format!("{} valid ballots", self.score.valid),
+            UnitStatus::PanelShort => self.panel.short.join("; "),
+            UnitStatus::Incomplete => "a dimension has no score".into(),
+        }
+    }
+}
+
+/// The result of a campaign.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    /// Per roster unit, in roster order.
+    pub units: Vec<UnitResult>,
+    /// Rejected ballots, in input order.
+    pub rejects: Vec<Reject>,
+    /// The ballot files read.
+    pub files: Vec<FileSummary>,
+    /// Ballots read = valid + rejected.
+    pub accounting: Accounting,
+    /// Complaints and their rejects.
+    pub complaints: Complaints,
+    /// The tally everything was computed from.
+    #[serde(skip)]
+    pub tally: Tally,
+}
+
+impl Outcome {
+    /// Indices into [`Outcome::units`] of ranked units, in listing order.
+    pub fn listing(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = (0..self.units.len()).filter(|&u| self.units[u].placing.position.is_some()).collect();
+        v.sort_by_key(|&u| self.units[u].placing.position);
+        v
+    }
+}
+
+/// Reads every ballot file into one tally (duplicates are judged across all files,
+/// in the order given). `progress` receives the rows read so far.
+pub fn tally_files(
+    plan: &Plan,
+    roster: &Roster,
+    files: &[Source],
+    encoding: Encoding,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Tally, Vec<Reject>, Vec<FileSummary>)> {
+    let mut tally = Tally::new(Layout::new(plan, roster));
+    let mut validator = Validator::new(plan, roster);
+    let mut rejects = Vec::new();
+    let mut summaries = Vec::new();
+    let mut done = 0;
+    for f in files {
+        let s = ballots::read_csv(f, encoding, &mut validator, &mut tally, &mut rejects, &mut |n| progress(done + n))?;
+        done += s.rows;
+        summaries.push(s);
+    }
+    Ok((tally, rejects, summaries))
+}
+
+/// Checks that every `exclude` entry of the plan is a roster unit.
+pub fn check_plan_roster(plan: &Plan, roster: &Roster) -> Result<()> {
+    let missing: Vec<&str> = plan.exclude.iter().filter(|u| roster.index(u).is_none()).map(|s| s.as_str()).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ErrorKind::Mismatch {
+            path: plan.path.clone(),
+            message: format!(
+                "`exclude` lists unit(s) not in the roster: {}; correct the ids or remove them",
+                missing.join(", ")
+            ),
+        }
+        .into())
+    }
+}
+
+/// Scores, judges and ranks every unit from a tally and the complaints.
+pub fn evaluate(
+    plan: &Plan,
+    roster: &Roster,
+    tally: Tally,
+    rejects: Vec<Reject>,
+    files: Vec<FileSummary>,
+    complaints: Complaints,
+    strict: bool,
+) -> Result<Outcome> {
+    check_plan_roster(plan, roster)?;
+    let mut units = Vec::with_capacity(roster.len());
+    for (u, unit) in roster.units.iter().enumerate() {
+        let score = score::score_unit(plan, &tally, u);
+        let panel = panel::check(plan, unit, &score.valid_by_group, tally.read[u]);
+        let c = complaints.units.get(u).cloned().unwrap_or_default();
+        let status = if plan.exclude.iter().any(|x| *x == unit.id) {
+            UnitStatus::Excluded
+        } else if panel.over_returned.is_some() {
+            UnitStatus::Void
+        } else if c.vetoed {
+            UnitStatus::Vetoed
+        } else if panel.too_few {
+            UnitStatus::TooFewBallots
+        } else if !panel.short.is_empty() {
+            UnitStatus::PanelShort
+        } else if !score.is_complete() {
+            UnitStatus::Incomplete
+        } else {
+            UnitStatus::Ranked
+        };
+        let final_score = score.composite.map(|composite| (composite - c.deduction).max(0.0));
+        units.push(UnitResult {
+            unit: u,
+            status,
+            read: tally.read[u],
+            rejected: tally.rejected_of(u),
+            panel,
+            score,
+            complaints: c,
+            final_score,
+            placing: Placing::default(),
+        });
+    }
+    if strict {
+        let violations: Vec<PanelViolation> = units
+            .iter()
+            .filter(|r| matches!(r.status, UnitStatus::PanelShort | UnitStatus::TooFewBallots))
+            .map(|r| PanelViolation { unit_id: roster.units[r.unit].id.clone(), detail: r.why_not_ranked() })
+            .collect();
+        if !violations.is_empty() {
+            return Err(Error::from(ErrorKind::Panel { violations }));
+        }
+    }
+    let standings: Vec<Standing> = units
+        .iter()
+        .map(|r| Standing { status: r.status, final_score: r.final_score, rate: r.score.rate, valid: r.score.valid })
+        .collect();
+    for (r, p) in units.iter_mut().zip(rank::place(plan, roster, &standings)) {
+        r.placing = p;
+    }
+    Ok(Outcome { units, rejects, files, accounting: tally.accounting(), complaints, tally })
+}
+
+/// The whole run on files: ballots, optional complaints, scores and ranks.
+pub fn run(
+    plan: &Plan,
+    roster: &Roster,
+    ballot_files: &[Source],
+    complaints: Option<&Source>,
+    options: &Options,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Outcome> {
+    check_plan_roster(plan, roster)?;
+    let complaints = match complaints {
+        Some(p) => Complaints::load(p, options.encoding, plan, roster)?,
+        None => Complaints::none(roster),
+    };
+    let (tally, rejects, files) = tally_files(plan, roster, ballot_files, options.encoding, progress)?;
+    evaluate(plan, roster, tally, rejects, files, complaints, options.strict)
+}

@@ -1,0 +1,560 @@
+//! The rules of one appraisal (评议方案): survey, period, rater groups, panel and
+//! validity rules, complaint categories, grade bands, ranking (SPEC §3, §11).
+//!
+//! Every rule has the default the spec names, and every default can be changed in
+//! the plan. Unknown fields are errors, so a misspelt rule (`min_publc_share`) is
+//! caught instead of silently falling back to the default.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ErrorKind, Result};
+use crate::schema::{Labels, Survey};
+use crate::yaml::{self, Problems};
+
+/// The appraisal period; both ends inclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Period {
+    /// First day.
+    pub start: Date,
+    /// Last day.
+    pub end: Date,
+}
+
+impl Period {
+    /// Whether `d` lies in the period (both ends inclusive).
+    pub fn contains(&self, d: Date) -> bool {
+        self.start <= d && d <= self.end
+    }
+}
+
+/// A rater group (评议人类别).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Group {
+    /// Id, as written in the ballots' `rater_group` column.
+    pub id: String,
+    /// Labels, e.g. 群众代表.
+    pub labels: Labels,
+    /// Whether the group counts as public (群众) for the panel rule.
+    pub public: bool,
+    /// Weight `W_g` under `group_weighting: weighted`.
+    pub weight: f64,
+    /// Quota: the group's valid ballots ÷ all valid ballots of a unit must reach it.
+    pub min_share: Option<f64>,
+}
+
+/// Panel rule (SPEC §6).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PanelRule {
+    /// Minimum public share of valid ballots (default 0.70: 群众代表不得低于70%).
+    pub min_public_share: f64,
+    /// Minimum valid ballots for a unit to be ranked (default 10).
+    pub min_valid_ballots: u64,
+}
+
+impl Default for PanelRule {
+    fn default() -> Self {
+        PanelRule { min_public_share: 0.7, min_valid_ballots: 10 }
+    }
+}
+
+/// Ballot validity rules (SPEC §5).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Validity {
+    /// A ballot with fewer answered items than this share of all items is rejected
+    /// as `too_many_blank` (default 0.5: 超过半数未填为废票). Abstentions count as
+    /// answered.
+    pub min_answered_share: f64,
+}
+
+impl Default for Validity {
+    fn default() -> Self {
+        Validity { min_answered_share: 0.5 }
+    }
+}
+
+/// How item means combine rater groups (SPEC §7).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupWeighting {
+    /// All answers pooled: `M = Σ score·n / Σ A` (default).
+    #[default]
+    Pooled,
+    /// Group means combined with the groups' weights: `M = Σ W_g·M_g / Σ W_g`.
+    Weighted,
+}
+
+/// Scoring options.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scoring {
+    /// Pooled or weighted group combination.
+    pub group_weighting: GroupWeighting,
+}
+
+/// A complaint category (投诉类别).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Category {
+    /// Id, as written in the complaints' `category` column.
+    pub id: String,
+    /// Labels.
+    pub labels: Labels,
+    /// Points deducted per verified complaint in the period (default 0).
+    pub points: f64,
+    /// Whether a verified complaint disqualifies the unit (一票否决).
+    pub veto: bool,
+}
+
+/// Complaint rules (SPEC §8).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ComplaintRules {
+    /// Cap on the total deduction (no cap when `None`).
+    pub max_deduction: Option<f64>,
+    /// Categories.
+    pub categories: Vec<Category>,
+}
+
+/// A grade band (等次).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Grade {
+    /// Id, written in `results.csv`.
+    pub id: String,
+    /// Labels, e.g. 优秀.
+    pub labels: Labels,
+    /// Lowest rounded final score that earns the band.
+    pub min: f64,
+    /// At most this share of ranked units (`floor(max_share × ranked)` places).
+    pub max_share: Option<f64>,
+}
+
+/// Ranking options (SPEC §9).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ranking {
+    /// Decimals of the published final score (default 2); ranks and grades use it.
+    pub decimals: u32,
+    /// Units flagged as the front of the list (前三; default 3).
+    pub top_n: u64,
+    /// Units flagged as the back of the list (后三; default 3).
+    pub bottom_n: u64,
+}
+
+impl Default for Ranking {
+    fn default() -> Self {
+        Ranking { decimals: 2, top_n: 3, bottom_n: 3 }
+    }
+}
+
+/// A validated plan, with its survey loaded.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    /// Id, e.g. `caidian-2010`.
+    pub id: String,
+    /// The plan file (for messages).
+    pub path: PathBuf,
+    /// The survey file, resolved relative to the plan.
+    pub survey_path: PathBuf,
+    /// The questionnaire.
+    pub survey: Survey,
+    /// The appraisal period.
+    pub period: Period,
+    /// Rater groups, in file order.
+    pub groups: Vec<Group>,
+    /// Panel rule.
+    pub panel: PanelRule,
+    /// Ballot validity rules.
+    pub validity: Validity,
+    /// Scoring options.
+    pub scoring: Scoring,
+    /// Complaint categories and cap.
+    pub complaints: ComplaintRules,
+    /// Grade bands, highest first.
+    pub grades: Vec<Grade>,
+    /// Ranking options.
+    pub ranking: Ranking,
+    /// Units listed with status `excluded` (e.g. last year's winners).
+    pub exclude: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlan {
+    #[serde(deserialize_with = "yaml::scalar_string")]
+    id: String,
+    survey: String,
+    period: RawPeriod,
+    groups: Vec<RawGroup>,
+    #[serde(default)]
+    panel: PanelRule,
+    #[serde(default)]
+    validity: Validity,
+    #[serde(default)]
+    scoring: Scoring,
+    #[serde(default)]
+    complaints: RawComplaints,
+    grades: Option<Vec<RawGrade>>,
+    #[serde(default)]
+    ranking: Ranking,
+    #[serde(default, deserialize_with = "yaml::scalar_strings")]
+    exclude: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPeriod {
+    #[serde(deserialize_with = "yaml::scalar_string")]
+    start: String,
+    #[serde(deserialize_with = "yaml::scalar_string")]
+    end: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    #[serde(deserialize_with = "yaml::scalar_string")]
+    id: String,
+    #[serde(default)]
+    zh: String,
+    #[serde(default)]
+    en: String,
+    #[serde(default)]
+    public: bool,
+    #[serde(default = "one")]
+    weight: f64,
+    min_share: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawComplaints {
+    max_deduction: Option<f64>,
+    #[serde(default)]
+    categories: Vec<RawCategory>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    #[serde(deserialize_with = "yaml::scalar_string")]
+    id: String,
+    #[serde(default)]
+    zh: String,
+    #[serde(default)]
+    en: String,
+    points: Option<f64>,
+    #[serde(default)]
+    veto: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrade {
+    #[serde(deserialize_with = "yaml::scalar_string")]
+    id: String,
+    #[serde(default)]
+    zh: String,
+    #[serde(default)]
+    en: String,
+    min: f64,
+    max_share: Option<f64>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The default grade bands: 优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60, else 不合格.
+pub fn default_grades() -> Vec<Grade> {
+    [("excellent", "优秀", 90.0), ("good", "良好", 80.0), ("pass", "合格", 60.0), ("fail", "不合格", 0.0)]
+        .into_iter()
+        .map(|(id, zh, min)| Grade {
+            id: id.into(),
+            labels: Labels { zh: zh.into(), en: id.into() },
+            min,
+            max_share: None,
+        })
+        .collect()
+}
+
+/// Parses a date written exactly as `YYYY-MM-DD` (a real calendar day).
+pub fn parse_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(k, c)| k == 4 || k == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    let y: i16 = s[0..4].parse().ok()?;
+    let m: i8 = s[5..7].parse().ok()?;
+    let d: i8 = s[8..10].parse().ok()?;
+    Date::new(y, m, d).ok()
+}
+
+impl Plan {
+    /// Loads a plan file and the survey it names (relative to the plan's folder),
+    /// validating both.
+    pub fn load(path: &Path) -> Result<Plan> {
+        let text = yaml::read(path)?;
+        let raw: RawPlan = yaml::parse(&text, path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let survey_path = base.join(&raw.survey);
+        if !survey_path.is_file() {
+            return Err(ErrorKind::Invalid {
+                path: path.to_path_buf(),
+                what: "plan",
+                problems: vec![crate::error::Problem {
+                    field: "survey".into(),
+                    message: format!(
+                        "survey file `{}` does not exist; the path is relative to the plan's folder",
+                        survey_path.display()
+                    ),
+                }],
+            }
+            .into());
+        }
+        let survey = Survey::load(&survey_path)?;
+        Plan::build(raw, path, survey_path, survey)
+    }
+
+    /// Parses and validates plan YAML with an already loaded survey (used for
+    /// embedded example data); `path` names the plan in errors.
+    pub fn from_yaml(text: &str, path: &Path, survey: Survey) -> Result<Plan> {
+        let raw: RawPlan = yaml::parse(text, path)?;
+        let survey_path = path.parent().unwrap_or(Path::new(".")).join(&raw.survey);
+        Plan::build(raw, path, survey_path, survey)
+    }
+
+    fn build(raw: RawPlan, path: &Path, survey_path: PathBuf, survey: Survey) -> Result<Plan> {
+        let mut p = Problems::default();
+        if raw.id.trim().is_empty() {
+            p.push("id", "must not be empty");
+        }
+        let start = parse_date(raw.period.start.trim());
+        let end = parse_date(raw.period.end.trim());
+        if start.is_none() {
+            p.push("period.start", format!("`{}` is not a date YYYY-MM-DD", raw.period.start));
+        }
+        if end.is_none() {
+            p.push("period.end", format!("`{}` is not a date YYYY-MM-DD", raw.period.end));
+        }
+        if let (Some(s), Some(e)) = (start, end)
+            && s > e
+        {
+            p.push("period", format!("starts ({s}) after it ends ({e})"));
+        }
+
+        let mut ids = HashSet::new();
+        if raw.groups.is_empty() {
+            p.push("groups", "no rater group defined");
+        }
+        let mut quota_sum = 0.0;
+        let mut quota_private = 0.0;
+        for (k, g) in raw.groups.iter().enumerate() {
+            p.id(format!("groups[{k}].id"), &g.id, &mut ids);
+            p.positive(format!("groups[{k}].weight"), g.weight);
+            if let Some(s) = g.min_share {
+                p.share(format!("groups[{k}].min_share"), s);
+                quota_sum += s;
+                if !g.public {
+                    quota_private += s;
+                }
+            }
+        }
+        let panel = &raw.panel;
+        p.share("panel.min_public_share", panel.min_public_share);
+        if quota_sum > 1.0 + 1e-12 {
+            p.push("groups", format!("the groups' min_share quotas add up to {quota_sum} > 1; no panel can meet them"));
+        }
+        if quota_private + panel.min_public_share > 1.0 + 1e-12 {
+            p.push(
+                "groups",
+                format!(
+                    "quotas of non-public groups ({quota_private}) plus panel.min_public_share ({}) exceed 1; no panel can meet them",
+                    panel.min_public_share
+                ),
+            );
+        }
+        if panel.min_public_share > 0.0 && !raw.groups.iter().any(|g| g.public) {
+            p.push("groups", "no group is `public: true`, so panel.min_public_share can never be met");
+        }
+        p.share("validity.min_answered_share", raw.validity.min_answered_share);
+
+        let mut cats = Vec::new();
+        let mut ids = HashSet::new();
+        if let Some(m) = raw.complaints.max_deduction
+            && !(m.is_finite() && m >= 0.0)
+        {
+            p.push("complaints.max_deduction", format!("must be a number ≥ 0, found {m}"));
+        }
+        for (k, c) in raw.complaints.categories.iter().enumerate() {
+            p.id(format!("complaints.categories[{k}].id"), &c.id, &mut ids);
+            let points = c.points.unwrap_or(0.0);
+            if !(points.is_finite() && points >= 0.0) {
+                p.push(format!("complaints.categories[{k}].points"), format!("must be a number ≥ 0, found {points}"));
+            }
+            cats.push(Category {
+                id: c.id.clone(),
+                labels: Labels { zh: c.zh.clone(), en: c.en.clone() },
+                points,
+                veto: c.veto,
+            });
+        }
+
+        let grades = match raw.grades {
+            None => default_grades(),
+            Some(gs) => {
+                let mut ids = HashSet::new();
+                if gs.is_empty() {
+                    p.push("grades", "no grade band; leave `grades` out for the defaults");
+                }
+                for (k, g) in gs.iter().enumerate() {
+                    p.id(format!("grades[{k}].id"), &g.id, &mut ids);
+                    if !g.min.is_finite() {
+                        p.push(format!("grades[{k}].min"), "must be a number");
+                    }
+                    if k > 0 && g.min >= gs[k - 1].min {
+                        p.push(
+                            format!("grades[{k}].min"),
+                            format!("bands must be listed highest first: {} is not below {}", g.min, gs[k - 1].min),
+                        );
+                    }
+                    if let Some(s) = g.max_share {
+                        p.share(format!("grades[{k}].max_share"), s);
+                        if k + 1 == gs.len() {
+                            p.push(
+                                format!("grades[{k}].max_share"),
+                                "the lowest band takes every unit the others leave; it cannot carry a quota",
+                            );
+                        }
+                    }
+                }
+                gs.into_iter()
+                    .map(|g| Grade { id: g.id, labels: Labels { zh: g.zh, en: g.en }, min: g.min, max_share: g.max_share })
+                    .collect()
+            }
+        };
+        if raw.ranking.decimals > 9 {
+            p.push("ranking.decimals", format!("at most 9, found {}", raw.ranking.decimals));
+        }
+        let mut ex = HashSet::new();
+        for (k, u) in raw.exclude.iter().enumerate() {
+            if u.trim().is_empty() {
+                p.push(format!("exclude[{k}]"), "must not be empty");
+            } else if !ex.insert(u.trim()) {
+                p.push(format!("exclude[{k}]"), format!("`{u}` is listed twice"));
+            }
+        }
+        let (Some(start), Some(end)) = (start, end) else {
+            // Both problems are already in the list, so this returns Err.
+            p.finish(path, "plan")?;
+            return Err(crate::error::Error::input(crate::error::Position::file(path), "period is not valid"));
+        };
+        p.finish(path, "plan")?;
+        Ok(Plan {
+            id: raw.id,
+            path: path.to_path_buf(),
+            survey_path,
+            survey,
+            period: Period { start, end },
+            groups: raw
+                .groups
+                .into_iter()
+                .map(|g| Group {
+                    id: g.id,
+                    labels: Labels { zh: g.zh, en: g.en },
+                    public: g.public,
+                    weight: g.weight,
+                    min_share: g.min_share,
+                })
+                .collect(),
+            panel: raw.panel,
+            validity: raw.validity,
+            scoring: raw.scoring,
+            complaints: ComplaintRules { max_deduction: raw.complaints.max_deduction, categories: cats },
+            grades,
+            ranking: raw.ranking,
+            exclude: raw.exclude.into_iter().map(|u| u.trim().to_string()).collect(),
+        })
+    }
+
+    /// The index of the group with this id.
+    pub fn group_index(&self, id: &str) -> Option<usize> {
+        self.groups.iter().position(|g| g.id == id)
+    }
+
+    /// The index of the complaint category with this id.
+    pub fn category_index(&self, id: &str) -> Option<usize> {
+        self.complaints.categories.iter().position(|c| c.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn survey() -> Survey {
+        Survey::from_yaml(
+            "id: s\nscales: {sat: {options: [{code: 1, score: 100}]}}\ndimensions: [{id: d}]\nitems: [{id: a, dimension: d, scale: sat, zh: 甲}]\n",
+            Path::new("s.yaml"),
+        )
+        .unwrap()
+    }
+
+    const MIN: &str = "id: p\nsurvey: s.yaml\nperiod: {start: 2010-01-01, end: 2010-12-31}\ngroups: [{id: public, public: true}]\n";
+
+    fn problems(text: &str) -> Vec<String> {
+        match Plan::from_yaml(text, Path::new("p.yaml"), survey()).unwrap_err().into_kind() {
+            ErrorKind::Invalid { problems, .. } => problems.into_iter().map(|p| p.to_string()).collect(),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let p = Plan::from_yaml(MIN, Path::new("p.yaml"), survey()).unwrap();
+        assert_eq!(p.panel, PanelRule { min_public_share: 0.7, min_valid_ballots: 10 });
+        assert_eq!(p.validity.min_answered_share, 0.5);
+        assert_eq!(p.scoring.group_weighting, GroupWeighting::Pooled);
+        assert_eq!(p.ranking, Ranking { decimals: 2, top_n: 3, bottom_n: 3 });
+        assert_eq!(p.grades.iter().map(|g| g.min).collect::<Vec<_>>(), vec![90.0, 80.0, 60.0, 0.0]);
+        assert_eq!(p.complaints.max_deduction, None);
+        assert_eq!(p.groups[0].weight, 1.0);
+        assert!(p.period.contains(Date::constant(2010, 12, 31)));
+        assert!(!p.period.contains(Date::constant(2011, 1, 1)));
+    }
+
+    #[test]
+    fn impossible_rules_are_errors() {
+        let text = MIN.replace("2010-12-31", "2009-12-31").replace("public: true}", "public: false, min_share: 0.5}")
+            + "grades: [{id: a, min: 60}, {id: b, min: 80}]\n";
+        let p = problems(&text);
+        assert!(p.iter().any(|m| m.starts_with("period: starts")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("no group is `public: true`")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("exceed 1")), "{p:?}");
+        assert!(p.iter().any(|m| m.starts_with("grades[1].min: bands must be listed highest first")), "{p:?}");
+    }
+
+    #[test]
+    fn misspelt_rule_is_an_error() {
+        let e = Plan::from_yaml(&format!("{MIN}panel: {{min_publc_share: 0.6}}\n"), Path::new("p.yaml"), survey())
+            .unwrap_err();
+        assert!(e.to_string().contains("unknown field `min_publc_share`"), "{e}");
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert_eq!(parse_date("2010-02-28"), Some(Date::constant(2010, 2, 28)));
+        assert_eq!(parse_date("2010-02-29"), None);
+        assert_eq!(parse_date("2012-02-29"), Some(Date::constant(2012, 2, 29)));
+        assert_eq!(parse_date("2010-6-15"), None);
+        assert_eq!(parse_date("2010/06/15"), None);
+        assert_eq!(parse_date("２010-06-15"), None);
+    }
+}

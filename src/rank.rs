@@ -1,0 +1,156 @@
+//! Status, final score, grade and rank (SPEC §9, §10).
+//!
+//! - Status, first that applies: `excluded`, `void`, `vetoed`, `too_few_ballots`,
+//!   `panel_short`, `incomplete`, else `ranked`.
+//! - Final `F = max(0, C − X)`; published as `F` rounded to `decimals` half away
+//!   from zero on its exact binary value ([`crate::num::round_steps`]).
+//! - Rank: competition ranking (1, 2, 2, 4) of ranked units on the published `F`.
+//!   Listing order: published F desc, rate desc, valid ballots desc, unit_id asc.
+//! - Grades on the published F, highest band first; a band with `max_share` has
+//!   `floor(max_share × ranked)` places filled in listing order, and units that do
+//!   not fit drop to the next band. A vetoed unit gets the lowest band.
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+
+use crate::num;
+use crate::plan::Plan;
+use crate::roster::Roster;
+
+/// A unit's status (SPEC §10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitStatus {
+    /// Listed in the plan's `exclude` (不再参加评选).
+    Excluded,
+    /// More ballots came back than were issued (作废, to be re-run).
+    Void,
+    /// A verified veto complaint in the period (一票否决).
+    Vetoed,
+    /// Fewer valid ballots than `min_valid_ballots`.
+    TooFewBallots,
+    /// Public share or a group quota not met.
+    PanelShort,
+    /// A dimension has no score.
+    Incomplete,
+    /// Ranked.
+    Ranked,
+}
+
+impl UnitStatus {
+    /// The code written in `results.csv`.
+    pub fn code(self) -> &'static str {
+        match self {
+            UnitStatus::Excluded => "excluded",
+            UnitStatus::Void => "void",
+            UnitStatus::Vetoed => "vetoed",
+            UnitStatus::TooFewBallots => "too_few_ballots",
+            UnitStatus::PanelShort => "panel_short",
+            UnitStatus::Incomplete => "incomplete",
+            UnitStatus::Ranked => "ranked",
+        }
+    }
+}
+
+/// What ranking needs to know of one unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Standing {
+    /// Status.
+    pub status: UnitStatus,
+    /// Final score `F`.
+    pub final_score: Option<f64>,
+    /// Satisfaction rate (second sort key).
+    pub rate: Option<f64>,
+    /// Valid ballots (third sort key).
+    pub valid: u64,
+}
+
+/// The placing of one unit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Placing {
+    /// Published final score as a whole number of `10^-decimals` steps.
+    pub published: Option<i64>,
+    /// Index into the plan's grades.
+    pub grade: Option<usize>,
+    /// Rank among ranked units.
+    pub rank: Option<u64>,
+    /// Rank among ranked units of the same department.
+    pub rank_department: Option<u64>,
+    /// Rank among ranked units of the same kind.
+    pub rank_kind: Option<u64>,
+    /// Among the first `top_n` (rank ≤ top_n).
+    pub top: bool,
+    /// Among the last `bottom_n` (fewer than `bottom_n` ranked units below it).
+    pub bottom: bool,
+    /// Position in listing order among ranked units (0-based).
+    pub position: Option<usize>,
+}
+
+/// Ranks, grades and flags every unit; `standings` are in roster order.
+pub fn place(plan: &Plan, roster: &Roster, standings: &[Standing]) -> Vec<Placing> {
+    let d = plan.ranking.decimals;
+    let mut out: Vec<Placing> = standings
+        .iter()
+        .map(|s| Placing { published: s.final_score.map(|f| num::round_steps(f, d)), ..Placing::default() })
+        .collect();
+    let mut order: Vec<usize> = (0..standings.len())
+        .filter(|&u| standings[u].status == UnitStatus::Ranked && out[u].published.is_some())
+        .collect();
+    let published: Vec<i64> = out.iter().map(|p| p.published.unwrap_or(i64::MIN)).collect();
+    let key = |u: usize| published[u];
+    order.sort_by(|&a, &b| {
+        key(b)
+            .cmp(&key(a))
+            .then_with(|| cmp_opt(standings[b].rate, standings[a].rate))
+            .then_with(|| standings[b].valid.cmp(&standings[a].valid))
+            .then_with(|| roster.units[a].id.cmp(&roster.units[b].id))
+    });
+    let steps: Vec<i64> = order.iter().map(|&u| key(u)).collect();
+    let n = order.len() as u64;
+    let mut places: Vec<Option<u64>> =
+        plan.grades.iter().map(|g| g.max_share.map(|s| num::floor_share(s, n))).collect();
+    for (pos, &u) in order.iter().enumerate() {
+        let me = steps[pos];
+        let above = steps.partition_point(|&s| s > me) as u64;
+        let below = (steps.len() - steps.partition_point(|&s| s >= me)) as u64;
+        let unit = &roster.units[u];
+        let same = |f: &dyn Fn(usize) -> bool| order.iter().filter(|&&v| f(v) && key(v) > me).count() as u64 + 1;
+        let p = &mut out[u];
+        p.position = Some(pos);
+        p.rank = Some(above + 1);
+        p.rank_department = Some(same(&|v| roster.units[v].department == unit.department));
+        p.rank_kind = Some(same(&|v| roster.units[v].kind == unit.kind));
+        p.top = above < plan.ranking.top_n;
+        p.bottom = below < plan.ranking.bottom_n;
+        let value = num::steps_value(me, d);
+        let mut band = plan.grades.iter().position(|g| value >= g.min);
+        while let Some(b) = band {
+            match &mut places[b] {
+                Some(0) => band = (b + 1 < plan.grades.len()).then_some(b + 1),
+                Some(left) => {
+                    *left -= 1;
+                    break;
+                }
+                None => break,
+            }
+        }
+        p.grade = band;
+    }
+    for (u, s) in standings.iter().enumerate() {
+        if s.status == UnitStatus::Vetoed {
+            out[u].grade = plan.grades.len().checked_sub(1);
+        }
+    }
+    out
+}
+
+/// Orders `Option<f64>` with `None` lowest.
+fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => Ordering::Greater,
+        (None, Some(_)) => Ordering::Less,
+        (None, None) => Ordering::Equal,
+    }
+}

@@ -1,0 +1,287 @@
+//! A campaign simulator: ballots and complaints that look like a real campaign,
+//! reproducible by seed, for the demo, tests and benchmarks.
+//!
+//! The model is an ordered-response one. For ballot b of group g about unit u, the
+//! answer to item i comes from the latent value
+//!
+//! `y = 1 + 0.9·q_u + ℓ_g + r_b − δ_i + ε`, with `q_u ~ N(0,1)` (unit quality),
+//! `ℓ_g ~ N(0, 0.3²)` (group leniency), `r_b ~ N(0, 0.5²)` (rater), `δ_i ~ N(0, 0.3²)`
+//! (item difficulty), `ε ~ N(0, 0.8²)`,
+//!
+//! cut at thresholds `0.3, −0.7, −1.7, …` into the scale's scored options from the
+//! best score down. Abstentions and blanks are drawn at their rates, and each fault
+//! that the validator rejects is planted at its own rate. The generator is ChaCha8
+//! seeded from the seed, so the same plan, roster, configuration and seed give the
+//! same bytes on every platform.
+
+use std::io::Write;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal, Poisson};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::plan::Plan;
+use crate::roster::Roster;
+
+/// Rates (per ballot) of the faults the validator must catch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Faults {
+    /// unit_id not in the roster.
+    pub unknown_unit: f64,
+    /// rater_group not in the plan.
+    pub unknown_group: f64,
+    /// An answer that is not a code of its scale.
+    pub bad_code: f64,
+    /// A ballot with every answer blank.
+    pub blank_ballot: f64,
+    /// A second ballot from the same rater about the same unit.
+    pub duplicate_rater: f64,
+    /// A repeated ballot_id.
+    pub duplicate_id: f64,
+    /// A rater appraising their own unit.
+    pub conflict_of_interest: f64,
+}
+
+impl Faults {
+    /// No faults at all.
+    pub fn none() -> Faults {
+        Faults {
+            unknown_unit: 0.0,
+            unknown_group: 0.0,
+            bad_code: 0.0,
+            blank_ballot: 0.0,
+            duplicate_rater: 0.0,
+            duplicate_id: 0.0,
+            conflict_of_interest: 0.0,
+        }
+    }
+}
+
+impl Default for Faults {
+    fn default() -> Faults {
+        Faults {
+            unknown_unit: 0.002,
+            unknown_group: 0.002,
+            bad_code: 0.002,
+            blank_ballot: 0.002,
+            duplicate_rater: 0.003,
+            duplicate_id: 0.001,
+            conflict_of_interest: 0.001,
+        }
+    }
+}
+
+/// What to simulate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Mean ballots per unit; each unit gets between 0.7× and 1.3× this.
+    pub ballots_per_unit: u64,
+    /// Share of units whose panel is drawn short of public raters (about 55%).
+    pub short_panel_rate: f64,
+    /// Share of public raters on a normal panel (split among the public groups).
+    pub public_share: f64,
+    /// Chance that an answer is an abstention, when the scale has one.
+    pub abstain_rate: f64,
+    /// Chance that an answer is left blank.
+    pub blank_rate: f64,
+    /// Fault rates.
+    pub faults: Faults,
+    /// Mean complaints per unit.
+    pub complaints_per_unit: f64,
+}
+
+impl Default for SimConfig {
+    fn default() -> SimConfig {
+        SimConfig {
+            seed: 2010,
+            ballots_per_unit: 20,
+            short_panel_rate: 0.05,
+            public_share: 0.8,
+            abstain_rate: 0.03,
+            blank_rate: 0.02,
+            faults: Faults::default(),
+            complaints_per_unit: 0.5,
+        }
+    }
+}
+
+/// Writes `ballots.csv` and `complaints.csv` into `dir`, each atomically; returns
+/// the rows of each.
+pub fn write_files(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::path::Path) -> Result<(u64, u64)> {
+    let b = crate::report::write_stream(&dir.join("ballots.csv"), |w| write_ballots(plan, roster, cfg, w))?;
+    let c = crate::report::write_stream(&dir.join("complaints.csv"), |w| write_complaints(plan, roster, cfg, w))?;
+    Ok((b, c))
+}
+
+fn normal(sd: f64) -> Result<Normal<f64>> {
+    Normal::new(0.0, sd).map_err(|e| ErrorKind::Usage(format!("simulator: {e}")).into())
+}
+
+/// Writes a ballots CSV for the plan and roster; returns the rows written.
+pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, out: W) -> Result<u64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    let s = &plan.survey;
+    let (n01, lenient, rater_sd, item_sd, noise) = (normal(1.0)?, normal(0.3)?, normal(0.5)?, normal(0.3)?, normal(0.8)?);
+    let quality: Vec<f64> = roster.units.iter().map(|_| n01.sample(&mut rng)).collect();
+    let leniency: Vec<f64> = plan.groups.iter().map(|_| lenient.sample(&mut rng)).collect();
+    let difficulty: Vec<f64> = s.items.iter().map(|_| item_sd.sample(&mut rng)).collect();
+    // Scored options of each item, best score first, and its abstention.
+    let ladders: Vec<(Vec<usize>, Option<usize>)> = (0..s.items.len())
+        .map(|i| {
+            let opts = &s.scale_of(i).options;
+            let mut scored: Vec<usize> = (0..opts.len()).filter(|&o| opts[o].score.is_some()).collect();
+            scored.sort_by(|&a, &b| opts[b].score.unwrap_or(0.0).total_cmp(&opts[a].score.unwrap_or(0.0)));
+            (scored, opts.iter().position(|o| o.score.is_none()))
+        })
+        .collect();
+    let public: Vec<usize> = (0..plan.groups.len()).filter(|&g| plan.groups[g].public).collect();
+    let others: Vec<usize> = (0..plan.groups.len()).filter(|&g| !plan.groups[g].public).collect();
+    let mut w = csv::Writer::from_writer(out);
+    let failed = |e: csv::Error| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}")));
+    let mut head: Vec<&str> = vec!["ballot_id", "unit_id", "rater_id", "rater_group", "rater_unit"];
+    head.extend(s.items.iter().map(|it| it.id.as_str()));
+    w.write_record(&head).map_err(failed)?;
+    let f = &cfg.faults;
+    let mut rows = 0u64;
+    let mut next_id = 0u64;
+    let mut last_ids: Vec<String> = Vec::new();
+    let mut rec: Vec<String> = Vec::with_capacity(head.len());
+    for (u, unit) in roster.units.iter().enumerate() {
+        let lo = (cfg.ballots_per_unit as f64 * 0.7).round() as u64;
+        let hi = (cfg.ballots_per_unit as f64 * 1.3).round() as u64;
+        let n = if hi > lo { rng.random_range(lo..=hi) } else { lo };
+        let share = if rng.random_bool(cfg.short_panel_rate.clamp(0.0, 1.0)) { 0.55 } else { cfg.public_share };
+        let mut prev_rater: Option<(String, String)> = None;
+        for _ in 0..n {
+            next_id += 1;
+            rec.clear();
+            let mut ballot_id = format!("B{next_id:08}");
+            if rng.random_bool(f.duplicate_id) && !last_ids.is_empty() {
+                ballot_id = last_ids[rng.random_range(0..last_ids.len())].clone();
+            }
+            let g = if others.is_empty() || (!public.is_empty() && rng.random_bool(share.clamp(0.0, 1.0))) {
+                public[rng.random_range(0..public.len())]
+            } else {
+                others[rng.random_range(0..others.len())]
+            };
+            let mut rater = format!("R{:07}", rng.random_range(0..10_000_000u64));
+            let mut group = plan.groups[g].id.clone();
+            if rng.random_bool(f.duplicate_rater)
+                && let Some((r, gr)) = &prev_rater
+            {
+                rater = r.clone();
+                group = gr.clone();
+            }
+            let mut unit_id = unit.id.clone();
+            if rng.random_bool(f.unknown_unit) {
+                unit_id = format!("ZZ{:03}", rng.random_range(0..1000));
+            }
+            if rng.random_bool(f.unknown_group) {
+                group = "visitor".into();
+            }
+            let rater_unit = if rng.random_bool(f.conflict_of_interest) { unit.id.clone() } else { String::new() };
+            rec.extend([ballot_id.clone(), unit_id, rater.clone(), group.clone(), rater_unit]);
+            let blank_all = rng.random_bool(f.blank_ballot);
+            let bad_item = rng.random_bool(f.bad_code).then(|| rng.random_range(0..s.items.len()));
+            let r_b = rater_sd.sample(&mut rng);
+            for (i, (ladder, abstain)) in ladders.iter().enumerate() {
+                let y = 1.0 + 0.9 * quality[u] + leniency[g] + r_b - difficulty[i] + noise.sample(&mut rng);
+                let cell = if bad_item == Some(i) {
+                    "x".to_string()
+                } else if blank_all || rng.random_bool(cfg.blank_rate) {
+                    String::new()
+                } else if let Some(a) = abstain.filter(|_| rng.random_bool(cfg.abstain_rate)) {
+                    s.scale_of(i).options[a].code.clone()
+                } else {
+                    let mut k = 0;
+                    let mut t = 0.3;
+                    while k + 1 < ladder.len() && y <= t {
+                        k += 1;
+                        t -= 1.0;
+                    }
+                    s.scale_of(i).options[ladder[k]].code.clone()
+                };
+                rec.push(cell);
+            }
+            w.write_record(&rec).map_err(failed)?;
+            rows += 1;
+            prev_rater = Some((rater, group));
+            if last_ids.len() < 64 {
+                last_ids.push(ballot_id);
+            } else {
+                let k = rng.random_range(0..64);
+                last_ids[k] = ballot_id;
+            }
+        }
+    }
+    w.flush().map_err(|e| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}"))))?;
+    Ok(rows)
+}
+
+/// Writes a complaints CSV: about `complaints_per_unit` per unit, half of them
+/// verified, some outside the period, a few of a veto category, and about 1% of
+/// rows with a fault the reader rejects. Returns the rows written.
+pub fn write_complaints<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, out: W) -> Result<u64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x636f_6d70_6c61_696e);
+    let mut w = csv::Writer::from_writer(out);
+    let failed = |e: csv::Error| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}")));
+    w.write_record(["complaint_id", "unit_id", "date", "category", "status", "source"]).map_err(failed)?;
+    let cats = &plan.complaints.categories;
+    if cats.is_empty() || cfg.complaints_per_unit <= 0.0 {
+        w.flush().map_err(|e| Error::from(ErrorKind::Usage(e.to_string())))?;
+        return Ok(0);
+    }
+    let poisson = Poisson::new(cfg.complaints_per_unit).map_err(|e| Error::from(ErrorKind::Usage(e.to_string())))?;
+    let days = (plan.period.end - plan.period.start).get_days().max(0) as i64;
+    let sources = ["hotline", "letter", "secret_visit", "inspection"];
+    let mut rows = 0u64;
+    for unit in &roster.units {
+        let k = poisson.sample(&mut rng) as u64;
+        for _ in 0..k {
+            rows += 1;
+            let mut id = format!("C{rows:06}");
+            let mut unit_id = unit.id.clone();
+            // Veto categories are rare: one draw in twenty picks among them.
+            let vetoes: Vec<usize> = (0..cats.len()).filter(|&c| cats[c].veto).collect();
+            let plain: Vec<usize> = (0..cats.len()).filter(|&c| !cats[c].veto).collect();
+            let c = if !vetoes.is_empty() && (plain.is_empty() || rng.random_bool(0.05)) {
+                vetoes[rng.random_range(0..vetoes.len())]
+            } else {
+                plain[rng.random_range(0..plain.len())]
+            };
+            let mut category = cats[c].id.clone();
+            let mut status = match rng.random_range(0..10) {
+                0..5 => "verified",
+                5..8 => "unverified",
+                _ => "dismissed",
+            }
+            .to_string();
+            let offset = if rng.random_bool(0.05) {
+                if rng.random_bool(0.5) { -rng.random_range(1..=30) } else { days + rng.random_range(1..=30) }
+            } else {
+                rng.random_range(0..=days)
+            };
+            let mut date = plan
+                .period
+                .start
+                .checked_add(jiff::Span::new().days(offset))
+                .map_or_else(|_| plan.period.start.to_string(), |d| d.to_string());
+            if rng.random_bool(0.01) {
+                match rng.random_range(0..5) {
+                    0 => unit_id = "ZZ000".into(),
+                    1 => category = "unknown".into(),
+                    2 => status = "pending".into(),
+                    3 => date = date.replace('-', "/"),
+                    _ => id = format!("C{:06}", rows.saturating_sub(1).max(1)),
+                }
+            }
+            let source = sources[rng.random_range(0..sources.len())];
+            w.write_record([id.as_str(), &unit_id, &date, &category, &status, source]).map_err(failed)?;
+        }
+    }
+    w.flush().map_err(|e| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}"))))?;
+    Ok(rows)
+}
