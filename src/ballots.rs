@@ -184,7 +184,11 @@ impl<'p> Validator<'p> {
         if answered < self.min_answered {
             return reject(
                 Reason::TooManyBlank,
-                format!("{answered} of {} items answered; at least {} needed", survey.items.len(), self.min_answered),
+                format!(
+                    "{answered} of {} items answered; at least {} needed",
+                    survey.items.len(),
+                    self.min_answered
+                ),
             );
         }
         let ballot_id = keys.ballot_id.trim();
@@ -194,7 +198,10 @@ impl<'p> Validator<'p> {
         let rater = keys.rater_id.trim();
         let rater_key = (unit as u32, Box::<str>::from(rater));
         if !rater.is_empty() && self.raters.contains(&rater_key) {
-            return reject(Reason::Duplicate, format!("rater {} already appraised {unit_id}", clip(rater)));
+            return reject(
+                Reason::Duplicate,
+                format!("rater {} already appraised {unit_id}", clip(rater)),
+            );
         }
         if keys.rater_unit.trim() == unit_id {
             return reject(Reason::ConflictOfInterest, unit_id.to_string());
@@ -283,7 +290,9 @@ pub fn read_csv(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let Some(pos) = e.position().cloned() else { return Err(csvin::csv_error(path, e)) };
+                let Some(pos) = e.position().cloned() else {
+                    return Err(csvin::csv_error(path, e));
+                };
                 if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                     return Err(csvin::csv_error(path, e));
                 }
@@ -330,10 +339,20 @@ pub fn read_csv(
             Ok(a) => tally.add_valid(a.unit, a.group, &codes),
             Err((unit, reason, detail)) => {
                 tally.add_rejected(unit, reason);
-                rejects.push(Reject { row: line, ballot_id: keys.ballot_id.trim().to_string(), reason, detail });
+                rejects.push(Reject {
+                    row: line,
+                    ballot_id: keys.ballot_id.trim().to_string(),
+                    reason,
+                    detail,
+                });
             }
         }
     }
     progress(rows);
-    Ok(FileSummary { path: path.display().to_string(), rows, ignored_columns, note: input.note })
+    Ok(FileSummary {
+        path: path.display().to_string(),
+        rows,
+        ignored_columns,
+        note: input.note,
+    })
 }

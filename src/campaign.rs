@@ -86,7 +86,9 @@ pub struct Outcome {
 impl Outcome {
     /// Indices into [`Outcome::units`] of ranked units, in listing order.
     pub fn listing(&self) -> Vec<usize> {
-        let mut v: Vec<usize> = (0..self.units.len()).filter(|&u| self.units[u].placing.position.is_some()).collect();
+        let mut v: Vec<usize> = (0..self.units.len())
+            .filter(|&u| self.units[u].placing.position.is_some())
+            .collect();
         v.sort_by_key(|&u| self.units[u].placing.position);
         v
     }
@@ -107,7 +109,9 @@ pub fn tally_files(
     let mut summaries = Vec::new();
     let mut done = 0;
     for f in files {
-        let s = ballots::read_csv(f, encoding, &mut validator, &mut tally, &mut rejects, &mut |n| progress(done + n))?;
+        let s = ballots::read_csv(f, encoding, &mut validator, &mut tally, &mut rejects, &mut |n| {
+            progress(done + n)
+        })?;
         done += s.rows;
         summaries.push(s);
     }
@@ -116,7 +120,12 @@ pub fn tally_files(
 
 /// Checks that every `exclude` entry of the plan is a roster unit.
 pub fn check_plan_roster(plan: &Plan, roster: &Roster) -> Result<()> {
-    let missing: Vec<&str> = plan.exclude.iter().filter(|u| roster.index(u).is_none()).map(|s| s.as_str()).collect();
+    let missing: Vec<&str> = plan
+        .exclude
+        .iter()
+        .filter(|u| roster.index(u).is_none())
+        .map(|s| s.as_str())
+        .collect();
     if missing.is_empty() {
         Ok(())
     } else {
@@ -147,7 +156,7 @@ pub fn evaluate(
         let score = score::score_unit(plan, &tally, u);
         let panel = panel::check(plan, unit, &score.valid_by_group, tally.read[u]);
         let c = complaints.units.get(u).cloned().unwrap_or_default();
-        let status = if plan.exclude.iter().any(|x| *x == unit.id) {
+        let status = if plan.exclude.contains(&unit.id) {
             UnitStatus::Excluded
         } else if panel.over_returned.is_some() {
             UnitStatus::Void
@@ -179,7 +188,10 @@ pub fn evaluate(
         let violations: Vec<PanelViolation> = units
             .iter()
             .filter(|r| matches!(r.status, UnitStatus::PanelShort | UnitStatus::TooFewBallots))
-            .map(|r| PanelViolation { unit_id: roster.units[r.unit].id.clone(), detail: r.why_not_ranked() })
+            .map(|r| PanelViolation {
+                unit_id: roster.units[r.unit].id.clone(),
+                detail: r.why_not_ranked(),
+            })
             .collect();
         if !violations.is_empty() {
             return Err(Error::from(ErrorKind::Panel { violations }));
@@ -187,12 +199,24 @@ pub fn evaluate(
     }
     let standings: Vec<Standing> = units
         .iter()
-        .map(|r| Standing { status: r.status, final_score: r.final_score, rate: r.score.rate, valid: r.score.valid })
+        .map(|r| Standing {
+            status: r.status,
+            final_score: r.final_score,
+            rate: r.score.rate,
+            valid: r.score.valid,
+        })
         .collect();
     for (r, p) in units.iter_mut().zip(rank::place(plan, roster, &standings)) {
         r.placing = p;
     }
-    Ok(Outcome { units, rejects, files, accounting: tally.accounting(), complaints, tally })
+    Ok(Outcome {
+        units,
+        rejects,
+        files,
+        accounting: tally.accounting(),
+        complaints,
+        tally,
+    })
 }
 
 /// The whole run on files: ballots, optional complaints, scores and ranks.

@@ -114,7 +114,11 @@ pub struct Complaints {
 impl Complaints {
     /// No complaints: every unit deducts 0.
     pub fn none(roster: &Roster) -> Complaints {
-        Complaints { units: vec![UnitComplaints::default(); roster.len()], rejects: Vec::new(), rows: 0 }
+        Complaints {
+            units: vec![UnitComplaints::default(); roster.len()],
+            rejects: Vec::new(),
+            rows: 0,
+        }
     }
 
     /// Reads and judges a complaints CSV (`complaint_id, unit_id, date, category,
@@ -122,7 +126,10 @@ impl Complaints {
     pub fn load(source: &Source, encoding: Encoding, plan: &Plan, roster: &Roster) -> Result<Complaints> {
         let path = source.path();
         let mut input = csvin::from_text(path, source.open(encoding)?)?;
-        let cols = input.require(&["complaint_id", "unit_id", "date", "category", "status"], "complaints file")?;
+        let cols = input.require(
+            &["complaint_id", "unit_id", "date", "category", "status"],
+            "complaints file",
+        )?;
         let width = input.header.len();
         let mut out = Complaints::none(roster);
         let mut ids: HashSet<String> = HashSet::new();
@@ -141,10 +148,18 @@ impl Complaints {
             let get = |k: usize| rec.get(cols[k]).unwrap_or("").trim();
             let id = get(0).to_string();
             let mut reject = |reason, detail: String| {
-                out.rejects.push(ComplaintReject { row: line, complaint_id: id.clone(), reason, detail });
+                out.rejects.push(ComplaintReject {
+                    row: line,
+                    complaint_id: id.clone(),
+                    reason,
+                    detail,
+                });
             };
             if rec.len() != width {
-                reject(ComplaintReason::MalformedRow, format!("{} fields, header has {width}", rec.len()));
+                reject(
+                    ComplaintReason::MalformedRow,
+                    format!("{} fields, header has {width}", rec.len()),
+                );
                 continue;
             }
             let Some(unit) = roster.index(get(1)) else {
@@ -160,12 +175,18 @@ impl Complaints {
                 "unverified" => Status::Unverified,
                 "dismissed" => Status::Dismissed,
                 other => {
-                    reject(ComplaintReason::BadStatus, format!("`{other}`; use verified, unverified or dismissed"));
+                    reject(
+                        ComplaintReason::BadStatus,
+                        format!("`{other}`; use verified, unverified or dismissed"),
+                    );
                     continue;
                 }
             };
             let Some(date) = parse_date(get(2)) else {
-                reject(ComplaintReason::BadDate, format!("`{}`; write dates as YYYY-MM-DD", get(2)));
+                reject(
+                    ComplaintReason::BadDate,
+                    format!("`{}`; write dates as YYYY-MM-DD", get(2)),
+                );
                 continue;
             };
             if !id.is_empty() && !ids.insert(id.clone()) {

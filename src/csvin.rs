@@ -34,7 +34,10 @@ pub(crate) fn from_text(path: &Path, t: text::TextReader) -> Result<CsvInput> {
         Err(e) => return Err(csv_error(path, e)),
     };
     if header.iter().all(|h| h.is_empty()) {
-        return Err(Error::input(Position::file(path), "the file is empty or has no header line; the first line must name the columns"));
+        return Err(Error::input(
+            Position::file(path),
+            "the file is empty or has no header line; the first line must name the columns",
+        ));
     }
     for (k, h) in header.iter().enumerate() {
         if h.is_empty() {
@@ -50,7 +53,12 @@ pub(crate) fn from_text(path: &Path, t: text::TextReader) -> Result<CsvInput> {
             ));
         }
     }
-    Ok(CsvInput { path: path.to_path_buf(), reader, header, note: t.note })
+    Ok(CsvInput {
+        path: path.to_path_buf(),
+        reader,
+        header,
+        note: t.note,
+    })
 }
 
 impl CsvInput {

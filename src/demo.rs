@@ -39,7 +39,10 @@ pub const SEED: u64 = 2010;
 pub fn campaign() -> Result<(Plan, Roster)> {
     let survey = Survey::from_yaml(SURVEY, Path::new("surveys/caidian-2010.survey.yaml"))?;
     let plan = Plan::from_yaml(PLAN, Path::new("surveys/caidian-2010.plan.yaml"), survey)?;
-    let roster = Roster::read_from(&Source::text("surveys/examples/caidian-2010.roster.csv", ROSTER), Encoding::Utf8)?;
+    let roster = Roster::read_from(
+        &Source::text("surveys/examples/caidian-2010.roster.csv", ROSTER),
+        Encoding::Utf8,
+    )?;
     Ok((plan, roster))
 }
 

@@ -30,12 +30,20 @@ pub struct Position {
 impl Position {
     /// A position naming only a file.
     pub fn file(path: impl Into<PathBuf>) -> Position {
-        Position { path: path.into(), line: None, column: None }
+        Position {
+            path: path.into(),
+            line: None,
+            column: None,
+        }
     }
 
     /// A position naming a file and a line.
     pub fn line(path: impl Into<PathBuf>, line: u64) -> Position {
-        Position { path: path.into(), line: Some(line), column: None }
+        Position {
+            path: path.into(),
+            line: Some(line),
+            column: None,
+        }
     }
 
     /// The same position with a column.
@@ -157,7 +165,11 @@ pub enum ErrorKind {
 }
 
 fn field_suffix(field: &str) -> String {
-    if field.is_empty() || field == "." { String::new() } else { format!(" (field `{field}`)") }
+    if field.is_empty() || field == "." {
+        String::new()
+    } else {
+        format!(" (field `{field}`)")
+    }
 }
 
 fn list<T: fmt::Display>(items: &[T]) -> String {
@@ -184,9 +196,9 @@ impl Error {
     /// Where in the input the error was found, when it is tied to one place.
     pub fn position(&self) -> Option<Position> {
         match &*self.0 {
-            ErrorKind::Io { path, .. }
-            | ErrorKind::Invalid { path, .. }
-            | ErrorKind::Mismatch { path, .. } => Some(Position::file(path)),
+            ErrorKind::Io { path, .. } | ErrorKind::Invalid { path, .. } | ErrorKind::Mismatch { path, .. } => {
+                Some(Position::file(path))
+            }
             ErrorKind::Yaml { pos, .. } | ErrorKind::Input { pos, .. } => Some(pos.clone()),
             _ => None,
         }
@@ -194,12 +206,20 @@ impl Error {
 
     /// An I/O error on `path`.
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Error {
-        ErrorKind::Io { path: path.to_path_buf(), source }.into()
+        ErrorKind::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into()
     }
 
     /// An input error at `pos`.
     pub(crate) fn input(pos: Position, message: impl Into<String>) -> Error {
-        ErrorKind::Input { pos, message: message.into() }.into()
+        ErrorKind::Input {
+            pos,
+            message: message.into(),
+        }
+        .into()
     }
 }
 

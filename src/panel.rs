@@ -27,7 +27,13 @@ pub struct PanelCheck {
 /// `min_public_share` or quota.
 pub fn check(plan: &Plan, unit: &Unit, valid_by_group: &[u64], read: u64) -> PanelCheck {
     let valid: u64 = valid_by_group.iter().sum();
-    let public: u64 = plan.groups.iter().zip(valid_by_group).filter(|(g, _)| g.public).map(|(_, n)| n).sum();
+    let public: u64 = plan
+        .groups
+        .iter()
+        .zip(valid_by_group)
+        .filter(|(g, _)| g.public)
+        .map(|(_, n)| n)
+        .sum();
     let share = |n: u64| if valid == 0 { 0.0 } else { n as f64 / valid as f64 };
     let mut short = Vec::new();
     let min = plan.panel.min_public_share;

@@ -58,7 +58,10 @@ pub struct PanelRule {
 
 impl Default for PanelRule {
     fn default() -> Self {
-        PanelRule { min_public_share: 0.7, min_valid_ballots: 10 }
+        PanelRule {
+            min_public_share: 0.7,
+            min_valid_ballots: 10,
+        }
     }
 }
 
@@ -74,7 +77,9 @@ pub struct Validity {
 
 impl Default for Validity {
     fn default() -> Self {
-        Validity { min_answered_share: 0.5 }
+        Validity {
+            min_answered_share: 0.5,
+        }
     }
 }
 
@@ -146,7 +151,11 @@ pub struct Ranking {
 
 impl Default for Ranking {
     fn default() -> Self {
-        Ranking { decimals: 2, top_n: 3, bottom_n: 3 }
+        Ranking {
+            decimals: 2,
+            top_n: 3,
+            bottom_n: 3,
+        }
     }
 }
 
@@ -270,15 +279,23 @@ fn one() -> f64 {
 
 /// The default grade bands: 优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60, else 不合格.
 pub fn default_grades() -> Vec<Grade> {
-    [("excellent", "优秀", 90.0), ("good", "良好", 80.0), ("pass", "合格", 60.0), ("fail", "不合格", 0.0)]
-        .into_iter()
-        .map(|(id, zh, min)| Grade {
-            id: id.into(),
-            labels: Labels { zh: zh.into(), en: id.into() },
-            min,
-            max_share: None,
-        })
-        .collect()
+    [
+        ("excellent", "优秀", 90.0),
+        ("good", "良好", 80.0),
+        ("pass", "合格", 60.0),
+        ("fail", "不合格", 0.0),
+    ]
+    .into_iter()
+    .map(|(id, zh, min)| Grade {
+        id: id.into(),
+        labels: Labels {
+            zh: zh.into(),
+            en: id.into(),
+        },
+        min,
+        max_share: None,
+    })
+    .collect()
 }
 
 /// Parses a date written exactly as `YYYY-MM-DD` (a real calendar day).
@@ -287,7 +304,9 @@ pub fn parse_date(s: &str) -> Option<Date> {
     let shape = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(k, c)| k == 4 || k == 7 || c.is_ascii_digit());
+        && b.iter()
+            .enumerate()
+            .all(|(k, c)| k == 4 || k == 7 || c.is_ascii_digit());
     if !shape {
         return None;
     }
@@ -339,7 +358,10 @@ impl Plan {
         let start = parse_date(raw.period.start.trim());
         let end = parse_date(raw.period.end.trim());
         if start.is_none() {
-            p.push("period.start", format!("`{}` is not a date YYYY-MM-DD", raw.period.start));
+            p.push(
+                "period.start",
+                format!("`{}` is not a date YYYY-MM-DD", raw.period.start),
+            );
         }
         if end.is_none() {
             p.push("period.end", format!("`{}` is not a date YYYY-MM-DD", raw.period.end));
@@ -370,7 +392,10 @@ impl Plan {
         let panel = &raw.panel;
         p.share("panel.min_public_share", panel.min_public_share);
         if quota_sum > 1.0 + 1e-12 {
-            p.push("groups", format!("the groups' min_share quotas add up to {quota_sum} > 1; no panel can meet them"));
+            p.push(
+                "groups",
+                format!("the groups' min_share quotas add up to {quota_sum} > 1; no panel can meet them"),
+            );
         }
         if quota_private + panel.min_public_share > 1.0 + 1e-12 {
             p.push(
@@ -382,7 +407,10 @@ impl Plan {
             );
         }
         if panel.min_public_share > 0.0 && !raw.groups.iter().any(|g| g.public) {
-            p.push("groups", "no group is `public: true`, so panel.min_public_share can never be met");
+            p.push(
+                "groups",
+                "no group is `public: true`, so panel.min_public_share can never be met",
+            );
         }
         p.share("validity.min_answered_share", raw.validity.min_answered_share);
 
@@ -397,11 +425,17 @@ impl Plan {
             p.id(format!("complaints.categories[{k}].id"), &c.id, &mut ids);
             let points = c.points.unwrap_or(0.0);
             if !(points.is_finite() && points >= 0.0) {
-                p.push(format!("complaints.categories[{k}].points"), format!("must be a number ≥ 0, found {points}"));
+                p.push(
+                    format!("complaints.categories[{k}].points"),
+                    format!("must be a number ≥ 0, found {points}"),
+                );
             }
             cats.push(Category {
                 id: c.id.clone(),
-                labels: Labels { zh: c.zh.clone(), en: c.en.clone() },
+                labels: Labels {
+                    zh: c.zh.clone(),
+                    en: c.en.clone(),
+                },
                 points,
                 veto: c.veto,
             });
@@ -422,7 +456,11 @@ impl Plan {
                     if k > 0 && g.min >= gs[k - 1].min {
                         p.push(
                             format!("grades[{k}].min"),
-                            format!("bands must be listed highest first: {} is not below {}", g.min, gs[k - 1].min),
+                            format!(
+                                "bands must be listed highest first: {} is not below {}",
+                                g.min,
+                                gs[k - 1].min
+                            ),
                         );
                     }
                     if let Some(s) = g.max_share {
@@ -436,7 +474,12 @@ impl Plan {
                     }
                 }
                 gs.into_iter()
-                    .map(|g| Grade { id: g.id, labels: Labels { zh: g.zh, en: g.en }, min: g.min, max_share: g.max_share })
+                    .map(|g| Grade {
+                        id: g.id,
+                        labels: Labels { zh: g.zh, en: g.en },
+                        min: g.min,
+                        max_share: g.max_share,
+                    })
                     .collect()
             }
         };
@@ -454,7 +497,10 @@ impl Plan {
         let (Some(start), Some(end)) = (start, end) else {
             // Both problems are already in the list, so this returns Err.
             p.finish(path, "plan")?;
-            return Err(crate::error::Error::input(crate::error::Position::file(path), "period is not valid"));
+            return Err(crate::error::Error::input(
+                crate::error::Position::file(path),
+                "period is not valid",
+            ));
         };
         p.finish(path, "plan")?;
         Ok(Plan {
@@ -477,7 +523,10 @@ impl Plan {
             panel: raw.panel,
             validity: raw.validity,
             scoring: raw.scoring,
-            complaints: ComplaintRules { max_deduction: raw.complaints.max_deduction, categories: cats },
+            complaints: ComplaintRules {
+                max_deduction: raw.complaints.max_deduction,
+                categories: cats,
+            },
             grades,
             ranking: raw.ranking,
             exclude: raw.exclude.into_iter().map(|u| u.trim().to_string()).collect(),
@@ -507,10 +556,14 @@ mod tests {
         .unwrap()
     }
 
-    const MIN: &str = "id: p\nsurvey: s.yaml\nperiod: {start: 2010-01-01, end: 2010-12-31}\ngroups: [{id: public, public: true}]\n";
+    const MIN: &str =
+        "id: p\nsurvey: s.yaml\nperiod: {start: 2010-01-01, end: 2010-12-31}\ngroups: [{id: public, public: true}]\n";
 
     fn problems(text: &str) -> Vec<String> {
-        match Plan::from_yaml(text, Path::new("p.yaml"), survey()).unwrap_err().into_kind() {
+        match Plan::from_yaml(text, Path::new("p.yaml"), survey())
+            .unwrap_err()
+            .into_kind()
+        {
             ErrorKind::Invalid { problems, .. } => problems.into_iter().map(|p| p.to_string()).collect(),
             other => panic!("expected Invalid, got {other:?}"),
         }
@@ -519,11 +572,27 @@ mod tests {
     #[test]
     fn defaults_follow_the_spec() {
         let p = Plan::from_yaml(MIN, Path::new("p.yaml"), survey()).unwrap();
-        assert_eq!(p.panel, PanelRule { min_public_share: 0.7, min_valid_ballots: 10 });
+        assert_eq!(
+            p.panel,
+            PanelRule {
+                min_public_share: 0.7,
+                min_valid_ballots: 10
+            }
+        );
         assert_eq!(p.validity.min_answered_share, 0.5);
         assert_eq!(p.scoring.group_weighting, GroupWeighting::Pooled);
-        assert_eq!(p.ranking, Ranking { decimals: 2, top_n: 3, bottom_n: 3 });
-        assert_eq!(p.grades.iter().map(|g| g.min).collect::<Vec<_>>(), vec![90.0, 80.0, 60.0, 0.0]);
+        assert_eq!(
+            p.ranking,
+            Ranking {
+                decimals: 2,
+                top_n: 3,
+                bottom_n: 3
+            }
+        );
+        assert_eq!(
+            p.grades.iter().map(|g| g.min).collect::<Vec<_>>(),
+            vec![90.0, 80.0, 60.0, 0.0]
+        );
         assert_eq!(p.complaints.max_deduction, None);
         assert_eq!(p.groups[0].weight, 1.0);
         assert!(p.period.contains(Date::constant(2010, 12, 31)));
@@ -532,19 +601,29 @@ mod tests {
 
     #[test]
     fn impossible_rules_are_errors() {
-        let text = MIN.replace("2010-12-31", "2009-12-31").replace("public: true}", "public: false, min_share: 0.5}")
+        let text = MIN
+            .replace("2010-12-31", "2009-12-31")
+            .replace("public: true}", "public: false, min_share: 0.5}")
             + "grades: [{id: a, min: 60}, {id: b, min: 80}]\n";
         let p = problems(&text);
         assert!(p.iter().any(|m| m.starts_with("period: starts")), "{p:?}");
         assert!(p.iter().any(|m| m.contains("no group is `public: true`")), "{p:?}");
         assert!(p.iter().any(|m| m.contains("exceed 1")), "{p:?}");
-        assert!(p.iter().any(|m| m.starts_with("grades[1].min: bands must be listed highest first")), "{p:?}");
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("grades[1].min: bands must be listed highest first")),
+            "{p:?}"
+        );
     }
 
     #[test]
     fn misspelt_rule_is_an_error() {
-        let e = Plan::from_yaml(&format!("{MIN}panel: {{min_publc_share: 0.6}}\n"), Path::new("p.yaml"), survey())
-            .unwrap_err();
+        let e = Plan::from_yaml(
+            &format!("{MIN}panel: {{min_publc_share: 0.6}}\n"),
+            Path::new("p.yaml"),
+            survey(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("unknown field `min_publc_share`"), "{e}");
     }
 

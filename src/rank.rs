@@ -92,7 +92,10 @@ pub fn place(plan: &Plan, roster: &Roster, standings: &[Standing]) -> Vec<Placin
     let d = plan.ranking.decimals;
     let mut out: Vec<Placing> = standings
         .iter()
-        .map(|s| Placing { published: s.final_score.map(|f| num::round_steps(f, d)), ..Placing::default() })
+        .map(|s| Placing {
+            published: s.final_score.map(|f| num::round_steps(f, d)),
+            ..Placing::default()
+        })
         .collect();
     let mut order: Vec<usize> = (0..standings.len())
         .filter(|&u| standings[u].status == UnitStatus::Ranked && out[u].published.is_some())
@@ -108,8 +111,11 @@ pub fn place(plan: &Plan, roster: &Roster, standings: &[Standing]) -> Vec<Placin
     });
     let steps: Vec<i64> = order.iter().map(|&u| key(u)).collect();
     let n = order.len() as u64;
-    let mut places: Vec<Option<u64>> =
-        plan.grades.iter().map(|g| g.max_share.map(|s| num::floor_share(s, n))).collect();
+    let mut places: Vec<Option<u64>> = plan
+        .grades
+        .iter()
+        .map(|g| g.max_share.map(|s| num::floor_share(s, n)))
+        .collect();
     for (pos, &u) in order.iter().enumerate() {
         let me = steps[pos];
         let above = steps.partition_point(|&s| s > me) as u64;

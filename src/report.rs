@@ -112,7 +112,11 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
 /// A cell of text from an input, neutralised against formula injection.
 pub fn safe_cell(s: &str) -> String {
     let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && s.trim().parse::<f64>().is_err() { format!("'{s}") } else { s.to_string() }
+    if risky && s.trim().parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
 }
 
 /// Text from an input, escaped for a Markdown table cell.
@@ -227,10 +231,16 @@ pub fn items_csv(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<
         }
     }
     csv_bytes(|w| {
-        let mut head: Vec<String> =
-            ["unit_id", "item_id", "dimension"].iter().map(|x| x.to_string()).collect();
+        let mut head: Vec<String> = ["unit_id", "item_id", "dimension"]
+            .iter()
+            .map(|x| x.to_string())
+            .collect();
         head.extend(codes.iter().map(|c| safe_cell(&format!("n_{c}"))));
-        head.extend(["blank", "abstained", "scored", "satisfied", "mean", "rate"].iter().map(|x| x.to_string()));
+        head.extend(
+            ["blank", "abstained", "scored", "satisfied", "mean", "rate"]
+                .iter()
+                .map(|x| x.to_string()),
+        );
         w.write_record(&head)?;
         for r in &outcome.units {
             for (i, it) in s.items.iter().enumerate() {
@@ -241,7 +251,10 @@ pub fn items_csv(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<
                     it.id.clone(),
                     s.dimensions[it.dimension].id.clone(),
                 ];
-                rec.extend(codes.iter().map(|c| sc.option_index(c).map_or_else(String::new, |o| st.counts[o].to_string())));
+                rec.extend(codes.iter().map(|c| {
+                    sc.option_index(c)
+                        .map_or_else(String::new, |o| st.counts[o].to_string())
+                }));
                 rec.extend([
                     st.blank.to_string(),
                     st.abstained.to_string(),
@@ -262,7 +275,12 @@ pub fn rejects_csv(outcome: &Outcome) -> Result<Vec<u8>> {
     csv_bytes(|w| {
         w.write_record(["row", "ballot_id", "reason", "detail"])?;
         for r in &outcome.rejects {
-            w.write_record([r.row.to_string(), safe_cell(&r.ballot_id), r.reason.code().into(), safe_cell(&r.detail)])?;
+            w.write_record([
+                r.row.to_string(),
+                safe_cell(&r.ballot_id),
+                r.reason.code().into(),
+                safe_cell(&r.detail),
+            ])?;
         }
         Ok(())
     })
@@ -273,7 +291,12 @@ pub fn complaint_rejects_csv(outcome: &Outcome) -> Result<Vec<u8>> {
     csv_bytes(|w| {
         w.write_record(["row", "complaint_id", "reason", "detail"])?;
         for r in &outcome.complaints.rejects {
-            w.write_record([r.row.to_string(), safe_cell(&r.complaint_id), r.reason.code().into(), safe_cell(&r.detail)])?;
+            w.write_record([
+                r.row.to_string(),
+                safe_cell(&r.complaint_id),
+                r.reason.code().into(),
+                safe_cell(&r.detail),
+            ])?;
         }
         Ok(())
     })
@@ -335,7 +358,11 @@ pub fn complaint_accounting(outcome: &Outcome) -> ComplaintAccounting {
 }
 
 fn by_reason(a: &Accounting) -> std::collections::BTreeMap<&'static str, u64> {
-    Reason::ALL.iter().map(|r| (r.code(), a.by_reason[r.index()])).filter(|(_, n)| *n > 0).collect()
+    Reason::ALL
+        .iter()
+        .map(|r| (r.code(), a.by_reason[r.index()]))
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 /// `results.json`: plan, accounting and the result rows.
@@ -371,7 +398,11 @@ pub fn accounting_line(outcome: &Outcome) -> String {
         a.read,
         a.valid,
         a.rejected,
-        if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) }
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", reasons.join(", "))
+        }
     )
 }
 
@@ -379,10 +410,18 @@ pub fn accounting_line(outcome: &Outcome) -> String {
 pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
     use std::fmt::Write as _;
     let d = plan.ranking.decimals;
-    let pubf = |u: usize| outcome.units[u].placing.published.map_or_else(String::new, |s| num::steps_text(s, d));
+    let pubf = |u: usize| {
+        outcome.units[u]
+            .placing
+            .published
+            .map_or_else(String::new, |s| num::steps_text(s, d))
+    };
     let pct = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{:.1}%", v * 100.0));
     let grade = |u: usize| {
-        outcome.units[u].placing.grade.map_or_else(String::new, |g| md(plan.grades[g].labels.text()))
+        outcome.units[u]
+            .placing
+            .grade
+            .map_or_else(String::new, |g| md(plan.grades[g].labels.text()))
     };
     let mut s = String::new();
     let title = md(plan.survey.title.text());
@@ -421,19 +460,30 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
         );
     };
     let head = "| rank | unit | name | department | final | grade | satisfied | valid ballots |\n|---:|---|---|---|---:|---|---:|---:|\n";
-    let top: Vec<usize> = listing.iter().copied().filter(|&u| outcome.units[u].placing.top).collect();
-    let bottom: Vec<usize> = listing.iter().copied().filter(|&u| outcome.units[u].placing.bottom).collect();
-    let _ = writeln!(s, "## Front of the list (前{})\n\n{head}", plan.ranking.top_n);
+    let top: Vec<usize> = listing
+        .iter()
+        .copied()
+        .filter(|&u| outcome.units[u].placing.top)
+        .collect();
+    let bottom: Vec<usize> = listing
+        .iter()
+        .copied()
+        .filter(|&u| outcome.units[u].placing.bottom)
+        .collect();
+    let _ = write!(s, "## Front of the list (前{})\n\n{head}", plan.ranking.top_n);
     top.iter().for_each(|&u| row(&mut s, u));
-    let _ = writeln!(s, "\n## Back of the list (后{})\n\n{head}", plan.ranking.bottom_n);
+    let _ = write!(s, "\n## Back of the list (后{})\n\n{head}", plan.ranking.bottom_n);
     bottom.iter().for_each(|&u| row(&mut s, u));
-    let _ = writeln!(s, "\n## Ranking ({} units)\n\n{head}", listing.len());
+    let _ = write!(s, "\n## Ranking ({} units)\n\n{head}", listing.len());
     listing.iter().for_each(|&u| row(&mut s, u));
-    let not_ranked: Vec<usize> = (0..outcome.units.len()).filter(|&u| outcome.units[u].status != UnitStatus::Ranked).collect();
+    let not_ranked: Vec<usize> = (0..outcome.units.len())
+        .filter(|&u| outcome.units[u].status != UnitStatus::Ranked)
+        .collect();
     let _ = writeln!(
         s,
-        "\n## Not ranked ({} units)\n\n| unit | name | status | final | grade | why |\n|---|---|---|---:|---|---|"
-    , not_ranked.len());
+        "\n## Not ranked ({} units)\n\n| unit | name | status | final | grade | why |\n|---|---|---|---:|---|---|",
+        not_ranked.len()
+    );
     for u in not_ranked {
         let r = &outcome.units[u];
         let unit = &roster.units[r.unit];
@@ -448,10 +498,20 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             md(&r.why_not_ranked())
         );
     }
-    let _ = writeln!(s, "\nGrades: {}.", plan.grades.iter().map(|g| {
-        let q = g.max_share.map_or_else(String::new, |m| format!(", at most {}% of ranked units", m * 100.0));
-        format!("{} ≥ {}{}", md(g.labels.text()), g.min, q)
-    }).collect::<Vec<_>>().join("; "));
+    let _ = writeln!(
+        s,
+        "\nGrades: {}.",
+        plan.grades
+            .iter()
+            .map(|g| {
+                let q = g
+                    .max_share
+                    .map_or_else(String::new, |m| format!(", at most {}% of ranked units", m * 100.0));
+                format!("{} ≥ {}{}", md(g.labels.text()), g.min, q)
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
     s
 }
 
@@ -473,7 +533,11 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
 /// only after every one was written and synced.
 pub fn write_atomic(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>> {
     if dir.exists() && !dir.is_dir() {
-        return Err(ErrorKind::Usage(format!("--out {} is a file, not a folder; name a folder", dir.display())).into());
+        return Err(ErrorKind::Usage(format!(
+            "--out {} is a file, not a folder; name a folder",
+            dir.display()
+        ))
+        .into());
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut staged = Vec::with_capacity(files.len());
@@ -483,7 +547,9 @@ pub fn write_atomic(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf
             .prefix(&format!(".{name}."))
             .tempfile_in(dir)
             .map_err(|e| Error::io(&target, e))?;
-        tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| Error::io(&target, e))?;
+        tmp.write_all(bytes)
+            .and_then(|_| tmp.as_file().sync_all())
+            .map_err(|e| Error::io(&target, e))?;
         staged.push((tmp, target));
     }
     let mut written = Vec::with_capacity(staged.len());
@@ -503,7 +569,10 @@ pub fn write_stream<T>(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let tmp = tempfile::Builder::new().prefix(".appraise.").tempfile_in(dir).map_err(|e| Error::io(path, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".appraise.")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(path, e))?;
     let mut buf = std::io::BufWriter::new(tmp);
     let value = fill(&mut buf)?;
     let tmp = buf.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
@@ -539,7 +608,10 @@ mod tests {
         write_atomic(dir.path(), &[("a.csv", b"old".to_vec())]).unwrap();
         write_atomic(dir.path(), &[("a.csv", b"new".to_vec()), ("b.csv", b"b".to_vec())]).unwrap();
         assert_eq!(std::fs::read(dir.path().join("a.csv")).unwrap(), b"new");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 2, "no temporary file is left behind: {names:?}");
         let file = dir.path().join("a.csv");
         assert!(write_atomic(&file, &[]).is_err());

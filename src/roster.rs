@@ -59,10 +59,16 @@ impl Roster {
 
     /// Builds a roster from units (for tests and embedding); ids must be unique.
     pub fn from_units(units: Vec<Unit>) -> Result<Roster> {
-        let mut roster = Roster { has_issued: units.iter().any(|u| u.issued.is_some()), ..Roster::default() };
+        let mut roster = Roster {
+            has_issued: units.iter().any(|u| u.issued.is_some()),
+            ..Roster::default()
+        };
         for (k, u) in units.into_iter().enumerate() {
             if roster.index.insert(u.id.clone(), k).is_some() {
-                return Err(Error::input(Position::file("<roster>"), format!("unit `{}` is listed twice", u.id)));
+                return Err(Error::input(
+                    Position::file("<roster>"),
+                    format!("unit `{}` is listed twice", u.id),
+                ));
             }
             roster.units.push(u);
         }
@@ -72,7 +78,9 @@ impl Roster {
     fn read(mut input: CsvInput) -> Result<Roster> {
         let cols = input.require(&REQUIRED, "roster")?;
         let issued_col = input.column("issued");
-        let extra: Vec<usize> = (0..input.header.len()).filter(|k| !cols.contains(k) && Some(*k) != issued_col).collect();
+        let extra: Vec<usize> = (0..input.header.len())
+            .filter(|k| !cols.contains(k) && Some(*k) != issued_col)
+            .collect();
         let mut roster = Roster {
             extra_columns: extra.iter().map(|&k| input.header[k].clone()).collect(),
             has_issued: issued_col.is_some(),
@@ -94,7 +102,10 @@ impl Roster {
             if rec.len() != width {
                 return Err(Error::input(
                     Position::line(&input.path, line),
-                    format!("the row has {} fields but the header has {width}; fix the row", rec.len()),
+                    format!(
+                        "the row has {} fields but the header has {width}; fix the row",
+                        rec.len()
+                    ),
                 ));
             }
             let get = |k: usize| rec.get(k).unwrap_or("").trim().to_string();
@@ -108,7 +119,10 @@ impl Roster {
             if let Some(&first) = roster.index.get(&id) {
                 return Err(Error::input(
                     Position::line(&input.path, line).with_column("unit_id"),
-                    format!("unit `{id}` is listed twice (first on line {}); unit ids must be unique", lines[first]),
+                    format!(
+                        "unit `{id}` is listed twice (first on line {}); unit ids must be unique",
+                        lines[first]
+                    ),
                 ));
             }
             let issued = match issued_col.map(get) {
@@ -132,7 +146,7 @@ impl Roster {
                 department: get(cols[2]),
                 kind: get(cols[3]),
                 issued,
-                extra: extra.iter().map(|&k| rec.get(k).unwrap_or("").to_string()).collect(),
+                extra: extra.iter().map(|&k| get(k)).collect(),
             });
         }
         if roster.units.is_empty() {
@@ -168,7 +182,9 @@ mod tests {
 
     #[test]
     fn reads_trims_and_keeps_extra_columns() {
-        let r = load("unit_id,name,department,kind,issued,town\r\n U1 ,甲所,供电,站所,40,索河\r\nU2,乙所,供电,站所, ,\r\n").unwrap();
+        let r =
+            load("unit_id,name,department,kind,issued,town\r\n U1 ,甲所,供电,站所,40,索河\r\nU2,乙所,供电,站所, ,\r\n")
+                .unwrap();
         assert_eq!(r.units[0].id, "U1");
         assert_eq!(r.units[0].issued, Some(40));
         assert_eq!(r.units[1].issued, None);
@@ -183,7 +199,10 @@ mod tests {
         assert_eq!(e.position().unwrap().line, Some(3));
         assert!(e.to_string().contains("first on line 2"), "{e}");
         let e = load("unit_id,name,department,kind,issued\nU1,a,b,c,4.5\n").unwrap_err();
-        assert!(e.to_string().contains("`4.5` for unit `U1` is not a whole number"), "{e}");
+        assert!(
+            e.to_string().contains("`4.5` for unit `U1` is not a whole number"),
+            "{e}"
+        );
         let e = load("unit_id,name,department,kind\n ,a,b,c\n").unwrap_err();
         assert!(e.to_string().contains("empty unit_id"), "{e}");
         let e = load("unit_id,name,kind\nU1,a,c\n").unwrap_err();

@@ -225,18 +225,30 @@ impl Survey {
                 }
                 options.push(ScaleOption {
                     code: o.code.clone(),
-                    labels: Labels { zh: o.zh.clone(), en: o.en.clone() },
+                    labels: Labels {
+                        zh: o.zh.clone(),
+                        en: o.en.clone(),
+                    },
                     score: if o.abstain { None } else { o.score },
                     satisfied: o.satisfied,
                 });
             }
             if !rs.options.iter().any(|o| o.score.is_some() && !o.abstain) {
-                p.push(format!("{f}.options"), "the scale has no scored option; give at least one option a `score`");
+                p.push(
+                    format!("{f}.options"),
+                    "the scale has no scored option; give at least one option a `score`",
+                );
             }
             if rs.options.len() > MAX_OPTIONS {
-                p.push(format!("{f}.options"), format!("at most {MAX_OPTIONS} options per scale"));
+                p.push(
+                    format!("{f}.options"),
+                    format!("at most {MAX_OPTIONS} options per scale"),
+                );
             }
-            scales.push(Scale { id: sid.clone(), options });
+            scales.push(Scale {
+                id: sid.clone(),
+                options,
+            });
         }
 
         let mut dim_ids = HashSet::new();
@@ -249,7 +261,10 @@ impl Survey {
             p.positive(format!("dimensions[{k}].weight"), d.weight);
             dimensions.push(Dimension {
                 id: d.id.clone(),
-                labels: Labels { zh: d.zh.clone(), en: d.en.clone() },
+                labels: Labels {
+                    zh: d.zh.clone(),
+                    en: d.en.clone(),
+                },
                 weight: d.weight,
                 items: Vec::new(),
             });
@@ -264,7 +279,10 @@ impl Survey {
             let f = format!("items[{k}]");
             p.id(format!("{f}.id"), &it.id, &mut item_ids);
             if RESERVED_COLUMNS.contains(&it.id.as_str()) {
-                p.push(format!("{f}.id"), format!("`{}` is a reserved ballot column; rename the item", it.id));
+                p.push(
+                    format!("{f}.id"),
+                    format!("`{}` is a reserved ballot column; rename the item", it.id),
+                );
             }
             p.positive(format!("{f}.weight"), it.weight);
             if it.zh.trim().is_empty() && it.en.trim().is_empty() {
@@ -272,17 +290,26 @@ impl Survey {
             }
             let dimension = dimensions.iter().position(|d| d.id == it.dimension);
             if dimension.is_none() {
-                p.push(format!("{f}.dimension"), format!("unknown dimension `{}`; define it under `dimensions:`", it.dimension));
+                p.push(
+                    format!("{f}.dimension"),
+                    format!("unknown dimension `{}`; define it under `dimensions:`", it.dimension),
+                );
             }
             let scale = scales.iter().position(|s| s.id == it.scale);
             if scale.is_none() {
-                p.push(format!("{f}.scale"), format!("unknown scale `{}`; define it under `scales:`", it.scale));
+                p.push(
+                    format!("{f}.scale"),
+                    format!("unknown scale `{}`; define it under `scales:`", it.scale),
+                );
             }
             if let (Some(d), Some(s)) = (dimension, scale) {
                 dimensions[d].items.push(items.len());
                 items.push(Item {
                     id: it.id.clone(),
-                    labels: Labels { zh: it.zh.clone(), en: it.en.clone() },
+                    labels: Labels {
+                        zh: it.zh.clone(),
+                        en: it.en.clone(),
+                    },
                     dimension: d,
                     scale: s,
                     weight: it.weight,
@@ -291,7 +318,10 @@ impl Survey {
         }
         for (k, d) in dimensions.iter().enumerate() {
             if d.items.is_empty() && raw.items.iter().all(|it| it.dimension != d.id) {
-                p.push(format!("dimensions[{k}]"), format!("dimension `{}` has no items; add items or remove it", d.id));
+                p.push(
+                    format!("dimensions[{k}]"),
+                    format!("dimension `{}` has no items; add items or remove it", d.id),
+                );
             }
         }
         p.finish(path, "survey")?;
@@ -365,18 +395,33 @@ items:
             .replace("score: 0}", "score: 120}")
             .replace("weight: 2}", "weight: 0}\n  - {id: empty}");
         let p = problems(&bad);
-        assert!(p.iter().any(|m| m.starts_with("items[0].scale: unknown scale `nope`")), "{p:?}");
-        assert!(p.iter().any(|m| m.starts_with("scales.sat.options[1].score: must be between 0 and 100")), "{p:?}");
-        assert!(p.iter().any(|m| m.starts_with("dimensions[1].weight: must be a number > 0")), "{p:?}");
-        assert!(p.iter().any(|m| m.starts_with("dimensions[2]: dimension `empty` has no items")), "{p:?}");
+        assert!(
+            p.iter().any(|m| m.starts_with("items[0].scale: unknown scale `nope`")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("scales.sat.options[1].score: must be between 0 and 100")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("dimensions[1].weight: must be a number > 0")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("dimensions[2]: dimension `empty` has no items")),
+            "{p:?}"
+        );
     }
 
     #[test]
     fn duplicate_ids_and_scoreless_scales_are_errors() {
-        let bad = GOOD.replace("{id: b,", "{id: a,").replace("score: 100, satisfied: true", "abstain: true").replace(
-            "score: 0}",
-            "abstain: true}",
-        );
+        let bad = GOOD
+            .replace("{id: b,", "{id: a,")
+            .replace("score: 100, satisfied: true", "abstain: true")
+            .replace("score: 0}", "abstain: true}");
         let p = problems(&bad);
         assert!(p.iter().any(|m| m.contains("items[1].id: `a` is used twice")), "{p:?}");
         assert!(p.iter().any(|m| m.contains("no scored option")), "{p:?}");
@@ -389,6 +434,10 @@ items:
         let msg = e.to_string();
         assert!(msg.contains("unknown field `wieght`"), "{msg}");
         assert!(msg.contains("items[1]"), "{msg}");
-        assert_eq!(e.position().unwrap().line, Some(17));
+        assert_eq!(
+            e.position().unwrap().line,
+            Some(16),
+            "line 1 is the empty line before `id: t`"
+        );
     }
 }

@@ -90,11 +90,20 @@ pub fn score_unit(plan: &Plan, tally: &Tally, u: usize) -> UnitScore {
     let survey = &plan.survey;
     let valid_by_group = tally.valid_by_group(u).to_vec();
     let valid: u64 = valid_by_group.iter().sum();
-    let public: u64 = plan.groups.iter().zip(&valid_by_group).filter(|(g, _)| g.public).map(|(_, n)| n).sum();
+    let public: u64 = plan
+        .groups
+        .iter()
+        .zip(&valid_by_group)
+        .filter(|(g, _)| g.public)
+        .map(|(_, n)| n)
+        .sum();
     let mut items = Vec::with_capacity(survey.items.len());
     for (i, item) in survey.items.iter().enumerate() {
         let scale = &survey.scales[item.scale];
-        let mut s = ItemScore { counts: vec![0; scale.options.len()], ..ItemScore::default() };
+        let mut s = ItemScore {
+            counts: vec![0; scale.options.len()],
+            ..ItemScore::default()
+        };
         let (mut sum, mut weighted) = (0.0, Vec::with_capacity(plan.groups.len()));
         for (g, group) in plan.groups.iter().enumerate() {
             let c = tally.item(u, g, i);
@@ -134,7 +143,10 @@ pub fn score_unit(plan: &Plan, tally: &Tally, u: usize) -> UnitScore {
         .dimensions
         .iter()
         .map(|d| {
-            let (sat, sc) = d.items.iter().fold((0, 0), |(a, b), &i| (a + items[i].satisfied, b + items[i].scored));
+            let (sat, sc) = d
+                .items
+                .iter()
+                .fold((0, 0), |(a, b), &i| (a + items[i].satisfied, b + items[i].scored));
             ratio(sat, sc)
         })
         .collect();

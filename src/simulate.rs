@@ -4,7 +4,7 @@
 //! The model is an ordered-response one. For ballot b of group g about unit u, the
 //! answer to item i comes from the latent value
 //!
-//! `y = 1 + 0.9·q_u + ℓ_g + r_b − δ_i + ε`, with `q_u ~ N(0,1)` (unit quality),
+//! `y = 1.3 + 0.5·q_u + ℓ_g + r_b − δ_i + ε`, with `q_u ~ N(0,1)` (unit quality),
 //! `ℓ_g ~ N(0, 0.3²)` (group leniency), `r_b ~ N(0, 0.5²)` (rater), `δ_i ~ N(0, 0.3²)`
 //! (item difficulty), `ε ~ N(0, 0.8²)`,
 //!
@@ -124,7 +124,8 @@ fn normal(sd: f64) -> Result<Normal<f64>> {
 pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, out: W) -> Result<u64> {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let s = &plan.survey;
-    let (n01, lenient, rater_sd, item_sd, noise) = (normal(1.0)?, normal(0.3)?, normal(0.5)?, normal(0.3)?, normal(0.8)?);
+    let (n01, lenient, rater_sd, item_sd, noise) =
+        (normal(1.0)?, normal(0.3)?, normal(0.5)?, normal(0.3)?, normal(0.8)?);
     let quality: Vec<f64> = roster.units.iter().map(|_| n01.sample(&mut rng)).collect();
     let leniency: Vec<f64> = plan.groups.iter().map(|_| lenient.sample(&mut rng)).collect();
     let difficulty: Vec<f64> = s.items.iter().map(|_| item_sd.sample(&mut rng)).collect();
@@ -153,7 +154,11 @@ pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, ou
         let lo = (cfg.ballots_per_unit as f64 * 0.7).round() as u64;
         let hi = (cfg.ballots_per_unit as f64 * 1.3).round() as u64;
         let n = if hi > lo { rng.random_range(lo..=hi) } else { lo };
-        let share = if rng.random_bool(cfg.short_panel_rate.clamp(0.0, 1.0)) { 0.55 } else { cfg.public_share };
+        let share = if rng.random_bool(cfg.short_panel_rate.clamp(0.0, 1.0)) {
+            0.55
+        } else {
+            cfg.public_share
+        };
         let mut prev_rater: Option<(String, String)> = None;
         for _ in 0..n {
             next_id += 1;
@@ -182,13 +187,17 @@ pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, ou
             if rng.random_bool(f.unknown_group) {
                 group = "visitor".into();
             }
-            let rater_unit = if rng.random_bool(f.conflict_of_interest) { unit.id.clone() } else { String::new() };
+            let rater_unit = if rng.random_bool(f.conflict_of_interest) {
+                unit.id.clone()
+            } else {
+                String::new()
+            };
             rec.extend([ballot_id.clone(), unit_id, rater.clone(), group.clone(), rater_unit]);
             let blank_all = rng.random_bool(f.blank_ballot);
             let bad_item = rng.random_bool(f.bad_code).then(|| rng.random_range(0..s.items.len()));
             let r_b = rater_sd.sample(&mut rng);
             for (i, (ladder, abstain)) in ladders.iter().enumerate() {
-                let y = 1.0 + 0.9 * quality[u] + leniency[g] + r_b - difficulty[i] + noise.sample(&mut rng);
+                let y = 1.3 + 0.5 * quality[u] + leniency[g] + r_b - difficulty[i] + noise.sample(&mut rng);
                 let cell = if bad_item == Some(i) {
                     "x".to_string()
                 } else if blank_all || rng.random_bool(cfg.blank_rate) {
@@ -217,7 +226,8 @@ pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, ou
             }
         }
     }
-    w.flush().map_err(|e| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}"))))?;
+    w.flush()
+        .map_err(|e| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}"))))?;
     Ok(rows)
 }
 
@@ -228,7 +238,8 @@ pub fn write_complaints<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig,
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x636f_6d70_6c61_696e);
     let mut w = csv::Writer::from_writer(out);
     let failed = |e: csv::Error| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}")));
-    w.write_record(["complaint_id", "unit_id", "date", "category", "status", "source"]).map_err(failed)?;
+    w.write_record(["complaint_id", "unit_id", "date", "category", "status", "source"])
+        .map_err(failed)?;
     let cats = &plan.complaints.categories;
     if cats.is_empty() || cfg.complaints_per_unit <= 0.0 {
         w.flush().map_err(|e| Error::from(ErrorKind::Usage(e.to_string())))?;
@@ -260,7 +271,11 @@ pub fn write_complaints<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig,
             }
             .to_string();
             let offset = if rng.random_bool(0.05) {
-                if rng.random_bool(0.5) { -rng.random_range(1..=30) } else { days + rng.random_range(1..=30) }
+                if rng.random_bool(0.5) {
+                    -rng.random_range(1..=30)
+                } else {
+                    days + rng.random_range(1..=30)
+                }
             } else {
                 rng.random_range(0..=days)
             };
@@ -279,9 +294,11 @@ pub fn write_complaints<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig,
                 }
             }
             let source = sources[rng.random_range(0..sources.len())];
-            w.write_record([id.as_str(), &unit_id, &date, &category, &status, source]).map_err(failed)?;
+            w.write_record([id.as_str(), &unit_id, &date, &category, &status, source])
+                .map_err(failed)?;
         }
     }
-    w.flush().map_err(|e| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}"))))?;
+    w.flush()
+        .map_err(|e| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}"))))?;
     Ok(rows)
 }

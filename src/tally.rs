@@ -61,7 +61,13 @@ impl Layout {
             key.push_str(&u.id);
             key.push(',');
         }
-        Layout { units: roster.len(), groups: plan.groups.len(), offsets, slots: next, key }
+        Layout {
+            units: roster.len(),
+            groups: plan.groups.len(),
+            offsets,
+            slots: next,
+            key,
+        }
     }
 }
 
@@ -132,7 +138,11 @@ impl Tally {
     /// Adds another tally made under the same plan and roster.
     pub fn merge(&mut self, other: &Tally) -> Result<()> {
         if self.layout != other.layout {
-            let what = if self.layout.key != other.layout.key { "different plan, survey or roster" } else { "different shapes" };
+            let what = if self.layout.key != other.layout.key {
+                "different plan, survey or roster"
+            } else {
+                "different shapes"
+            };
             return Err(ErrorKind::TallyMismatch(what.into()).into());
         }
         fn add(a: &mut [u64], b: &[u64]) {
@@ -181,7 +191,13 @@ impl Tally {
         }
         let valid = self.valid.iter().sum();
         let rejected = by_reason.iter().sum();
-        Accounting { read: valid + rejected, valid, rejected, by_reason, unattributed: self.unattributed.iter().sum() }
+        Accounting {
+            read: valid + rejected,
+            valid,
+            rejected,
+            by_reason,
+            unattributed: self.unattributed.iter().sum(),
+        }
     }
 }
 
@@ -206,7 +222,13 @@ mod tests {
 
     fn layout() -> Layout {
         // 2 units, 2 groups, items with 3 and 2 options (+1 blank slot each).
-        Layout { units: 2, groups: 2, offsets: vec![0, 4, 7], slots: 7, key: "k".into() }
+        Layout {
+            units: 2,
+            groups: 2,
+            offsets: vec![0, 4, 7],
+            slots: 7,
+            key: "k".into(),
+        }
     }
 
     #[test]

@@ -65,7 +65,10 @@ impl Source {
 
     /// An in-memory source.
     pub fn text(name: impl Into<PathBuf>, text: impl Into<String>) -> Source {
-        Source::Text { name: name.into(), text: text.into() }
+        Source::Text {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 
     /// The path or name used in messages.
@@ -122,14 +125,22 @@ pub fn from_reader<R: Read + Send + 'static>(mut inner: R, encoding: Encoding) -
             let skip = if head.starts_with(BOM) { BOM.len() } else { 0 };
             let mut head = Cursor::new(head);
             head.set_position(skip as u64);
-            Ok(TextReader { reader: Box::new(head.chain(inner)), encoding: "UTF-8", note: None })
+            Ok(TextReader {
+                reader: Box::new(head.chain(inner)),
+                encoding: "UTF-8",
+                note: None,
+            })
         }
         Some((enc, note)) => {
             let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new()
                 .encoding(Some(enc))
                 .bom_override(true)
                 .build(Cursor::new(head).chain(inner));
-            Ok(TextReader { reader: Box::new(decoder), encoding: enc.name(), note })
+            Ok(TextReader {
+                reader: Box::new(decoder),
+                encoding: enc.name(),
+                note,
+            })
         }
     }
 }
@@ -151,7 +162,13 @@ fn sniff(head: &[u8], at_end: bool) -> Option<(&'static encoding_rs::Encoding, O
     if enc == encoding_rs::GBK || enc == encoding_rs::UTF_8 {
         enc = encoding_rs::GB18030;
     }
-    Some((enc, Some(format!("not valid UTF-8; read as {} (detected; pass --encoding to choose)", enc.name()))))
+    Some((
+        enc,
+        Some(format!(
+            "not valid UTF-8; read as {} (detected; pass --encoding to choose)",
+            enc.name()
+        )),
+    ))
 }
 
 #[cfg(test)]
@@ -167,7 +184,10 @@ mod tests {
 
     #[test]
     fn utf8_bom_is_skipped() {
-        assert_eq!(read_all(b"\xEF\xBB\xBFunit_id\n", Encoding::Auto), ("unit_id\n".into(), None));
+        assert_eq!(
+            read_all(b"\xEF\xBB\xBFunit_id\n", Encoding::Auto),
+            ("unit_id\n".into(), None)
+        );
         assert_eq!(read_all(b"\xEF\xBB\xBFunit_id\n", Encoding::Utf8).0, "unit_id\n");
     }
 

@@ -35,7 +35,10 @@ pub(crate) fn read(path: &Path) -> Result<String, Error> {
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         Error::input(
             Position::file(path),
-            format!("not valid UTF-8 at byte {}; save the YAML file as UTF-8", e.utf8_error().valid_up_to()),
+            format!(
+                "not valid UTF-8 at byte {}; save the YAML file as UTF-8",
+                e.utf8_error().valid_up_to()
+            ),
         )
     })
 }
@@ -70,7 +73,10 @@ pub(crate) struct Problems(pub Vec<Problem>);
 
 impl Problems {
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem { field: field.into(), message: message.into() });
+        self.0.push(Problem {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     /// Checks that `w` is a finite number > 0.
@@ -103,7 +109,12 @@ impl Problems {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(ErrorKind::Invalid { path: path.to_path_buf(), what, problems: self.0 }.into())
+            Err(ErrorKind::Invalid {
+                path: path.to_path_buf(),
+                what,
+                problems: self.0,
+            }
+            .into())
         }
     }
 }

@@ -95,10 +95,22 @@ pub struct InputArgs {
 
 /// A checked command, ready to run.
 pub enum Command {
-    Validate { plan: PathBuf, roster: Option<PathBuf>, encoding: Encoding },
+    Validate {
+        plan: PathBuf,
+        roster: Option<PathBuf>,
+        encoding: Encoding,
+    },
     Score(ScoreConfig),
-    Demo { out: Option<PathBuf> },
-    Simulate { plan: PathBuf, roster: PathBuf, out: PathBuf, config: appraise::simulate::SimConfig, encoding: Encoding },
+    Demo {
+        out: Option<PathBuf>,
+    },
+    Simulate {
+        plan: PathBuf,
+        roster: PathBuf,
+        out: PathBuf,
+        config: appraise::simulate::SimConfig,
+        encoding: Encoding,
+    },
 }
 
 pub struct ScoreConfig {
@@ -116,10 +128,18 @@ impl Cli {
     /// folder that is not a file.
     pub fn check(self) -> Result<Command, String> {
         let exists = |p: &PathBuf, what: &str| {
-            if p.is_file() { Ok(()) } else { Err(format!("{what} `{}` does not exist or is not a file", p.display())) }
+            if p.is_file() {
+                Ok(())
+            } else {
+                Err(format!("{what} `{}` does not exist or is not a file", p.display()))
+            }
         };
         let not_file = |p: &PathBuf| {
-            if p.is_file() { Err(format!("--out `{}` is a file; name a folder", p.display())) } else { Ok(()) }
+            if p.is_file() {
+                Err(format!("--out `{}` is a file; name a folder", p.display()))
+            } else {
+                Ok(())
+            }
         };
         Ok(match self.command {
             Sub::Validate { plan, roster, input } => {
@@ -127,9 +147,21 @@ impl Cli {
                 if let Some(r) = &roster {
                     exists(r, "--roster")?;
                 }
-                Command::Validate { plan, roster, encoding: input.encoding }
+                Command::Validate {
+                    plan,
+                    roster,
+                    encoding: input.encoding,
+                }
             }
-            Sub::Score { plan, roster, ballots, complaints, out, strict, input } => {
+            Sub::Score {
+                plan,
+                roster,
+                ballots,
+                complaints,
+                out,
+                strict,
+                input,
+            } => {
                 exists(&plan, "--plan")?;
                 exists(&roster, "--roster")?;
                 for b in &ballots {
@@ -145,7 +177,10 @@ impl Cli {
                     ballots: ballots.into_iter().map(Source::File).collect(),
                     complaints: complaints.map(Source::File),
                     out,
-                    options: appraise::campaign::Options { encoding: input.encoding, strict },
+                    options: appraise::campaign::Options {
+                        encoding: input.encoding,
+                        strict,
+                    },
                     quiet: input.quiet,
                 })
             }
@@ -155,16 +190,34 @@ impl Cli {
                 }
                 Command::Demo { out }
             }
-            Sub::Simulate { plan, roster, out, ballots_per_unit, seed, no_faults, input } => {
+            Sub::Simulate {
+                plan,
+                roster,
+                out,
+                ballots_per_unit,
+                seed,
+                no_faults,
+                input,
+            } => {
                 exists(&plan, "--plan")?;
                 exists(&roster, "--roster")?;
                 not_file(&out)?;
-                let mut config = appraise::simulate::SimConfig { seed, ballots_per_unit, ..Default::default() };
+                let mut config = appraise::simulate::SimConfig {
+                    seed,
+                    ballots_per_unit,
+                    ..Default::default()
+                };
                 if no_faults {
                     config.faults = appraise::simulate::Faults::none();
                     config.short_panel_rate = 0.0;
                 }
-                Command::Simulate { plan, roster, out, config, encoding: input.encoding }
+                Command::Simulate {
+                    plan,
+                    roster,
+                    out,
+                    config,
+                    encoding: input.encoding,
+                }
             }
         })
     }

@@ -50,7 +50,13 @@ fn run(command: Command) -> appraise::Result<()> {
         Command::Validate { plan, roster, encoding } => validate(&plan, roster.as_deref(), encoding),
         Command::Score(cfg) => score(cfg),
         Command::Demo { out } => demo(out.as_deref()),
-        Command::Simulate { plan, roster, out, config, encoding } => {
+        Command::Simulate {
+            plan,
+            roster,
+            out,
+            config,
+            encoding,
+        } => {
             let plan = Plan::load(&plan)?;
             let roster = Roster::load(&roster, encoding)?;
             let (b, c) = appraise::simulate::write_files(&plan, &roster, &config, &out)?;
@@ -68,10 +74,22 @@ fn run(command: Command) -> appraise::Result<()> {
 fn validate(plan: &std::path::Path, roster: Option<&std::path::Path>, encoding: Encoding) -> appraise::Result<()> {
     let plan = Plan::load(plan)?;
     let s = &plan.survey;
-    say!("plan {} is valid; survey {} v{} ({})", plan.id, s.id, s.version, plan.survey_path.display());
+    say!(
+        "plan {} is valid; survey {} v{} ({})",
+        plan.id,
+        s.id,
+        s.version,
+        plan.survey_path.display()
+    );
     say!("period {} – {}", plan.period.start, plan.period.end);
     for d in &s.dimensions {
-        say!("  dimension {:<14} weight {:<4} {} item(s)  {}", d.id, d.weight, d.items.len(), d.labels.text());
+        say!(
+            "  dimension {:<14} weight {:<4} {} item(s)  {}",
+            d.id,
+            d.weight,
+            d.items.len(),
+            d.labels.text()
+        );
     }
     let groups: Vec<String> = plan
         .groups
@@ -95,7 +113,11 @@ fn validate(plan: &std::path::Path, roster: Option<&std::path::Path>, encoding: 
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {
-    let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+    let target = if quiet {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
     let bar = ProgressBar::with_draw_target(None, target);
     if let Ok(style) = ProgressStyle::with_template("{spinner} {human_pos} ballots read ({per_sec}) {elapsed}") {
         bar.set_style(style);
@@ -108,27 +130,51 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
     let plan = Plan::load(&cfg.plan)?;
     let roster = Roster::load(&cfg.roster, cfg.options.encoding)?;
     let bar = progress_bar(cfg.quiet);
-    let outcome = campaign::run(&plan, &roster, &cfg.ballots, cfg.complaints.as_ref(), &cfg.options, &mut |n| {
-        bar.set_position(n)
-    });
+    let outcome = campaign::run(
+        &plan,
+        &roster,
+        &cfg.ballots,
+        cfg.complaints.as_ref(),
+        &cfg.options,
+        &mut |n| bar.set_position(n),
+    );
     bar.finish_and_clear();
     let outcome = outcome?;
     let files = report::render_all(&plan, &roster, &outcome)?;
     let written = report::write_atomic(&cfg.out, &files)?;
     summary(&plan, &roster, &outcome);
-    say!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    say!(
+        "wrote {}",
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(())
 }
 
 fn demo(out: Option<&std::path::Path>) -> appraise::Result<()> {
     let (plan, roster) = appraise::demo::campaign()?;
     let outcome = appraise::demo::run(&plan, &roster)?;
-    say!("demo: {} — {} units (real roster of 蔡甸区 2010), simulated ballots (seed {})", plan.survey.title.zh, roster.len(), appraise::demo::SEED);
+    say!(
+        "demo: {} — {} units (real roster of 蔡甸区 2010), simulated ballots (seed {})",
+        plan.survey.title.zh,
+        roster.len(),
+        appraise::demo::SEED
+    );
     summary(&plan, &roster, &outcome);
     match out {
         Some(dir) => {
             let written = report::write_atomic(dir, &report::render_all(&plan, &roster, &outcome)?)?;
-            say!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+            say!(
+                "wrote {}",
+                written
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
         None => say!("(write every output file with: appraise demo --out DIR)"),
     }
@@ -157,7 +203,12 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
     if c.rows > 0 {
         say!(
             "complaints read {} = counted {} + out of period {} + unverified {} + dismissed {} + rejected {}",
-            ca.read, ca.counted, ca.out_of_period, ca.unverified, ca.dismissed, ca.rejected
+            ca.read,
+            ca.counted,
+            ca.out_of_period,
+            ca.unverified,
+            ca.dismissed,
+            ca.rejected
         );
     }
     let statuses = [
@@ -192,7 +243,13 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
         )
     };
     say!("front of the list (前{}):", plan.ranking.top_n);
-    listing.iter().filter(|&&u| outcome.units[u].placing.top).for_each(|&u| say!("{}", line(u)));
+    listing
+        .iter()
+        .filter(|&&u| outcome.units[u].placing.top)
+        .for_each(|&u| say!("{}", line(u)));
     say!("back of the list (后{}):", plan.ranking.bottom_n);
-    listing.iter().filter(|&&u| outcome.units[u].placing.bottom).for_each(|&u| say!("{}", line(u)));
+    listing
+        .iter()
+        .filter(|&&u| outcome.units[u].placing.bottom)
+        .for_each(|&u| say!("{}", line(u)));
 }
