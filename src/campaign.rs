@@ -12,6 +12,7 @@ use crate::plan::Plan;
 use crate::rank::{self, Placing, Standing, UnitStatus};
 use crate::roster::Roster;
 use crate::score::{self, UnitScore};
+use crate::stats::{self, RankSet, Reliability};
 use crate::tally::{Accounting, Layout, Tally};
 use crate::text::{Encoding, Source};
 
@@ -45,6 +46,13 @@ pub struct UnitResult {
     pub final_score: Option<f64>,
     /// Grade, rank and flags.
     pub placing: Placing,
+    /// Standard error of the composite (and of the final score, the deduction being
+    /// fixed), by linearisation.
+    pub composite_se: Option<f64>,
+    /// 95% interval of the composite: `C ± z·se`.
+    pub composite_ci: Option<(f64, f64)>,
+    /// 95% marginal confidence set of the rank (ranked units only).
+    pub rank_set: Option<RankSet>,
 }
 
 impl UnitResult {
@@ -78,6 +86,8 @@ pub struct Outcome {
     pub accounting: Accounting,
     /// Complaints and their rejects.
     pub complaints: Complaints,
+    /// Cronbach's alpha and item diagnostics per dimension.
+    pub reliability: Vec<Reliability>,
     /// The tally everything was computed from.
     #[serde(skip)]
     pub tally: Tally,
@@ -172,6 +182,12 @@ pub fn evaluate(
             UnitStatus::Ranked
         };
         let final_score = score.composite.map(|composite| (composite - c.deduction).max(0.0));
+        let composite_se = stats::composite_se(plan, &tally, u, &score);
+        let z = stats::z_value(stats::LEVEL);
+        let composite_ci = score
+            .composite
+            .zip(composite_se)
+            .map(|(c, se)| (c - z * se, c + z * se));
         units.push(UnitResult {
             unit: u,
             status,
@@ -182,6 +198,9 @@ pub fn evaluate(
             complaints: c,
             final_score,
             placing: Placing::default(),
+            composite_se,
+            composite_ci,
+            rank_set: None,
         });
     }
     if strict {
@@ -209,12 +228,22 @@ pub fn evaluate(
     for (r, p) in units.iter_mut().zip(rank::place(plan, roster, &standings)) {
         r.placing = p;
     }
+    let ranked: Vec<usize> = (0..units.len()).filter(|&u| units[u].placing.rank.is_some()).collect();
+    let est: Vec<f64> = ranked.iter().map(|&u| units[u].final_score.unwrap_or(0.0)).collect();
+    let se: Vec<f64> = ranked.iter().map(|&u| units[u].composite_se.unwrap_or(0.0)).collect();
+    for (&u, set) in ranked.iter().zip(stats::rank_sets(&est, &se, stats::LEVEL)) {
+        units[u].rank_set = Some(set);
+    }
+    let reliability = (0..plan.survey.dimensions.len())
+        .map(|d| stats::reliability(&tally, d))
+        .collect();
     Ok(Outcome {
         units,
         rejects,
         files,
         accounting: tally.accounting(),
         complaints,
+        reliability,
         tally,
     })
 }

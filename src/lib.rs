@@ -69,6 +69,7 @@ pub mod roster;
 pub mod schema;
 pub mod score;
 pub mod simulate;
+pub mod stats;
 pub mod tally;
 pub mod text;
 mod yaml;

@@ -21,6 +21,7 @@ use crate::num::{self, full};
 use crate::plan::Plan;
 use crate::rank::UnitStatus;
 use crate::roster::Roster;
+use crate::stats;
 use crate::tally::Accounting;
 
 /// One row of `results.csv` / an element of `results.json`'s `units`.
@@ -70,11 +71,26 @@ pub struct ResultRow {
     pub ballots_read: u64,
     /// Why the unit is not ranked.
     pub note: String,
+    /// Standard error of the composite (linearisation).
+    pub composite_se: Option<f64>,
+    /// Lower end of the composite's 95% interval.
+    pub composite_lo: Option<f64>,
+    /// Upper end of the composite's 95% interval.
+    pub composite_hi: Option<f64>,
+    /// Best rank in the 95% marginal confidence set.
+    pub rank_lo: Option<u64>,
+    /// Worst rank in the 95% marginal confidence set.
+    pub rank_hi: Option<u64>,
+    /// The whole rank set lies inside the first `top_n` places.
+    pub top_on_evidence: bool,
+    /// The whole rank set lies inside the last `bottom_n` places.
+    pub bottom_on_evidence: bool,
 }
 
 /// The rows of the results table, in roster order.
 pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<ResultRow> {
     let d = plan.ranking.decimals;
+    let ranked = outcome.units.iter().filter(|r| r.placing.rank.is_some()).count() as u64;
     outcome
         .units
         .iter()
@@ -104,6 +120,15 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
                 final_published: p.published.map(|s| num::steps_text(s, d)),
                 ballots_read: r.read,
                 note: r.why_not_ranked(),
+                composite_se: r.composite_se,
+                composite_lo: r.composite_ci.map(|c| c.0),
+                composite_hi: r.composite_ci.map(|c| c.1),
+                rank_lo: r.rank_set.map(|s| s.lower),
+                rank_hi: r.rank_set.map(|s| s.upper),
+                top_on_evidence: r.rank_set.is_some_and(|s| s.upper <= plan.ranking.top_n),
+                bottom_on_evidence: r
+                    .rank_set
+                    .is_some_and(|s| s.lower + plan.ranking.bottom_n > ranked && plan.ranking.bottom_n > 0),
             }
         })
         .collect()
@@ -177,6 +202,13 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
                 "final_published",
                 "ballots_read",
                 "note",
+                "composite_se",
+                "composite_lo",
+                "composite_hi",
+                "rank_lo",
+                "rank_hi",
+                "top_on_evidence",
+                "bottom_on_evidence",
             ]
             .iter()
             .map(|s| s.to_string()),
@@ -209,6 +241,13 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
                 r.final_published.clone().unwrap_or_default(),
                 r.ballots_read.to_string(),
                 safe_cell(&r.note),
+                full(r.composite_se),
+                full(r.composite_lo),
+                full(r.composite_hi),
+                opt_u(r.rank_lo),
+                opt_u(r.rank_hi),
+                r.top_on_evidence.to_string(),
+                r.bottom_on_evidence.to_string(),
             ]);
             rec.extend(u.extra.iter().map(|c| safe_cell(c)));
             w.write_record(&rec)?;
@@ -237,15 +276,25 @@ pub fn items_csv(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<
             .collect();
         head.extend(codes.iter().map(|c| safe_cell(&format!("n_{c}"))));
         head.extend(
-            ["blank", "abstained", "scored", "satisfied", "mean", "rate"]
-                .iter()
-                .map(|x| x.to_string()),
+            [
+                "blank",
+                "abstained",
+                "scored",
+                "satisfied",
+                "mean",
+                "rate",
+                "rate_lo",
+                "rate_hi",
+            ]
+            .iter()
+            .map(|x| x.to_string()),
         );
         w.write_record(&head)?;
         for r in &outcome.units {
             for (i, it) in s.items.iter().enumerate() {
                 let sc = &s.scales[it.scale];
                 let st = &r.score.items[i];
+                let wilson = stats::wilson(st.satisfied, st.scored, stats::LEVEL);
                 let mut rec = vec![
                     safe_cell(&roster.units[r.unit].id),
                     it.id.clone(),
@@ -262,8 +311,57 @@ pub fn items_csv(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<
                     st.satisfied.to_string(),
                     full(st.mean),
                     full(st.rate),
+                    full(wilson.map(|w| w.0)),
+                    full(wilson.map(|w| w.1)),
                 ]);
                 w.write_record(&rec)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `reliability.csv`: per dimension a row with Cronbach's alpha (item empty), then
+/// a row per item with its corrected item–total correlation and alpha if deleted;
+/// `flag` says `alpha_below_0.7` or `deleting_raises_alpha`.
+pub fn reliability_csv(plan: &Plan, outcome: &Outcome) -> Result<Vec<u8>> {
+    let s = &plan.survey;
+    csv_bytes(|w| {
+        w.write_record([
+            "dimension",
+            "item",
+            "n",
+            "alpha",
+            "item_total",
+            "alpha_if_deleted",
+            "flag",
+        ])?;
+        for (d, (dim, rel)) in s.dimensions.iter().zip(&outcome.reliability).enumerate() {
+            let low = rel.alpha.is_some_and(|a| a < 0.7);
+            w.write_record([
+                dim.id.clone(),
+                String::new(),
+                rel.n.to_string(),
+                full(rel.alpha),
+                String::new(),
+                String::new(),
+                if low { "alpha_below_0.7".into() } else { String::new() },
+            ])?;
+            for (k, &i) in s.dimensions[d].items.iter().enumerate() {
+                let raises = matches!((rel.alpha_if_deleted[k], rel.alpha), (Some(x), Some(a)) if x > a);
+                w.write_record([
+                    dim.id.clone(),
+                    s.items[i].id.clone(),
+                    rel.n.to_string(),
+                    String::new(),
+                    full(rel.item_total[k]),
+                    full(rel.alpha_if_deleted[k]),
+                    if raises {
+                        "deleting_raises_alpha".into()
+                    } else {
+                        String::new()
+                    },
+                ])?;
             }
         }
         Ok(())
@@ -306,12 +404,42 @@ pub fn complaint_rejects_csv(outcome: &Outcome) -> Result<Vec<u8>> {
 struct Json<'a> {
     plan: &'a str,
     survey: &'a str,
+    methods: Methods,
     period: [String; 2],
     dimensions: Vec<&'a str>,
     accounting: AccountingJson,
     complaints: ComplaintAccounting,
     files: &'a [crate::ballots::FileSummary],
     units: &'a [ResultRow],
+}
+
+/// How the uncertainty figures were computed, written with the results.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Methods {
+    /// Confidence level of every interval.
+    pub level: f64,
+    /// Item and dimension satisfaction rates.
+    pub rate_interval: &'static str,
+    /// The composite's interval.
+    pub composite_interval: &'static str,
+    /// The rank sets.
+    pub rank_sets: &'static str,
+    /// Reliability.
+    pub reliability: &'static str,
+    /// Seed of any simulation (none: every method here is deterministic).
+    pub seed: Option<u64>,
+}
+
+/// The methods of this version.
+pub fn methods() -> Methods {
+    Methods {
+        level: stats::LEVEL,
+        rate_interval: "Wilson score interval",
+        composite_interval: "Taylor linearisation over the unit's valid ballots (influence z_b = dC/dw_b, V = n/(n-1) sum (z_b - mean z)^2), normal 95% interval",
+        rank_sets: "marginal confidence sets of Mogstad, Romano, Shaikh & Wilhelm (2023), single-step, normal approximation, units independent, critical values by adaptive Gauss-Kronrod quadrature and Newton's method, on the final score with the composite's standard error",
+        reliability: "Cronbach's alpha per dimension, listwise over valid ballots that scored every item of the dimension",
+        seed: None,
+    }
 }
 
 #[derive(Serialize)]
@@ -383,6 +511,7 @@ pub fn results_json(plan: &Plan, outcome: &Outcome, rows: &[ResultRow]) -> Resul
         complaints: complaint_accounting(outcome),
         files: &outcome.files,
         units: rows,
+        methods: methods(),
     };
     let mut v = serde_json::to_vec_pretty(&doc).map_err(|e| Error::from(ErrorKind::Usage(format!("json: {e}"))))?;
     v.push(b'\n');
@@ -448,8 +577,10 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
         let unit = &roster.units[r.unit];
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.placing.rank.map_or_else(String::new, |x| x.to_string()),
+            r.rank_set
+                .map_or_else(String::new, |s| format!("{}–{}", s.lower, s.upper)),
             md(&unit.id),
             md(&unit.name),
             md(&unit.department),
@@ -459,7 +590,7 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             r.score.valid
         );
     };
-    let head = "| rank | unit | name | department | final | grade | satisfied | valid ballots |\n|---:|---|---|---|---:|---|---:|---:|\n";
+    let head = "| rank | rank 95% set | unit | name | department | final | grade | satisfied | valid ballots |\n|---:|---|---|---|---|---:|---|---:|---:|\n";
     let top: Vec<usize> = listing
         .iter()
         .copied()
@@ -474,6 +605,40 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
     top.iter().for_each(|&u| row(&mut s, u));
     let _ = write!(s, "\n## Back of the list (后{})\n\n{head}", plan.ranking.bottom_n);
     bottom.iter().for_each(|&u| row(&mut s, u));
+    let ranked = listing.len() as u64;
+    let unsure_top: Vec<String> = top
+        .iter()
+        .filter(|&&u| outcome.units[u].rank_set.is_some_and(|r| r.upper > plan.ranking.top_n))
+        .map(|&u| md(&roster.units[u].id))
+        .collect();
+    let unsure_bottom: Vec<String> = bottom
+        .iter()
+        .filter(|&&u| {
+            outcome.units[u]
+                .rank_set
+                .is_some_and(|r| r.lower + plan.ranking.bottom_n <= ranked)
+        })
+        .map(|&u| md(&roster.units[u].id))
+        .collect();
+    let _ = writeln!(
+        s,
+        "\nOn the evidence (95% rank sets, Mogstad et al. 2023): {} of the front {} and {} of the back {} \
+         could also rank outside the cut{}{}.",
+        unsure_top.len(),
+        top.len(),
+        unsure_bottom.len(),
+        bottom.len(),
+        if unsure_top.is_empty() {
+            String::new()
+        } else {
+            format!("; front: {}", unsure_top.join(", "))
+        },
+        if unsure_bottom.is_empty() {
+            String::new()
+        } else {
+            format!("; back: {}", unsure_bottom.join(", "))
+        },
+    );
     let _ = write!(s, "\n## Ranking ({} units)\n\n{head}", listing.len());
     listing.iter().for_each(|&u| row(&mut s, u));
     let not_ranked: Vec<usize> = (0..outcome.units.len())
@@ -496,6 +661,34 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             pubf(u),
             grade(u),
             md(&r.why_not_ranked())
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n## Reliability (Cronbach's alpha, listwise)\n\n| dimension | ballots | alpha | note |\n|---|---:|---:|---|"
+    );
+    for (dim, rel) in plan.survey.dimensions.iter().zip(&outcome.reliability) {
+        let weak: Vec<String> = dim
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| matches!((rel.alpha_if_deleted[*k], rel.alpha), (Some(x), Some(a)) if x > a))
+            .map(|(_, &i)| md(&plan.survey.items[i].id))
+            .collect();
+        let mut note = Vec::new();
+        if rel.alpha.is_some_and(|a| a < 0.7) {
+            note.push("below 0.7".to_string());
+        }
+        if !weak.is_empty() {
+            note.push(format!("deleting {} raises alpha", weak.join(", ")));
+        }
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            md(dim.labels.text()),
+            rel.n,
+            rel.alpha.map_or_else(String::new, |a| format!("{a:.3}")),
+            note.join("; ")
         );
     }
     let _ = writeln!(
@@ -524,6 +717,7 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
         ("items.csv", items_csv(plan, roster, outcome)?),
         ("rejects.csv", rejects_csv(outcome)?),
         ("complaint_rejects.csv", complaint_rejects_csv(outcome)?),
+        ("reliability.csv", reliability_csv(plan, outcome)?),
         ("report.md", report_md(plan, roster, outcome).into_bytes()),
     ])
 }

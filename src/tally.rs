@@ -10,23 +10,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::ballots::Reason;
 use crate::error::{ErrorKind, Result};
-use crate::plan::Plan;
+use crate::plan::{GroupWeighting, Plan};
 use crate::roster::Roster;
 
-/// The shape of a tally: how many units, groups and option slots.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The shape of a tally: how many units, groups and option slots, and the scores
+/// the second moments are taken of.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Layout {
     /// Units in the roster.
     pub units: usize,
     /// Rater groups in the plan.
     pub groups: usize,
+    /// Items in the survey.
+    pub items: usize,
     /// Start slot of each item; item `i` owns `offsets[i]..offsets[i+1]`, whose last
     /// slot counts blanks.
     pub offsets: Vec<usize>,
     /// Slots per (unit, group).
     pub slots: usize,
-    /// What the tally was made under (plan id, survey id and version, item and
-    /// option codes, group ids, unit ids); tallies merge only when these agree.
+    /// Score of each slot; NaN for abstentions and blanks.
+    pub slot_scores: Vec<f64>,
+    /// Moment cells per unit: 1 under pooled weighting (the groups share one set of
+    /// moments), the number of groups under weighted weighting.
+    pub moment_groups: usize,
+    /// Item count of each dimension and its items, for the reliability sums.
+    pub dimensions: Vec<Vec<usize>>,
+    /// What the tally was made under (plan id, survey id and version, item codes
+    /// and scores, group ids, weighting, unit ids); tallies merge only when these
+    /// agree.
     pub key: String,
 }
 
@@ -35,19 +46,23 @@ impl Layout {
     pub fn new(plan: &Plan, roster: &Roster) -> Layout {
         let s = &plan.survey;
         let mut offsets = Vec::with_capacity(s.items.len() + 1);
-        let mut next = 0;
+        let mut slot_scores = Vec::new();
         for i in 0..s.items.len() {
-            offsets.push(next);
-            next += s.scale_of(i).options.len() + 1;
+            offsets.push(slot_scores.len());
+            slot_scores.extend(s.scale_of(i).options.iter().map(|o| o.score.unwrap_or(f64::NAN)));
+            slot_scores.push(f64::NAN);
         }
-        offsets.push(next);
-        let mut key = format!("plan={};survey={}@{};items=", plan.id, s.id, s.version);
+        offsets.push(slot_scores.len());
+        let weighted = plan.scoring.group_weighting == GroupWeighting::Weighted;
+        let mut key = format!(
+            "plan={};survey={}@{};weighted={weighted};items=",
+            plan.id, s.id, s.version
+        );
         for (i, it) in s.items.iter().enumerate() {
             key.push_str(&it.id);
             key.push('[');
             for o in &s.scale_of(i).options {
-                key.push_str(&o.code);
-                key.push(',');
+                key.push_str(&format!("{}={:?},", o.code, o.score));
             }
             key.push(']');
         }
@@ -64,18 +79,55 @@ impl Layout {
         Layout {
             units: roster.len(),
             groups: plan.groups.len(),
+            items: s.items.len(),
+            slots: slot_scores.len(),
             offsets,
-            slots: next,
+            slot_scores,
+            moment_groups: if weighted { plan.groups.len() } else { 1 },
+            dimensions: s.dimensions.iter().map(|d| d.items.clone()).collect(),
             key,
         }
     }
+
+    fn packed(&self) -> usize {
+        self.items * (self.items + 1) / 2
+    }
+
+    /// Length of one moment cell: `ss` (packed), `sa` (full), `aa` (packed),
+    /// complete-ballot count and sums.
+    fn moment_len(&self) -> usize {
+        2 * self.packed() + self.items * self.items + 1 + self.items
+    }
+
+    fn dimension_len(&self) -> usize {
+        self.dimensions
+            .iter()
+            .map(|d| 1 + d.len() + d.len() * (d.len() + 1) / 2)
+            .sum()
+    }
+}
+
+/// The index of `(i, j)`, `i ≤ j`, in a packed upper triangle of order `n`.
+#[inline]
+pub fn packed_index(n: usize, i: usize, j: usize) -> usize {
+    // Row r of the triangle holds n − r entries, so row i starts at
+    // Σ_{r<i} (n − r) = i·n − i(i−1)/2; (i, j) is j − i further.
+    i * n - i * (i + 1) / 2 + j
 }
 
 /// Counts of rejected ballots by reason, indexed by [`Reason::index`].
 pub type ReasonCounts = [u64; Reason::COUNT];
 
-/// Option counts and accounting of one campaign (or one shard of it).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Option counts, second moments and accounting of one campaign (or one shard).
+///
+/// Besides the option counts, each unit (and, under weighted group weighting,
+/// each group of it) carries the second moments of the per-ballot vectors
+/// `s_b` (item scores, 0 where unscored) and `a_b` (1 where an item has a scored
+/// answer): `Σ s sᵀ`, `Σ s aᵀ`, `Σ a aᵀ`. They are what the linearised standard
+/// error of the composite needs (see [`crate::stats`]), and they add up across
+/// shards like the counts. With whole-number option scores every sum is an exact
+/// integer in an f64, so merging in any order gives the same bits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// The shape.
     pub layout: Layout,
@@ -91,6 +143,14 @@ pub struct Tally {
     pub rejected: Vec<ReasonCounts>,
     /// Rejected rows that name no roster unit, by reason.
     pub unattributed: ReasonCounts,
+    /// Second moments per moment cell (see the type's docs).
+    pub moments: Vec<f64>,
+    /// Per dimension, over ballots answering all its items with a scored option:
+    /// count, `Σ x`, packed `Σ x xᵀ` (Cronbach's alpha).
+    pub reliability: Vec<f64>,
+    /// Valid ballots per unit that answered every item (at least three) with the
+    /// same scored option (straight-lining).
+    pub straight: Vec<u64>,
 }
 
 impl Tally {
@@ -103,6 +163,9 @@ impl Tally {
             read: vec![0; layout.units],
             rejected: vec![[0; Reason::COUNT]; layout.units],
             unattributed: [0; Reason::COUNT],
+            moments: vec![0.0; layout.units * layout.moment_groups * layout.moment_len()],
+            reliability: vec![0.0; layout.dimension_len()],
+            straight: vec![0; layout.units],
             layout,
         }
     }
@@ -111,16 +174,114 @@ impl Tally {
     /// value ≥ the number of options for a blank.
     #[inline]
     pub fn add_valid(&mut self, unit: usize, group: usize, codes: &[u8]) {
-        let cell = unit * self.layout.groups + group;
-        let base = cell * self.layout.slots;
-        let offs = &self.layout.offsets;
+        let l = &self.layout;
+        let n = l.items;
+        let cell = unit * l.groups + group;
+        let base = cell * l.slots;
+        // Score vector s and answered mask a of this ballot.
+        let mut s = [0.0f64; 64];
+        let mut a = [false; 64];
+        let mut s_vec = Vec::new();
+        let mut a_vec = Vec::new();
+        let (s, a): (&mut [f64], &mut [bool]) = if n <= 64 {
+            (&mut s[..n], &mut a[..n])
+        } else {
+            s_vec.resize(n, 0.0);
+            a_vec.resize(n, false);
+            (&mut s_vec, &mut a_vec)
+        };
+        let mut complete = true;
+        let mut same: Option<u8> = None;
+        let mut straight = n >= 3;
         for (i, &c) in codes.iter().enumerate() {
-            let width = offs[i + 1] - offs[i];
+            let width = l.offsets[i + 1] - l.offsets[i];
             let o = (c as usize).min(width - 1);
-            self.counts[base + offs[i] + o] += 1;
+            let slot = l.offsets[i] + o;
+            self.counts[base + slot] += 1;
+            let score = l.slot_scores[slot];
+            if score.is_nan() {
+                complete = false;
+                straight = false;
+            } else {
+                s[i] = score;
+                a[i] = true;
+                match same {
+                    None => same = Some(c),
+                    Some(x) if x != c => straight = false,
+                    _ => {}
+                }
+            }
         }
         self.valid[cell] += 1;
         self.read[unit] += 1;
+        if straight {
+            self.straight[unit] += 1;
+        }
+        let len = l.moment_len();
+        let mcell = unit * l.moment_groups + if l.moment_groups > 1 { group } else { 0 };
+        let m = &mut self.moments[mcell * len..(mcell + 1) * len];
+        let p = n * (n + 1) / 2;
+        let (ss, rest) = m.split_at_mut(p);
+        let (sa, rest) = rest.split_at_mut(n * n);
+        let (aa, rest) = rest.split_at_mut(p);
+        let mut k = 0;
+        for i in 0..n {
+            let si = s[i];
+            if si == 0.0 {
+                k += n - i;
+                continue;
+            }
+            for (x, sj) in ss[k..k + n - i].iter_mut().zip(&s[i..]) {
+                *x += si * sj;
+            }
+            k += n - i;
+        }
+        if complete {
+            rest[0] += 1.0;
+            for (x, si) in rest[1..].iter_mut().zip(s.iter()) {
+                *x += si;
+            }
+        } else {
+            for i in 0..n {
+                let si = s[i];
+                if si != 0.0 {
+                    for (x, &aj) in sa[i * n..(i + 1) * n].iter_mut().zip(a.iter()) {
+                        if aj {
+                            *x += si;
+                        }
+                    }
+                }
+            }
+            let mut k = 0;
+            for i in 0..n {
+                if a[i] {
+                    for (x, &aj) in aa[k..k + n - i].iter_mut().zip(&a[i..]) {
+                        if aj {
+                            *x += 1.0;
+                        }
+                    }
+                }
+                k += n - i;
+            }
+        }
+        let mut off = 0;
+        for d in &l.dimensions {
+            let k = d.len();
+            let len = 1 + k + k * (k + 1) / 2;
+            if d.iter().all(|&i| a[i]) {
+                let r = &mut self.reliability[off..off + len];
+                r[0] += 1.0;
+                let mut q = 1 + k;
+                for (x, &i) in d.iter().enumerate() {
+                    r[1 + x] += s[i];
+                    for &j in &d[x..] {
+                        r[q] += s[i] * s[j];
+                        q += 1;
+                    }
+                }
+            }
+            off += len;
+        }
     }
 
     /// Records a rejected row, attributed to `unit` when it names a roster unit.
@@ -137,16 +298,11 @@ impl Tally {
 
     /// Adds another tally made under the same plan and roster.
     pub fn merge(&mut self, other: &Tally) -> Result<()> {
-        if self.layout != other.layout {
-            let what = if self.layout.key != other.layout.key {
-                "different plan, survey or roster"
-            } else {
-                "different shapes"
-            };
-            return Err(ErrorKind::TallyMismatch(what.into()).into());
+        if self.layout.key != other.layout.key || self.counts.len() != other.counts.len() {
+            return Err(ErrorKind::TallyMismatch("different plan, survey or roster".into()).into());
         }
-        fn add(a: &mut [u64], b: &[u64]) {
-            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        fn add<T: Copy + std::ops::AddAssign>(a: &mut [T], b: &[T]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += *y);
         }
         add(&mut self.counts, &other.counts);
         add(&mut self.valid, &other.valid);
@@ -155,6 +311,9 @@ impl Tally {
             add(a, b);
         }
         add(&mut self.unattributed, &other.unattributed);
+        add(&mut self.moments, &other.moments);
+        add(&mut self.reliability, &other.reliability);
+        add(&mut self.straight, &other.straight);
         Ok(())
     }
 
@@ -163,6 +322,36 @@ impl Tally {
     pub fn item(&self, unit: usize, group: usize, i: usize) -> &[u64] {
         let base = (unit * self.layout.groups + group) * self.layout.slots;
         &self.counts[base + self.layout.offsets[i]..base + self.layout.offsets[i + 1]]
+    }
+
+    /// The second moments of a unit's moment cell `mg` (0 under pooled weighting,
+    /// the group index under weighted).
+    pub fn moments_of(&self, unit: usize, mg: usize) -> Moments<'_> {
+        let l = &self.layout;
+        let len = l.moment_len();
+        let c = unit * l.moment_groups + mg;
+        let m = &self.moments[c * len..(c + 1) * len];
+        let n = l.items;
+        let p = n * (n + 1) / 2;
+        Moments {
+            n,
+            ss: &m[..p],
+            sa: &m[p..p + n * n],
+            aa: &m[p + n * n..2 * p + n * n],
+            complete: &m[2 * p + n * n..],
+        }
+    }
+
+    /// The reliability sums of dimension `d`: (count, `Σ x`, packed `Σ x xᵀ`).
+    pub fn reliability_of(&self, d: usize) -> (f64, &[f64], &[f64]) {
+        let dims = &self.layout.dimensions;
+        let off: usize = dims[..d]
+            .iter()
+            .map(|x| 1 + x.len() + x.len() * (x.len() + 1) / 2)
+            .sum();
+        let k = dims[d].len();
+        let r = &self.reliability[off..off + 1 + k + k * (k + 1) / 2];
+        (r[0], &r[1..1 + k], &r[1 + k..])
     }
 
     /// Valid ballots of a unit, all groups.
@@ -201,6 +390,40 @@ impl Tally {
     }
 }
 
+/// A view of one moment cell.
+#[derive(Clone, Copy, Debug)]
+pub struct Moments<'a> {
+    /// Items.
+    pub n: usize,
+    /// Packed `Σ s_i s_j`, i ≤ j, over all ballots.
+    pub ss: &'a [f64],
+    /// Full `Σ s_i a_j` over ballots with some unscored item.
+    pub sa: &'a [f64],
+    /// Packed `Σ a_i a_j` over ballots with some unscored item.
+    pub aa: &'a [f64],
+    /// `[count, Σ s_1, …, Σ s_n]` over ballots that scored every item.
+    pub complete: &'a [f64],
+}
+
+impl Moments<'_> {
+    /// `Σ s_i s_j`.
+    pub fn ss(&self, i: usize, j: usize) -> f64 {
+        let (i, j) = if i <= j { (i, j) } else { (j, i) };
+        self.ss[packed_index(self.n, i, j)]
+    }
+
+    /// `Σ s_i a_j` over all ballots.
+    pub fn sa(&self, i: usize, j: usize) -> f64 {
+        self.sa[i * self.n + j] + self.complete[1 + i]
+    }
+
+    /// `Σ a_i a_j` over all ballots.
+    pub fn aa(&self, i: usize, j: usize) -> f64 {
+        let (i, j) = if i <= j { (i, j) } else { (j, i) };
+        self.aa[packed_index(self.n, i, j)] + self.complete[0]
+    }
+}
+
 /// Ballots read = valid + rejected, in total (per unit in the results table).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Accounting {
@@ -222,11 +445,17 @@ mod tests {
 
     fn layout() -> Layout {
         // 2 units, 2 groups, items with 3 and 2 options (+1 blank slot each).
+        // Scores: item 0 options 100, 50, 0; item 1 options 100 and an abstention.
+        let nan = f64::NAN;
         Layout {
             units: 2,
             groups: 2,
+            items: 2,
             offsets: vec![0, 4, 7],
             slots: 7,
+            slot_scores: vec![100.0, 50.0, 0.0, nan, 100.0, nan, nan],
+            moment_groups: 1,
+            dimensions: vec![vec![0, 1]],
             key: "k".into(),
         }
     }
@@ -251,5 +480,35 @@ mod tests {
         let mut other = layout();
         other.key = "other".into();
         assert!(a.merge(&Tally::new(other)).is_err());
+    }
+
+    #[test]
+    fn second_moments_by_hand() {
+        let mut t = Tally::new(layout());
+        // Ballot 1: item 0 → 100, item 1 → 100 (complete): s = (100, 100), a = (1, 1).
+        t.add_valid(0, 0, &[0, 0]);
+        // Ballot 2: item 0 → 50, item 1 abstains: s = (50, 0), a = (1, 0).
+        t.add_valid(0, 1, &[1, 1]);
+        // Ballot 3: item 0 blank, item 1 → 100: s = (0, 100), a = (0, 1).
+        t.add_valid(0, 0, &[255, 0]);
+        let m = t.moments_of(0, 0);
+        // Σ s0² = 100² + 50² = 12500; Σ s0 s1 = 100·100 = 10000; Σ s1² = 100² + 100² = 20000.
+        assert_eq!((m.ss(0, 0), m.ss(0, 1), m.ss(1, 1)), (12500.0, 10000.0, 20000.0));
+        // Σ s0 a1 = 100 (ballot 1); Σ s1 a0 = 100 (ballot 1); Σ s0 a0 = 150; Σ s1 a1 = 200.
+        assert_eq!(
+            (m.sa(0, 1), m.sa(1, 0), m.sa(0, 0), m.sa(1, 1)),
+            (100.0, 100.0, 150.0, 200.0)
+        );
+        // Σ a0 a1 = 1; A0 = 2; A1 = 2.
+        assert_eq!((m.aa(0, 1), m.aa(0, 0), m.aa(1, 1)), (1.0, 2.0, 2.0));
+        // Reliability sums: only ballot 1 scored both items: n = 1, Σx = (100, 100).
+        let (n, sum, cross) = t.reliability_of(0);
+        assert_eq!(
+            (n, sum, cross),
+            (1.0, &[100.0, 100.0][..], &[10000.0, 10000.0, 10000.0][..])
+        );
+        assert_eq!(packed_index(4, 0, 3), 3);
+        assert_eq!(packed_index(4, 1, 1), 4);
+        assert_eq!(packed_index(4, 3, 3), 9);
     }
 }

@@ -1,0 +1,748 @@
+//! Uncertainty and reliability (SPEC §7): Wilson intervals for rates, a linearised
+//! standard error for the composite, marginal confidence sets for ranks, and
+//! Cronbach's alpha.
+//!
+//! Methods, and why these:
+//! - **Rates** — the Wilson score interval (Wilson 1927), closed form and well
+//!   behaved at p = 0 or 1, unlike the Wald interval; Clopper–Pearson through beta
+//!   functions loses accuracy for large n.
+//! - **Composite** — items of one ballot are correlated, so the variance must come
+//!   from ballot-level variation. The composite is a smooth function of ratio means;
+//!   its Taylor linearisation (Woodruff 1971; R `survey`'s `svyratio`/`svycontrast`)
+//!   gives each ballot an influence value `z_b = ∂C/∂ω_b` (ω_b its weight) and
+//!   `V = n/(n−1)·Σ_b (z_b − z̄)²` with n the unit's valid ballots. `z_b` is linear in
+//!   the ballot's score and answered vectors, so `Σ z_b²` comes exactly from the
+//!   second moments kept in the [`Tally`]: no second pass, and shards merge.
+//! - **Ranks** — percentile bootstraps of simulated ranks are inconsistent when units
+//!   are (nearly) tied, so each ranked unit gets the marginal 95% confidence set of
+//!   Mogstad, Romano, Shaikh & Wilhelm (2023, "Inference for ranks with applications
+//!   to mobility across neighbourhoods and academic achievement across countries",
+//!   R package `csranks`), single-step, normal approximation, units independent.
+//!   Its critical value is a one-dimensional integral solved by adaptive
+//!   Gauss–Kronrod quadrature and Brent's method: no randomness, no seed.
+//! - **Reliability** — Cronbach's alpha per dimension over ballots that answered
+//!   every item of the dimension with a scored option (listwise), with corrected
+//!   item–total correlations and alpha if an item is deleted.
+
+use libm::erfc;
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::plan::{GroupWeighting, Plan};
+use crate::score::UnitScore;
+use crate::tally::Tally;
+
+/// The confidence level of every interval the engine reports.
+pub const LEVEL: f64 = 0.95;
+
+/// The two-sided standard normal quantile for `level` (1.959963984540054 at 0.95).
+pub fn z_value(level: f64) -> f64 {
+    Normal::standard().inverse_cdf(0.5 + level / 2.0)
+}
+
+/// Wilson score interval for `k` successes in `n` trials, or `None` when `n = 0`.
+///
+/// `center = (p + z²/2n) / (1 + z²/n)`, `half = z·sqrt(p(1−p)/n + z²/4n²) / (1 + z²/n)`,
+/// written in the order statsmodels' `proportion_confint(method="wilson")` uses.
+pub fn wilson(k: u64, n: u64, level: f64) -> Option<(f64, f64)> {
+    if n == 0 {
+        return None;
+    }
+    let (nf, p) = (n as f64, k as f64 / n as f64);
+    let q = 1.0 - p;
+    let crit = z_value(level);
+    let crit2 = crit * crit;
+    let denom = 1.0 + crit2 / nf;
+    let center = (p + crit2 / (2.0 * nf)) / denom;
+    let dist = crit * (p * q / nf + crit2 / (4.0 * nf * nf)).sqrt() / denom;
+    Some((center - dist, center + dist))
+}
+
+/// The effective weight of each item in the composite: `c_i = (W_d / Σ W) · (w_i / Σ w)`
+/// over the dimensions and items that have a score (0 for the others).
+pub fn item_coefficients(plan: &Plan, score: &UnitScore) -> Vec<f64> {
+    let s = &plan.survey;
+    let mut c = vec![0.0; s.items.len()];
+    let dim_total: f64 = s
+        .dimensions
+        .iter()
+        .zip(&score.dimensions)
+        .filter(|(_, x)| x.is_some())
+        .map(|(d, _)| d.weight)
+        .sum();
+    for (d, dim) in s.dimensions.iter().enumerate() {
+        if score.dimensions[d].is_none() {
+            continue;
+        }
+        let item_total: f64 = dim
+            .items
+            .iter()
+            .filter(|&&i| score.items[i].mean.is_some())
+            .map(|&i| s.items[i].weight)
+            .sum();
+        for &i in &dim.items {
+            if score.items[i].mean.is_some() {
+                c[i] = dim.weight / dim_total * s.items[i].weight / item_total;
+            }
+        }
+    }
+    c
+}
+
+/// Standard error of a unit's composite by Taylor linearisation (see the module
+/// docs), or `None` with fewer than two valid ballots or no composite.
+pub fn composite_se(plan: &Plan, tally: &Tally, unit: usize, score: &UnitScore) -> Option<f64> {
+    score.composite?;
+    let n = score.valid;
+    if n < 2 {
+        return None;
+    }
+    let c = item_coefficients(plan, score);
+    let items = c.len();
+    let mg = tally.layout.moment_groups;
+    // Per moment cell: α_i (coefficient on s_bi) and M_i (the mean it centres on);
+    // z_b = Σ_i α_i (s_bi − M_i a_bi).
+    let mut cells: Vec<(usize, Vec<f64>, Vec<f64>)> = Vec::with_capacity(mg);
+    if plan.scoring.group_weighting == GroupWeighting::Pooled || mg == 1 {
+        let m = tally.moments_of(unit, 0);
+        let (mut alpha, mut mean) = (vec![0.0; items], vec![0.0; items]);
+        for i in 0..items {
+            let a = m.aa(i, i);
+            if c[i] != 0.0 && a > 0.0 {
+                alpha[i] = c[i] / a;
+                mean[i] = m.sa(i, i) / a;
+            }
+        }
+        cells.push((0, alpha, mean));
+    } else {
+        // ω_gi = W_g / Σ W over the groups that answered item i.
+        let mut wsum = vec![0.0; items];
+        for g in 0..mg {
+            let m = tally.moments_of(unit, g);
+            for (i, w) in wsum.iter_mut().enumerate() {
+                if m.aa(i, i) > 0.0 {
+                    *w += plan.groups[g].weight;
+                }
+            }
+        }
+        for g in 0..mg {
+            let m = tally.moments_of(unit, g);
+            let (mut alpha, mut mean) = (vec![0.0; items], vec![0.0; items]);
+            for i in 0..items {
+                let a = m.aa(i, i);
+                if c[i] != 0.0 && a > 0.0 {
+                    alpha[i] = c[i] * plan.groups[g].weight / wsum[i] / a;
+                    mean[i] = m.sa(i, i) / a;
+                }
+            }
+            cells.push((g, alpha, mean));
+        }
+    }
+    let mut sum_z2 = 0.0;
+    for (g, alpha, mean) in &cells {
+        let m = tally.moments_of(unit, *g);
+        for i in 0..items {
+            if alpha[i] == 0.0 {
+                continue;
+            }
+            for j in 0..items {
+                if alpha[j] == 0.0 {
+                    continue;
+                }
+                // Σ_b a_bi a_bj (s_bi − M_i)(s_bj − M_j); s is 0 where a is 0.
+                let e = m.ss(i, j) - mean[j] * m.sa(i, j) - mean[i] * m.sa(j, i) + mean[i] * mean[j] * m.aa(i, j);
+                sum_z2 += alpha[i] * alpha[j] * e;
+            }
+        }
+    }
+    let nf = n as f64;
+    Some((nf / (nf - 1.0) * sum_z2.max(0.0)).sqrt())
+}
+
+/// A marginal confidence set for one unit's rank (1 = best).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RankSet {
+    /// The critical value `c_j`.
+    pub c: f64,
+    /// Best rank the evidence allows.
+    pub lower: u64,
+    /// Worst rank the evidence allows.
+    pub upper: u64,
+}
+
+// statrs' erfc is off by about 1e-11 near 1 (Φ(1) = 0.84134474605494 instead of
+// 0.84134474606854); libm's (musl's) is within an ulp.
+fn norm_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// `Φ(a) − Φ(b)` for `a ≥ b`, without cancellation in either tail.
+fn norm_between(a: f64, b: f64) -> f64 {
+    let r = std::f64::consts::SQRT_2;
+    if b > 0.0 {
+        0.5 * (erfc(b / r) - erfc(a / r))
+    } else if a < 0.0 {
+        0.5 * (erfc(-a / r) - erfc(-b / r))
+    } else {
+        1.0 - 0.5 * erfc(a / r) - 0.5 * erfc(-b / r)
+    }
+}
+
+// Gauss–Kronrod 7/15 nodes and weights on [−1, 1].
+const XGK: [f64; 8] = [
+    0.991_455_371_120_812_6,
+    0.949_107_912_342_758_5,
+    0.864_864_423_359_769_1,
+    0.741_531_185_599_394_4,
+    0.586_087_235_467_691_1,
+    0.405_845_151_377_397_2,
+    0.207_784_955_007_898_5,
+    0.0,
+];
+const WGK: [f64; 8] = [
+    0.022_935_322_010_529_22,
+    0.063_092_092_629_978_55,
+    0.104_790_010_322_250_2,
+    0.140_653_259_715_525_9,
+    0.169_004_726_639_267_9,
+    0.190_350_578_064_785_4,
+    0.204_432_940_075_298_9,
+    0.209_482_141_084_727_8,
+];
+const WG: [f64; 4] = [
+    0.129_484_966_168_869_7,
+    0.279_705_391_489_276_7,
+    0.381_830_050_505_118_9,
+    0.417_959_183_673_469_4,
+];
+
+/// Adaptive Gauss–Kronrod (7/15) integration of the pair-valued `f` over
+/// `[a, b]`; the error of the first component is held to `tol`.
+fn integrate(f: &dyn Fn(f64) -> (f64, f64), a: f64, b: f64, tol: f64, depth: u32) -> (f64, f64) {
+    let (mid, half) = ((a + b) / 2.0, (b - a) / 2.0);
+    let fc = f(mid);
+    let (mut k, mut g, mut k2) = (WGK[7] * fc.0, WG[3] * fc.0, WGK[7] * fc.1);
+    for (n, (&x, &w)) in XGK[..7].iter().zip(&WGK[..7]).enumerate() {
+        let (f1, f2) = (f(mid - half * x), f(mid + half * x));
+        k += w * (f1.0 + f2.0);
+        k2 += w * (f1.1 + f2.1);
+        if n % 2 == 1 {
+            g += WG[n / 2] * (f1.0 + f2.0);
+        }
+    }
+    let (k, g, k2) = (k * half, g * half, k2 * half);
+    if (k - g).abs() <= tol || depth == 0 {
+        (k, k2)
+    } else {
+        let (l, r) = (
+            integrate(f, a, mid, tol / 2.0, depth - 1),
+            integrate(f, mid, b, tol / 2.0, depth - 1),
+        );
+        (l.0 + r.0, l.1 + r.1)
+    }
+}
+
+/// `P(T_j ≤ c)` and its derivative in `c`, for a unit with standard error `sj`
+/// against `others`, the `(s_k, s_jk)` of every unit with `s_jk > 0` (see
+/// [`rank_sets`]).
+fn p_max_below(sj: f64, others: &[(f64, f64)], c: f64, tol: f64) -> (f64, f64) {
+    if others.is_empty() {
+        return (1.0, 0.0);
+    }
+    let density = |z: f64| (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    // Π_k F_k(x) and its c-derivative, F_k = Φ((x + c·s_jk)/s_k) − Φ((x − c·s_jk)/s_k).
+    let product = |x: f64| -> (f64, f64) {
+        let (mut p, mut dlog) = (1.0, 0.0);
+        for &(sk, sjk) in others {
+            if sk > 0.0 {
+                let (hi, lo) = ((x + c * sjk) / sk, (x - c * sjk) / sk);
+                let f = norm_between(hi, lo);
+                if f <= 0.0 {
+                    return (0.0, 0.0);
+                }
+                p *= f;
+                dlog += (density(hi) + density(lo)) * sjk / sk / f;
+            } else if x.abs() > c * sjk {
+                return (0.0, 0.0);
+            }
+        }
+        (p, p * dlog)
+    };
+    if sj == 0.0 {
+        return product(0.0);
+    }
+    // x = s_j·t with t ~ N(0, 1); the integrand is even in t, so integrate [0, B]
+    // and double. A unit with s_k = 0 confines |x| ≤ c·s_jk = c·s_j, i.e. |t| ≤ c;
+    // moving that edge adds φ(c)·Π(c·s_j) to the half-range derivative.
+    let mut bound: f64 = 8.5;
+    let confined = others.iter().any(|&(sk, _)| sk == 0.0) && c < bound;
+    if confined {
+        bound = c;
+    }
+    let f = |t: f64| {
+        let (p, dp) = product(sj * t);
+        let w = density(t);
+        (w * p, w * dp)
+    };
+    let (p, mut dp) = integrate(&f, 0.0, bound, tol / 2.0, 24);
+    if confined {
+        dp += density(c) * product(sj * c * (1.0 - 1e-12)).0;
+    }
+    (2.0 * p, 2.0 * dp)
+}
+
+/// Tolerance of the first solve of a critical value.
+const COARSE: f64 = 1e-7;
+/// Tolerance of the second solve, when the set depends on the digits.
+const FINE: f64 = 1e-12;
+
+/// Solves `P(T_j ≤ c) = level` for c by Newton's method from the Šidák value,
+/// safeguarded by bisection inside a bracket; each `P` is integrated to absolute
+/// error `tol`, and c is found to about `tol` too.
+fn critical_value(sj: f64, others: &[(f64, f64)], level: f64, tol: f64, start: Option<f64>) -> f64 {
+    if others.is_empty() || p_max_below(sj, others, 0.0, tol).0 >= level {
+        return 0.0;
+    }
+    let m = others.len() as f64;
+    let (mut lo, mut hi) = (0.0, 64.0);
+    // Šidák: K − 1 independent comparisons. T_j's comparisons share e_j, so the
+    // answer is a little smaller; Newton gets there in a few steps.
+    let mut c = start.unwrap_or_else(|| Normal::standard().inverse_cdf(1.0 - (1.0 - level.powf(1.0 / m)) / 2.0));
+    for _ in 0..100 {
+        let (p, dp) = p_max_below(sj, others, c, tol);
+        let r = p - level;
+        if r < 0.0 {
+            lo = c;
+        } else {
+            hi = c;
+        }
+        let newton = if dp > 0.0 { c - r / dp } else { f64::NAN };
+        let next = if newton.is_finite() && newton > lo && newton < hi {
+            newton
+        } else {
+            (lo + hi) / 2.0
+        };
+        if (next - c).abs() < tol || hi - lo < tol {
+            return next;
+        }
+        c = next;
+    }
+    c
+}
+
+/// Marginal `level` confidence sets for the ranks of units with estimates `est`
+/// and standard errors `se` (rank 1 = highest estimate).
+///
+/// For unit j, with `s_jk = sqrt(s_j² + s_k²)` and `d_k = est_k − est_j`, the critical
+/// value `c_j` is the `level` quantile of `T_j = max_{k≠j} |e_k − e_j| / s_jk`,
+/// `e ~ N(0, diag(s²))`:
+/// `P(T_j ≤ c) = ∫ φ(x; 0, s_j) Π_{k≠j} [Φ((x + c·s_jk)/s_k) − Φ((x − c·s_jk)/s_k)] dx`.
+/// Then `lower_j = 1 + #{k: d_k − c_j·s_jk > 0}` and
+/// `upper_j = 1 + #{k ≠ j: d_k + c_j·s_jk ≥ 0}`.
+pub fn rank_sets(est: &[f64], se: &[f64], level: f64) -> Vec<RankSet> {
+    // c_j varies smoothly with s_j: solving in order of s_j, each solve starts from
+    // the previous one and Newton needs two or three steps. The order is cut into
+    // fixed chunks that start cold, so the bits of every c_j are the same however
+    // many threads share the chunks.
+    let mut order: Vec<usize> = (0..est.len()).collect();
+    order.sort_by(|&a, &b| se[a].total_cmp(&se[b]).then(a.cmp(&b)));
+    let chunks: Vec<&[usize]> = order.chunks(16).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(chunks.len())
+        .max(1);
+    let solve = |chunk: &[usize]| -> Vec<(usize, RankSet)> {
+        let mut warm = None;
+        chunk
+            .iter()
+            .map(|&j| {
+                let set = rank_set(est, se, level, j, warm);
+                if set.c > 0.0 {
+                    warm = Some(set.c);
+                }
+                (j, set)
+            })
+            .collect()
+    };
+    let solved: Vec<Vec<(usize, RankSet)>> = if threads <= 1 {
+        chunks.iter().map(|c| solve(c)).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let mine: Vec<&[usize]> = chunks.iter().skip(t).step_by(threads).copied().collect();
+                    scope.spawn(move || mine.iter().map(|c| solve(c)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        })
+    };
+    let mut out = vec![
+        RankSet {
+            c: 0.0,
+            lower: 1,
+            upper: 1
+        };
+        est.len()
+    ];
+    for (j, set) in solved.into_iter().flatten() {
+        out[j] = set;
+    }
+    out
+}
+
+/// The rank set of unit `j`, solving its critical value from `warm` when given.
+fn rank_set(est: &[f64], se: &[f64], level: f64, j: usize, warm: Option<f64>) -> RankSet {
+    // Pairs with s_jk = 0 are ordered by their estimates alone: they are left out.
+    let others: Vec<(f64, f64)> = (0..se.len())
+        .filter(|&k| k != j && se[j].hypot(se[k]) > 0.0)
+        .map(|k| (se[k], se[j].hypot(se[k])))
+        .collect();
+    // A coarse c decides the set unless some |d_k|/s_jk lies close to it; only
+    // then is c solved to full precision.
+    let mut c = critical_value(se[j], &others, level, COARSE, warm);
+    let close = (0..est.len()).any(|k| {
+        let sjk = se[j].hypot(se[k]);
+        k != j && sjk > 0.0 && ((est[k] - est[j]).abs() / sjk - c).abs() < 1e-4
+    });
+    if close {
+        c = critical_value(se[j], &others, level, FINE, Some(c));
+    }
+    let (mut lower, mut upper) = (1, 1);
+    for k in 0..est.len() {
+        if k == j {
+            continue;
+        }
+        let d = est[k] - est[j];
+        let sjk = se[j].hypot(se[k]);
+        if d - c * sjk > 0.0 {
+            lower += 1;
+        }
+        if d + c * sjk >= 0.0 {
+            upper += 1;
+        }
+    }
+    RankSet { c, lower, upper }
+}
+
+/// Cronbach's alpha of one dimension, with item diagnostics.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reliability {
+    /// Ballots used (listwise complete on the dimension).
+    pub n: u64,
+    /// Cronbach's alpha, or `None` with fewer than two items, two ballots or no
+    /// variance.
+    pub alpha: Option<f64>,
+    /// Corrected item–total correlation of each item (with the sum of the others).
+    pub item_total: Vec<Option<f64>>,
+    /// Alpha of the dimension without each item.
+    pub alpha_if_deleted: Vec<Option<f64>>,
+}
+
+fn alpha_of(cov: &[Vec<f64>], keep: &[usize]) -> Option<f64> {
+    let k = keep.len();
+    if k < 2 {
+        return None;
+    }
+    let trace: f64 = keep.iter().map(|&i| cov[i][i]).sum();
+    let total: f64 = keep
+        .iter()
+        .flat_map(|&i| keep.iter().map(move |&j| (i, j)))
+        .map(|(i, j)| cov[i][j])
+        .sum();
+    (total > 0.0).then(|| k as f64 / (k as f64 - 1.0) * (1.0 - trace / total))
+}
+
+/// Cronbach's alpha of dimension `d` from the tally's reliability sums.
+pub fn reliability(tally: &Tally, d: usize) -> Reliability {
+    let (n, sum, cross) = tally.reliability_of(d);
+    let k = sum.len();
+    let none = Reliability {
+        n: n as u64,
+        alpha: None,
+        item_total: vec![None; k],
+        alpha_if_deleted: vec![None; k],
+    };
+    if n < 2.0 {
+        return none;
+    }
+    let mut cov = vec![vec![0.0; k]; k];
+    let mut q = 0;
+    for i in 0..k {
+        for j in i..k {
+            let v = (cross[q] - sum[i] * sum[j] / n) / (n - 1.0);
+            cov[i][j] = v;
+            cov[j][i] = v;
+            q += 1;
+        }
+    }
+    let all: Vec<usize> = (0..k).collect();
+    let row: Vec<f64> = (0..k).map(|i| cov[i].iter().sum()).collect();
+    let total: f64 = row.iter().sum();
+    let item_total = (0..k)
+        .map(|i| {
+            let c = row[i] - cov[i][i];
+            let rest = total - 2.0 * row[i] + cov[i][i];
+            (cov[i][i] > 0.0 && rest > 0.0 && k > 1).then(|| c / (cov[i][i] * rest).sqrt())
+        })
+        .collect();
+    let alpha_if_deleted = (0..k)
+        .map(|i| {
+            let keep: Vec<usize> = all.iter().copied().filter(|&x| x != i).collect();
+            alpha_of(&cov, &keep)
+        })
+        .collect();
+    Reliability {
+        n: n as u64,
+        alpha: alpha_of(&cov, &all),
+        item_total,
+        alpha_if_deleted,
+    }
+}
+
+/// The normal CDF, exposed for tests and reports.
+pub fn phi(x: f64) -> f64 {
+    norm_cdf(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn z_and_wilson_by_hand() {
+        assert!((z_value(0.95) - 1.959_963_984_540_054).abs() < 1e-12);
+        // k = 7, n = 10, z² = 3.841458820694124:
+        // denom = 1 + 0.3841458820694124 = 1.3841458820694124
+        // center = (0.7 + 0.19207294103470620) / denom = 0.6445312...
+        // dist = z·sqrt(0.021 + 0.009603647051735310) / denom = 0.2479...
+        let (lo, hi) = wilson(7, 10, 0.95).unwrap();
+        let z2: f64 = 1.959_963_984_540_054f64.powi(2);
+        let denom = 1.0 + z2 / 10.0;
+        let center = (0.7 + z2 / 20.0) / denom;
+        let dist = 1.959_963_984_540_054 * (0.21 / 10.0 + z2 / 400.0).sqrt() / denom;
+        assert!((lo - (center - dist)).abs() < 1e-15 && (hi - (center + dist)).abs() < 1e-15);
+        assert!((lo - 0.396_778_147_461_145_4).abs() < 1e-12, "{lo}");
+        assert!((hi - 0.892_208_732_593_698_9).abs() < 1e-12, "{hi}");
+        // At p = 0 the interval starts at 0 and stays inside [0, 1].
+        let (lo, hi) = wilson(0, 10, 0.95).unwrap();
+        assert!(lo.abs() < 1e-15 && hi > 0.0 && hi < 1.0);
+        assert_eq!(wilson(0, 0, 0.95), None);
+    }
+
+    #[test]
+    fn rank_sets_of_far_apart_units_are_points() {
+        // Three units 10 standard errors apart: every set is a single rank.
+        let sets = rank_sets(&[90.0, 70.0, 50.0], &[1.0, 1.0, 1.0], 0.95);
+        let ranks: Vec<(u64, u64)> = sets.iter().map(|s| (s.lower, s.upper)).collect();
+        assert_eq!(ranks, vec![(1, 1), (2, 2), (3, 3)]);
+        // With two others, T_j is the max of two correlated |N(0, 1)|-scaled
+        // differences: c lies between the one-comparison 1.96 and Bonferroni 2.24.
+        assert!(sets[0].c > 1.96 && sets[0].c < 2.25, "{}", sets[0].c);
+    }
+
+    #[test]
+    fn tied_units_share_their_sets() {
+        let sets = rank_sets(&[80.0, 80.0], &[1.0, 1.0], 0.95);
+        // One comparison: T = |e_2 − e_1| / sqrt(2) ~ |N(0, 1)|, so c = 1.959964.
+        assert!((sets[0].c - 1.959_963_984_540_054).abs() < 1e-7, "{}", sets[0].c);
+        assert_eq!((sets[0].lower, sets[0].upper), (1, 2));
+        assert_eq!((sets[1].lower, sets[1].upper), (1, 2));
+        // Zero standard errors: ordered by the estimates alone, ties share.
+        let sets = rank_sets(&[80.0, 80.0, 70.0], &[0.0, 0.0, 0.0], 0.95);
+        let ranks: Vec<(u64, u64)> = sets.iter().map(|s| (s.lower, s.upper)).collect();
+        assert_eq!(ranks, vec![(1, 2), (1, 2), (3, 3)]);
+    }
+
+    #[test]
+    fn quadrature_integrates_the_normal_density() {
+        let f = |t: f64| ((-0.5 * t * t).exp() / (2.0 * std::f64::consts::PI).sqrt(), t * t);
+        assert!((integrate(&f, -8.5, 8.5, 1e-13, 30).0 - 1.0).abs() < 1e-12);
+        let (p, t2) = integrate(&f, -1.0, 1.0, 1e-13, 30);
+        assert!((p - (phi(1.0) - phi(-1.0))).abs() < 1e-12);
+        // ∫_{-1}^{1} t² dt = 2/3.
+        assert!((t2 - 2.0 / 3.0).abs() < 1e-14);
+    }
+}
+
+/// Comparisons with reference values made by established libraries; the data and
+/// the script that made them are in `tests/fixtures/stats/` (`make_reference.py`
+/// names library, version and call for each file).
+#[cfg(test)]
+mod reference {
+    use super::*;
+    use crate::text::{Encoding, Source};
+    use std::path::Path;
+
+    fn rows(text: &str) -> Vec<Vec<String>> {
+        text.lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.split(',').map(|c| c.trim().to_string()).collect())
+            .collect()
+    }
+
+    fn close(a: f64, b: f64, what: &str) {
+        assert!(
+            (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+            "{what}: got {a}, reference {b}"
+        );
+    }
+
+    #[test]
+    fn wilson_matches_statsmodels() {
+        // statsmodels.stats.proportion.proportion_confint(count, nobs, method="wilson")
+        for r in rows(include_str!("../tests/fixtures/stats/wilson.csv")) {
+            let (k, n): (u64, u64) = (r[0].parse().unwrap(), r[1].parse().unwrap());
+            let (lo, hi) = wilson(k, n, 0.95).unwrap();
+            close(lo, r[2].parse().unwrap(), &format!("lo {k}/{n}"));
+            close(hi, r[3].parse().unwrap(), &format!("hi {k}/{n}"));
+        }
+    }
+
+    /// Builds a tally of a one-dimension campaign whose ballots are the rows of a
+    /// dataset (all in one unit, one group), so the reliability sums are the
+    /// dataset's.
+    fn alpha_of_dataset(text: &str) -> Reliability {
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let items: String = header
+            .iter()
+            .map(|h| format!("  - {{id: {h}, dimension: d, scale: s, zh: {h}}}\n"))
+            .collect();
+        let survey = format!(
+            "id: s\nscales:\n  s:\n    options:\n{}dimensions: [{{id: d}}]\nitems:\n{items}",
+            [0, 20, 60, 80, 100]
+                .iter()
+                .map(|v| format!("      - {{code: \"{v}\", score: {v}}}\n"))
+                .collect::<String>()
+        );
+        let survey = crate::Survey::from_yaml(&survey, Path::new("s.yaml")).unwrap();
+        let plan = crate::Plan::from_yaml(
+            "id: p\nsurvey: s.yaml\nperiod: {start: 2020-01-01, end: 2020-12-31}\ngroups: [{id: g, public: true}]\nvalidity: {min_answered_share: 0}\n",
+            Path::new("p.yaml"),
+            survey,
+        )
+        .unwrap();
+        let roster = crate::Roster::read_from(
+            &Source::text("r.csv", "unit_id,name,department,kind\nU,u,d,k\n"),
+            Encoding::Utf8,
+        )
+        .unwrap();
+        let mut csv = format!("ballot_id,unit_id,rater_id,rater_group,{}\n", header.join(","));
+        for (b, line) in text.lines().skip(1).enumerate() {
+            csv.push_str(&format!("B{b},U,R{b},g,{line}\n"));
+        }
+        let (tally, rejects, _) = crate::campaign::tally_files(
+            &plan,
+            &roster,
+            &[Source::text("b.csv", csv)],
+            Encoding::Utf8,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert!(rejects.is_empty(), "{rejects:?}");
+        reliability(&tally, 0)
+    }
+
+    #[test]
+    fn alpha_matches_pingouin() {
+        // pingouin.cronbach_alpha(data, nan_policy="listwise"); item–total with numpy.
+        let expected = rows(include_str!("../tests/fixtures/stats/alpha_expected.csv"));
+        let items = rows(include_str!("../tests/fixtures/stats/item_total.csv"));
+        for (name, data) in [
+            ("a", include_str!("../tests/fixtures/stats/alpha_a.csv")),
+            ("b", include_str!("../tests/fixtures/stats/alpha_b.csv")),
+            ("c", include_str!("../tests/fixtures/stats/alpha_c.csv")),
+        ] {
+            let r = alpha_of_dataset(data);
+            let e = expected.iter().find(|e| e[0] == name).unwrap();
+            assert_eq!(r.n.to_string(), e[1], "listwise n of {name}");
+            close(r.alpha.unwrap(), e[2].parse().unwrap(), &format!("alpha {name}"));
+            for (k, it) in items.iter().filter(|i| i[0] == name).enumerate() {
+                close(
+                    r.item_total[k].unwrap(),
+                    it[2].parse().unwrap(),
+                    &format!("item-total {name} {}", it[1]),
+                );
+                close(
+                    r.alpha_if_deleted[k].unwrap(),
+                    it[3].parse().unwrap(),
+                    &format!("alpha if deleted {name} {}", it[1]),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn composite_se_matches_the_influence_function() {
+        // mpmath central differences of C in each ballot's weight (make_reference.py).
+        let data = include_str!("../tests/fixtures/stats/composite_ballots.csv");
+        let survey = crate::Survey::from_yaml(
+            "id: s\nscales:\n  s:\n    options:\n      - {code: \"100\", score: 100}\n      - {code: \"60\", score: 60}\n      - {code: \"0\", score: 0}\n      - {code: A, abstain: true}\ndimensions: [{id: d1, weight: 1}, {id: d2, weight: 2}]\nitems:\n  - {id: i1, dimension: d1, scale: s, weight: 2, zh: a}\n  - {id: i2, dimension: d1, scale: s, weight: 1, zh: b}\n  - {id: i3, dimension: d2, scale: s, zh: c}\n  - {id: i4, dimension: d2, scale: s, zh: d}\n  - {id: i5, dimension: d2, scale: s, zh: e}\n",
+            Path::new("s.yaml"),
+        )
+        .unwrap();
+        let roster = crate::Roster::read_from(
+            &Source::text("r.csv", "unit_id,name,department,kind\nU,u,d,k\n"),
+            Encoding::Utf8,
+        )
+        .unwrap();
+        let mut csv = String::from("ballot_id,unit_id,rater_id,rater_group,i1,i2,i3,i4,i5\n");
+        for (b, line) in data.lines().skip(1).enumerate() {
+            csv.push_str(&format!("B{b},U,R{b},{line}\n"));
+        }
+        for r in rows(include_str!("../tests/fixtures/stats/composite_expected.csv")) {
+            let plan = crate::Plan::from_yaml(
+                &format!(
+                    "id: p\nsurvey: s.yaml\nperiod: {{start: 2020-01-01, end: 2020-12-31}}\ngroups: [{{id: public, public: true, weight: 3}}, {{id: npc, weight: 1}}]\nvalidity: {{min_answered_share: 0}}\nscoring: {{group_weighting: {}}}\n",
+                    r[0]
+                ),
+                Path::new("p.yaml"),
+                survey.clone(),
+            )
+            .unwrap();
+            let (tally, rejects, _) = crate::campaign::tally_files(
+                &plan,
+                &roster,
+                &[Source::text("b.csv", csv.clone())],
+                Encoding::Utf8,
+                &mut |_| {},
+            )
+            .unwrap();
+            assert!(rejects.is_empty(), "{rejects:?}");
+            let score = crate::score::score_unit(&plan, &tally, 0);
+            close(
+                score.composite.unwrap(),
+                r[1].parse().unwrap(),
+                &format!("composite {}", r[0]),
+            );
+            close(
+                composite_se(&plan, &tally, 0, &score).unwrap(),
+                r[2].parse().unwrap(),
+                &format!("se {}", r[0]),
+            );
+        }
+    }
+
+    #[test]
+    fn rank_sets_match_an_independent_quadrature() {
+        // scipy.integrate.quad + brentq, cross-checked by 10^6 simulated draws.
+        let input = rows(include_str!("../tests/fixtures/stats/ranks_input.csv"));
+        let est: Vec<f64> = input.iter().map(|r| r[1].parse().unwrap()).collect();
+        let se: Vec<f64> = input.iter().map(|r| r[2].parse().unwrap()).collect();
+        let sets = rank_sets(&est, &se, 0.95);
+        for (k, r) in rows(include_str!("../tests/fixtures/stats/ranks_expected.csv"))
+            .iter()
+            .enumerate()
+        {
+            let c: f64 = r[1].parse().unwrap();
+            assert!((sets[k].c - c).abs() < 1e-6, "unit {}: c {} vs {c}", r[0], sets[k].c);
+            assert_eq!(
+                (sets[k].lower.to_string(), sets[k].upper.to_string()),
+                (r[2].clone(), r[3].clone()),
+                "unit {}",
+                r[0]
+            );
+        }
+    }
+}
