@@ -89,6 +89,8 @@ pub struct Reject {
     pub reason: Reason,
     /// What was seen, e.g. `int3=7` for a bad code.
     pub detail: String,
+    /// Index of the ballot file in the order given (see `Outcome::files`).
+    pub file: usize,
 }
 
 /// The fixed fields of one ballot row, untrimmed.
@@ -248,6 +250,7 @@ pub struct FileSummary {
 /// header, lacks a fixed column or an item column.
 pub fn read_csv(
     source: &Source,
+    file: usize,
     encoding: Encoding,
     validator: &mut Validator<'_>,
     tally: &mut Tally,
@@ -303,6 +306,7 @@ pub fn read_csv(
                     ballot_id: String::new(),
                     reason: Reason::MalformedRow,
                     detail: "not valid UTF-8; if the file is GBK, pass --encoding gbk".into(),
+                    file,
                 });
                 continue;
             }
@@ -324,6 +328,7 @@ pub fn read_csv(
                 ballot_id: get(fixed[0]).trim().to_string(),
                 reason: Reason::MalformedRow,
                 detail: format!("{} fields, header has {width}", rec.len()),
+                file,
             });
             continue;
         }
@@ -344,6 +349,7 @@ pub fn read_csv(
                     ballot_id: keys.ballot_id.trim().to_string(),
                     reason,
                     detail,
+                    file,
                 });
             }
         }

@@ -118,8 +118,8 @@ pub fn tally_files(
     let mut rejects = Vec::new();
     let mut summaries = Vec::new();
     let mut done = 0;
-    for f in files {
-        let s = ballots::read_csv(f, encoding, &mut validator, &mut tally, &mut rejects, &mut |n| {
+    for (k, f) in files.iter().enumerate() {
+        let s = ballots::read_csv(f, k, encoding, &mut validator, &mut tally, &mut rejects, &mut |n| {
             progress(done + n)
         })?;
         done += s.rows;

@@ -4,7 +4,7 @@
 
 /// `share × n` as a person would compute it in decimal: `0.29 × 100` is 29, not
 /// the binary `28.999999999999996`. The binary product is snapped to the nearest
-/// whole number when it lies within a few ulps of it; shares in plans have few
+/// whole number when it lies within a relative 1e-9 of it; shares in plans have few
 /// decimals, so a genuine fraction is never that close to a whole number.
 pub fn decimal_product(share: f64, n: u64) -> f64 {
     let x = share * n as f64;
@@ -82,7 +82,9 @@ mod tests {
         assert_eq!(floor_share(0.29, 100), 29);
         // 0.15 × 257 = 38.55 → 38 places.
         assert_eq!(floor_share(0.15, 257), 38);
-        // 0.7 × 10 = 7.000000000000001 in binary; 7 answers are enough.
+        // 0.28 × 25 = 7.000000000000001 in binary; in decimal 7 answers are enough.
+        assert_eq!(0.28 * 25.0, 7.000000000000001);
+        assert_eq!(ceil_share(0.28, 25), 7);
         assert_eq!(ceil_share(0.7, 10), 7);
         // 0.5 × 19 = 9.5 → at least 10 answered items.
         assert_eq!(ceil_share(0.5, 19), 10);

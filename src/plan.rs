@@ -44,6 +44,9 @@ pub struct Group {
     pub weight: f64,
     /// Quota: the group's valid ballots ÷ all valid ballots of a unit must reach it.
     pub min_share: Option<f64>,
+    /// Whether the group's own results (composite, rate, valid ballots) are reported
+    /// beside the combined ones, as 三满意 reports 群众, 基层 and 企业 separately.
+    pub report: bool,
 }
 
 /// Panel rule (SPEC §6).
@@ -188,6 +191,38 @@ pub struct Plan {
     pub ranking: Ranking,
     /// Units listed with status `excluded` (e.g. last year's winners).
     pub exclude: Vec<String>,
+    /// Majority verdict, when the plan asks for one.
+    pub verdict: Option<Verdict>,
+}
+
+/// One level of a majority verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerdictLevel {
+    /// Id, written in `results.csv`.
+    pub id: String,
+    /// Chinese label.
+    #[serde(default)]
+    pub zh: String,
+    /// English label.
+    #[serde(default)]
+    pub en: String,
+    /// Option codes whose answers count toward the level (cumulative: 基本满意 counts
+    /// 满意 too).
+    #[serde(default, deserialize_with = "yaml::scalar_strings")]
+    pub codes: Vec<String>,
+}
+
+/// Majority verdict (SPEC §9): the first level whose codes take more than half of
+/// a unit's scored answers, else `otherwise` — 满意 when 满意 answers exceed half;
+/// else 基本满意 when 满意 + 基本满意 exceed half; else 不满意.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verdict {
+    /// Levels, best first.
+    pub levels: Vec<VerdictLevel>,
+    /// The verdict when no level has a majority.
+    pub otherwise: VerdictLevel,
 }
 
 #[derive(Deserialize)]
@@ -211,6 +246,7 @@ struct RawPlan {
     ranking: Ranking,
     #[serde(default, deserialize_with = "yaml::scalar_strings")]
     exclude: Vec<String>,
+    verdict: Option<Verdict>,
 }
 
 #[derive(Deserialize)]
@@ -236,6 +272,8 @@ struct RawGroup {
     #[serde(default = "one")]
     weight: f64,
     min_share: Option<f64>,
+    #[serde(default)]
+    report: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -486,6 +524,32 @@ impl Plan {
         if raw.ranking.decimals > 9 {
             p.push("ranking.decimals", format!("at most 9, found {}", raw.ranking.decimals));
         }
+        if let Some(v) = &raw.verdict {
+            if v.levels.is_empty() {
+                p.push("verdict.levels", "no level; give at least one, best first");
+            }
+            let codes: HashSet<&str> = survey
+                .scales
+                .iter()
+                .flat_map(|s| s.options.iter().filter(|o| o.score.is_some()).map(|o| o.code.as_str()))
+                .collect();
+            for (k, l) in v.levels.iter().enumerate() {
+                if l.codes.is_empty() {
+                    p.push(
+                        format!("verdict.levels[{k}].codes"),
+                        "no code; list the option codes that count",
+                    );
+                }
+                for c in &l.codes {
+                    if !codes.contains(c.as_str()) {
+                        p.push(
+                            format!("verdict.levels[{k}].codes"),
+                            format!("`{c}` is not a scored option code of any scale"),
+                        );
+                    }
+                }
+            }
+        }
         let mut ex = HashSet::new();
         for (k, u) in raw.exclude.iter().enumerate() {
             if u.trim().is_empty() {
@@ -518,6 +582,7 @@ impl Plan {
                     public: g.public,
                     weight: g.weight,
                     min_share: g.min_share,
+                    report: g.report,
                 })
                 .collect(),
             panel: raw.panel,
@@ -530,6 +595,7 @@ impl Plan {
             grades,
             ranking: raw.ranking,
             exclude: raw.exclude.into_iter().map(|u| u.trim().to_string()).collect(),
+            verdict: raw.verdict,
         })
     }
 

@@ -85,6 +85,25 @@ pub struct ResultRow {
     pub top_on_evidence: bool,
     /// The whole rank set lies inside the last `bottom_n` places.
     pub bottom_on_evidence: bool,
+    /// Majority verdict id, when the plan has a verdict rule.
+    pub verdict: Option<String>,
+    /// Valid ballots that answered every item (three or more) with one option.
+    pub straight_lining: u64,
+    /// Results of the groups the plan reports on their own.
+    pub groups: Vec<GroupRow>,
+}
+
+/// A reported group's own results in a [`ResultRow`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupRow {
+    /// Group id.
+    pub group: String,
+    /// The group's valid ballots.
+    pub valid_ballots: u64,
+    /// Composite from the group's answers alone.
+    pub composite: Option<f64>,
+    /// Satisfaction rate from the group's answers alone.
+    pub satisfaction_rate: Option<f64>,
 }
 
 /// The rows of the results table, in roster order.
@@ -129,6 +148,23 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
                 bottom_on_evidence: r
                     .rank_set
                     .is_some_and(|s| s.lower + plan.ranking.bottom_n > ranked && plan.ranking.bottom_n > 0),
+                verdict: r.score.verdict.and_then(|v| {
+                    plan.verdict
+                        .as_ref()
+                        .map(|x| x.levels.get(v).unwrap_or(&x.otherwise).id.clone())
+                }),
+                straight_lining: outcome.tally.straight[r.unit],
+                groups: r
+                    .score
+                    .groups
+                    .iter()
+                    .map(|g| GroupRow {
+                        group: plan.groups[g.group].id.clone(),
+                        valid_ballots: g.valid,
+                        composite: g.composite,
+                        satisfaction_rate: g.rate,
+                    })
+                    .collect(),
             }
         })
         .collect()
@@ -209,10 +245,19 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
                 "rank_hi",
                 "top_on_evidence",
                 "bottom_on_evidence",
+                "verdict",
+                "straight_lining",
             ]
             .iter()
             .map(|s| s.to_string()),
         );
+        for g in plan.groups.iter().filter(|g| g.report) {
+            head.extend(
+                ["valid_ballots", "composite", "satisfaction_rate"]
+                    .iter()
+                    .map(|c| format!("{}_{c}", g.id)),
+            );
+        }
         head.extend(roster.extra_columns.iter().map(|c| safe_cell(c)));
         w.write_record(&head)?;
         for (r, u) in rows.iter().zip(&roster.units) {
@@ -248,7 +293,16 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
                 opt_u(r.rank_hi),
                 r.top_on_evidence.to_string(),
                 r.bottom_on_evidence.to_string(),
+                r.verdict.clone().unwrap_or_default(),
+                r.straight_lining.to_string(),
             ]);
+            for g in &r.groups {
+                rec.extend([
+                    g.valid_ballots.to_string(),
+                    full(g.composite),
+                    full(g.satisfaction_rate),
+                ]);
+            }
             rec.extend(u.extra.iter().map(|c| safe_cell(c)));
             w.write_record(&rec)?;
         }

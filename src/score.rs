@@ -59,6 +59,24 @@ pub struct UnitScore {
     pub scored: u64,
     /// `R[u]`.
     pub rate: Option<f64>,
+    /// Results of each group the plan reports on its own (`groups[].report`).
+    pub groups: Vec<GroupScore>,
+    /// Majority verdict: index into the plan's verdict levels, or the number of
+    /// levels for `otherwise`; `None` without a verdict rule or scored answer.
+    pub verdict: Option<usize>,
+}
+
+/// One reported group's own results for a unit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct GroupScore {
+    /// Plan group index.
+    pub group: usize,
+    /// The group's valid ballots.
+    pub valid: u64,
+    /// Composite from the group's answers alone.
+    pub composite: Option<f64>,
+    /// Satisfaction rate from the group's answers alone.
+    pub rate: Option<f64>,
 }
 
 impl UnitScore {
@@ -85,10 +103,60 @@ pub fn weighted_mean(pairs: impl IntoIterator<Item = (f64, Option<f64>)>) -> Opt
     any.then(|| num / den)
 }
 
-/// Scores unit `u` from the tally.
+/// Scores unit `u` from the tally, with every group, and each reported group on
+/// its own.
 pub fn score_unit(plan: &Plan, tally: &Tally, u: usize) -> UnitScore {
+    let mut score = score_groups(plan, tally, u, &|_| true);
+    score.groups = (0..plan.groups.len())
+        .filter(|&g| plan.groups[g].report)
+        .map(|g| {
+            let own = score_groups(plan, tally, u, &|x| x == g);
+            GroupScore {
+                group: g,
+                valid: own.valid,
+                composite: own.composite,
+                rate: own.rate,
+            }
+        })
+        .collect();
+    score.verdict = plan.verdict.as_ref().and_then(|v| {
+        let s = &plan.survey;
+        let scored = score.scored;
+        if scored == 0 {
+            return None;
+        }
+        let level = v.levels.iter().position(|l| {
+            let votes: u64 = s
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| {
+                    s.scales[it.scale]
+                        .options
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, o)| o.score.is_some() && l.codes.contains(&o.code))
+                        .map(|(o, _)| score.items[i].counts[o])
+                        .sum::<u64>()
+                })
+                .sum();
+            // More than half: 2·votes > scored, in whole numbers.
+            2 * votes > scored
+        });
+        Some(level.unwrap_or(v.levels.len()))
+    });
+    score
+}
+
+/// Scores unit `u` from the answers of the groups `include` accepts.
+fn score_groups(plan: &Plan, tally: &Tally, u: usize, include: &dyn Fn(usize) -> bool) -> UnitScore {
     let survey = &plan.survey;
-    let valid_by_group = tally.valid_by_group(u).to_vec();
+    let valid_by_group: Vec<u64> = tally
+        .valid_by_group(u)
+        .iter()
+        .enumerate()
+        .map(|(g, &n)| if include(g) { n } else { 0 })
+        .collect();
     let valid: u64 = valid_by_group.iter().sum();
     let public: u64 = plan
         .groups
@@ -106,6 +174,9 @@ pub fn score_unit(plan: &Plan, tally: &Tally, u: usize) -> UnitScore {
         };
         let (mut sum, mut weighted) = (0.0, Vec::with_capacity(plan.groups.len()));
         for (g, group) in plan.groups.iter().enumerate() {
+            if !include(g) {
+                continue;
+            }
             let c = tally.item(u, g, i);
             let (mut gsum, mut ga) = (0.0, 0u64);
             for (o, opt) in scale.options.iter().enumerate() {
@@ -164,5 +235,7 @@ pub fn score_unit(plan: &Plan, tally: &Tally, u: usize) -> UnitScore {
         satisfied,
         scored,
         rate: ratio(satisfied, scored),
+        groups: Vec::new(),
+        verdict: None,
     }
 }

@@ -5,8 +5,9 @@
 //! answer to item i comes from the latent value
 //!
 //! `y = 1.3 + 0.5·q_u + ℓ_g + r_b − δ_i + ε`, with `q_u ~ N(0,1)` (unit quality),
-//! `ℓ_g ~ N(0, 0.3²)` (group leniency), `r_b ~ N(0, 0.5²)` (rater), `δ_i ~ N(0, 0.3²)`
-//! (item difficulty), `ε ~ N(0, 0.8²)`,
+//! `ℓ_g ~ N(0, 0.3²)` (group leniency), `r_b ~ N(0, 0.9²)` (rater: answers of one ballot
+//! hang together, as in real questionnaires), `δ_i ~ N(0, 0.3²)` (item difficulty),
+//! `ε ~ N(0, 0.6²)`,
 //!
 //! cut at thresholds `0.3, −0.7, −1.7, …` into the scale's scored options from the
 //! best score down. Abstentions and blanks are drawn at their rates, and each fault
@@ -125,7 +126,7 @@ pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, ou
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let s = &plan.survey;
     let (n01, lenient, rater_sd, item_sd, noise) =
-        (normal(1.0)?, normal(0.3)?, normal(0.5)?, normal(0.3)?, normal(0.8)?);
+        (normal(1.0)?, normal(0.3)?, normal(0.9)?, normal(0.3)?, normal(0.6)?);
     let quality: Vec<f64> = roster.units.iter().map(|_| n01.sample(&mut rng)).collect();
     let leniency: Vec<f64> = plan.groups.iter().map(|_| lenient.sample(&mut rng)).collect();
     let difficulty: Vec<f64> = s.items.iter().map(|_| item_sd.sample(&mut rng)).collect();
