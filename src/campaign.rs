@@ -88,6 +88,8 @@ pub struct Outcome {
     pub complaints: Complaints,
     /// Cronbach's alpha and item diagnostics per dimension.
     pub reliability: Vec<Reliability>,
+    /// Data-quality flags (reported, never applied).
+    pub flags: Vec<crate::flags::Flag>,
     /// The tally everything was computed from.
     #[serde(skip)]
     pub tally: Tally,
@@ -237,6 +239,7 @@ pub fn evaluate(
     let reliability = (0..plan.survey.dimensions.len())
         .map(|d| stats::reliability(&tally, d))
         .collect();
+    let flags = crate::flags::flags(&tally, &units);
     Ok(Outcome {
         units,
         rejects,
@@ -244,6 +247,7 @@ pub fn evaluate(
         accounting: tally.accounting(),
         complaints,
         reliability,
+        flags,
         tally,
     })
 }

@@ -60,6 +60,7 @@ pub mod complaints;
 mod csvin;
 pub mod demo;
 pub mod error;
+pub mod flags;
 pub mod num;
 pub mod panel;
 pub mod plan;

@@ -422,16 +422,38 @@ pub fn reliability_csv(plan: &Plan, outcome: &Outcome) -> Result<Vec<u8>> {
     })
 }
 
-/// `rejects.csv`: `row, ballot_id, reason, detail`.
+/// `flags.csv`: data-quality flags, reported and never applied (see
+/// [`crate::flags`]): `unit_id, kind, observed, expected, unusual, detail`.
+pub fn flags_csv(roster: &Roster, outcome: &Outcome) -> Result<Vec<u8>> {
+    csv_bytes(|w| {
+        w.write_record(["unit_id", "kind", "observed", "expected", "unusual", "detail"])?;
+        for f in &outcome.flags {
+            w.write_record([
+                safe_cell(&roster.units[f.unit].id),
+                f.kind.to_string(),
+                full(Some(f.observed)),
+                full(Some(f.expected)),
+                full(Some(f.unusual)),
+                f.detail.clone(),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// `rejects.csv`: `row, ballot_id, reason, detail, file` (the ballot file the row
+/// is in, as named on the command line).
 pub fn rejects_csv(outcome: &Outcome) -> Result<Vec<u8>> {
     csv_bytes(|w| {
-        w.write_record(["row", "ballot_id", "reason", "detail"])?;
+        w.write_record(["row", "ballot_id", "reason", "detail", "file"])?;
         for r in &outcome.rejects {
+            let file = outcome.files.get(r.file).map_or("", |f| f.path.as_str());
             w.write_record([
                 r.row.to_string(),
                 safe_cell(&r.ballot_id),
                 r.reason.code().into(),
                 safe_cell(&r.detail),
+                safe_cell(file),
             ])?;
         }
         Ok(())
@@ -747,6 +769,14 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
     }
     let _ = writeln!(
         s,
+        "\n## Data-quality flags ({}; reported, not applied)\n",
+        outcome.flags.len()
+    );
+    for f in &outcome.flags {
+        let _ = writeln!(s, "- {} {}: {}", md(&roster.units[f.unit].id), f.kind, md(&f.detail));
+    }
+    let _ = writeln!(
+        s,
         "\nGrades: {}.",
         plan.grades
             .iter()
@@ -772,6 +802,7 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
         ("rejects.csv", rejects_csv(outcome)?),
         ("complaint_rejects.csv", complaint_rejects_csv(outcome)?),
         ("reliability.csv", reliability_csv(plan, outcome)?),
+        ("flags.csv", flags_csv(roster, outcome)?),
         ("report.md", report_md(plan, roster, outcome).into_bytes()),
     ])
 }

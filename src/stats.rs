@@ -746,3 +746,96 @@ mod reference {
         }
     }
 }
+
+/// Coverage of the composite interval by simulation: a unit with a planted true
+/// composite is surveyed many times; the share of 95% intervals that cover the
+/// truth should be close to 0.95.
+#[cfg(test)]
+mod coverage {
+    use super::*;
+    use crate::tally::{Layout, Tally};
+    use crate::text::{Encoding, Source};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use std::path::Path;
+
+    /// Six items in two dimensions (weights 1 and 2; item weights 2,1,1 and 1,1,1),
+    /// scale 100 / 60 / 0 / abstain; answers hang together through a rater effect.
+    fn setup() -> (crate::Plan, crate::Roster) {
+        let survey = crate::Survey::from_yaml(
+            "id: s\nscales:\n  s:\n    options:\n      - {code: \"1\", score: 100, satisfied: true}\n      - {code: \"2\", score: 60, satisfied: true}\n      - {code: \"3\", score: 0}\n      - {code: \"9\", abstain: true}\ndimensions: [{id: a, weight: 1}, {id: b, weight: 2}]\nitems:\n  - {id: i1, dimension: a, scale: s, weight: 2, zh: x}\n  - {id: i2, dimension: a, scale: s, zh: x}\n  - {id: i3, dimension: a, scale: s, zh: x}\n  - {id: i4, dimension: b, scale: s, zh: x}\n  - {id: i5, dimension: b, scale: s, zh: x}\n  - {id: i6, dimension: b, scale: s, zh: x}\n",
+            Path::new("s.yaml"),
+        )
+        .unwrap();
+        let plan = crate::Plan::from_yaml(
+            "id: p\nsurvey: s.yaml\nperiod: {start: 2020-01-01, end: 2020-12-31}\ngroups: [{id: g, public: true}]\nvalidity: {min_answered_share: 0}\n",
+            Path::new("p.yaml"),
+            survey,
+        )
+        .unwrap();
+        let roster = crate::Roster::read_from(
+            &Source::text("r.csv", "unit_id,name,department,kind\nU,u,d,k\n"),
+            Encoding::Utf8,
+        )
+        .unwrap();
+        (plan, roster)
+    }
+
+    fn ballot(rng: &mut ChaCha8Rng, codes: &mut [u8]) {
+        let rater: f64 = rng.random::<f64>() * 2.0 - 1.0;
+        for (i, c) in codes.iter_mut().enumerate() {
+            let u: f64 = rng.random();
+            *c = if u < 0.04 {
+                3 // abstain
+            } else if u < 0.06 {
+                crate::ballots::BLANK
+            } else {
+                let y = 0.4 + 0.8 * rater + 0.1 * i as f64 + (rng.random::<f64>() - 0.5) * 1.6;
+                if y > 0.2 {
+                    0
+                } else if y > -0.6 {
+                    1
+                } else {
+                    2
+                }
+            };
+        }
+    }
+
+    fn composite(plan: &crate::Plan, roster: &crate::Roster, rng: &mut ChaCha8Rng, n: usize) -> (f64, Option<f64>) {
+        let mut t = Tally::new(Layout::new(plan, roster));
+        let mut codes = [0u8; 6];
+        for _ in 0..n {
+            ballot(rng, &mut codes);
+            t.add_valid(0, 0, &codes);
+        }
+        let s = crate::score::score_unit(plan, &t, 0);
+        (s.composite.unwrap_or(f64::NAN), composite_se(plan, &t, 0, &s))
+    }
+
+    #[test]
+    #[allow(clippy::print_stderr)] // the observed coverage is worth seeing with --nocapture
+    fn composite_intervals_cover_about_95_percent() {
+        let (plan, roster) = setup();
+        let mut rng = ChaCha8Rng::seed_from_u64(20261123);
+        // The truth: the composite of 400,000 ballots (its own SE is about 0.03).
+        let (truth, _) = composite(&plan, &roster, &mut rng, 400_000);
+        let z = z_value(LEVEL);
+        for n in [20usize, 60] {
+            let runs = 2000;
+            let covered = (0..runs)
+                .filter(|_| {
+                    let (c, se) = composite(&plan, &roster, &mut rng, n);
+                    se.is_some_and(|se| (c - truth).abs() <= z * se)
+                })
+                .count();
+            let coverage = covered as f64 / runs as f64;
+            eprintln!("n = {n}: coverage {coverage} over {runs} simulated units (truth {truth:.3})");
+            // Binomial SE of the estimate at 0.95 with 2000 runs is 0.005. This unit
+            // sits near the top of the scale (truth ≈ 88.7), where answers are
+            // skewed and a normal interval undercovers at small n: 0.92 was observed
+            // at n = 20 (seed 20261123).
+            assert!((0.90..=0.965).contains(&coverage), "n = {n}: coverage {coverage}");
+        }
+    }
+}

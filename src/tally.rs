@@ -151,7 +151,16 @@ pub struct Tally {
     /// Valid ballots per unit that answered every item (at least three) with the
     /// same scored option (straight-lining).
     pub straight: Vec<u64>,
+    /// Per unit, hashes of the distinct answer patterns of its valid ballots (up to
+    /// [`PATTERN_CAP`]; a unit past the cap stops being tracked and is marked by
+    /// an empty set with `pattern_overflow`). Merges by union, not addition.
+    pub patterns: Vec<std::collections::BTreeSet<u64>>,
+    /// Units whose pattern tracking hit the cap.
+    pub pattern_overflow: Vec<bool>,
 }
+
+/// Most distinct answer patterns tracked per unit (for the repeated-pattern flag).
+pub const PATTERN_CAP: usize = 4096;
 
 impl Tally {
     /// An empty tally.
@@ -166,6 +175,8 @@ impl Tally {
             moments: vec![0.0; layout.units * layout.moment_groups * layout.moment_len()],
             reliability: vec![0.0; layout.dimension_len()],
             straight: vec![0; layout.units],
+            patterns: vec![std::collections::BTreeSet::new(); layout.units],
+            pattern_overflow: vec![false; layout.units],
             layout,
         }
     }
@@ -214,6 +225,19 @@ impl Tally {
         }
         self.valid[cell] += 1;
         self.read[unit] += 1;
+        if !self.pattern_overflow[unit] {
+            // FNV-1a over the codes: the same answers give the same hash everywhere.
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for &c in codes {
+                h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+            }
+            let set = &mut self.patterns[unit];
+            set.insert(h);
+            if set.len() > PATTERN_CAP {
+                set.clear();
+                self.pattern_overflow[unit] = true;
+            }
+        }
         if straight {
             self.straight[unit] += 1;
         }
@@ -314,6 +338,14 @@ impl Tally {
         add(&mut self.moments, &other.moments);
         add(&mut self.reliability, &other.reliability);
         add(&mut self.straight, &other.straight);
+        for (u, (a, b)) in self.patterns.iter_mut().zip(&other.patterns).enumerate() {
+            a.extend(b.iter().copied());
+            let over = self.pattern_overflow[u] || other.pattern_overflow[u] || a.len() > PATTERN_CAP;
+            if over {
+                a.clear();
+                self.pattern_overflow[u] = true;
+            }
+        }
         Ok(())
     }
 

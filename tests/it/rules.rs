@@ -1124,3 +1124,63 @@ fn unit_status_codes_are_the_spec_codes() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------
+// §9 Majority verdict, per-group results
+// ---------------------------------------------------------------------------
+
+const VERDICT: &str = "verdict:\n  levels:\n    - {id: satisfied, zh: 满意, codes: [\"1\"]}\n    - {id: basic, zh: 基本满意, codes: [\"1\", \"2\"]}\n  otherwise: {id: dissatisfied, zh: 不满意}\n";
+
+#[test]
+fn majority_verdict_follows_the_three_step_rule() {
+    let mut b = Ballots::new(ITEMS);
+    // U1: 满意 answers 5 of 8 scored (the abstention is out) → 5 > 8/2 → satisfied.
+    b.add(1, "U1", "pub", "1,1,1")
+        .add(1, "U1", "pub", "1,1,2")
+        .add(1, "U1", "pub", "2,3,9");
+    // U2: 满意 3 of 9 (not > 4.5); 满意 + 基本满意 3 + 2 = 5 > 4.5 → basic.
+    b.add(1, "U2", "pub", "1,1,1")
+        .add(1, "U2", "pub", "2,2,3")
+        .add(1, "U2", "pub", "3,3,3");
+    // U3: 满意 + 基本满意 exactly 3 of 6 — not more than half → dissatisfied.
+    b.add(1, "U3", "pub", "1,2,3").add(1, "U3", "pub", "3,3,1");
+    let s = Camp::new(
+        SURVEY,
+        plan(PUB_NPC, &format!("{LOOSE}{VERDICT}")),
+        roster(&["U1", "U2", "U3"]),
+        &b,
+    )
+    .run();
+    let t = s.file("results.csv");
+    assert_eq!(t.cell("unit_id", "U1", "verdict"), "satisfied");
+    assert_eq!(t.cell("unit_id", "U2", "verdict"), "basic");
+    assert_eq!(t.cell("unit_id", "U3", "verdict"), "dissatisfied");
+    // The verdict sits beside the score and changes nothing in it.
+    approx(s.unit("U3").score.rate, 0.5, "U3 rate: satisfied codes 1 and 2, 3 of 6");
+}
+
+#[test]
+fn verdict_codes_must_exist() {
+    let bad = VERDICT.replace("[\"1\", \"2\"]", "[\"1\", \"7\"]");
+    let survey = Survey::from_yaml(SURVEY, Path::new("s.yaml")).unwrap();
+    let e = Plan::from_yaml(&plan(PUB_NPC, &bad), Path::new("p.yaml"), survey).unwrap_err();
+    assert!(e.to_string().contains("`7` is not a scored option code"), "{e}");
+}
+
+#[test]
+fn reported_groups_get_their_own_composite_and_rate() {
+    let groups = "  - {id: pub, public: true, report: true}\n  - {id: npc, report: true}\n";
+    let mut b = Ballots::new(ITEMS);
+    b.add(2, "U1", "pub", "1,1,1") // pub: every item 100
+        .add(1, "U1", "npc", "3,2,9"); // npc: int1 0, int2 60, law1 abstains
+    let s = Camp::new(SURVEY, plan(groups, LOOSE), roster(&["U1"]), &b).run();
+    let t = s.file("results.csv");
+    // pub alone: composite 100, rate 6/6.
+    assert_eq!(t.cell("unit_id", "U1", "pub_composite"), "100");
+    assert_eq!(t.cell("unit_id", "U1", "pub_satisfaction_rate"), "1");
+    assert_eq!(t.cell("unit_id", "U1", "pub_valid_ballots"), "2");
+    // npc alone: integrity (3·0 + 1·60)/4 = 15; lawful has no scored answer, so the
+    // composite is integrity's 15 alone; rate 1 of 2 scored answers.
+    assert_eq!(t.cell("unit_id", "U1", "npc_composite"), "15");
+    assert_eq!(t.cell("unit_id", "U1", "npc_satisfaction_rate"), "0.5");
+}
