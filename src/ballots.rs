@@ -11,17 +11,20 @@
 //!   case in 民主评议) cannot be duplicates of each other by rater;
 //! - a ragged row (more or fewer fields than the header) is rejected as
 //!   `malformed_row` before any other check.
+//!
+//! With the plan's `validity: {fullwidth_digits: true}`, an answer that is not a
+//! code as written is looked up again with its full-width digits (０–９) read as
+//! ASCII digits; the common path (an ASCII code) pays nothing for it.
 
-use std::collections::HashSet;
-
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::csvin;
 use crate::error::{Error, Position, Result};
+use crate::keys::{KeySet, StrIndex};
 use crate::num;
 use crate::plan::Plan;
 use crate::roster::Roster;
-use crate::schema::RESERVED_COLUMNS;
+use crate::schema::{RESERVED_COLUMNS, Scale};
 use crate::tally::Tally;
 use crate::text::{Encoding, Source};
 
@@ -119,17 +122,65 @@ pub struct Accepted {
     pub group: usize,
 }
 
+/// How a ballot file is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// By the file's extension: `.parquet`, `.parq` or `.pq` is Parquet, anything
+    /// else CSV.
+    #[default]
+    Auto,
+    /// CSV text (SPEC §3), in the campaign's encoding.
+    Csv,
+    /// Parquet ([`crate::parquet`]).
+    Parquet,
+}
+
+impl Format {
+    /// The format of `source` (never `Auto`).
+    pub fn of(self, source: &Source) -> Format {
+        match (self, source) {
+            (Format::Auto, Source::File(p)) if crate::parquet::is_parquet_path(p) => Format::Parquet,
+            (Format::Auto, _) => Format::Csv,
+            (f, _) => f,
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Format, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Format::Auto),
+            "csv" => Ok(Format::Csv),
+            "parquet" | "pq" => Ok(Format::Parquet),
+            other => Err(format!("unknown format `{other}`: use auto, csv or parquet")),
+        }
+    }
+}
+
 /// The code stored for a blank answer.
 pub const BLANK: u8 = u8::MAX;
 
 /// Judges ballots one at a time, keeping the keys of the valid ones.
+///
+/// The keys live in exact, compact sets ([`KeySet`]): judging a ballot allocates
+/// nothing; a valid ballot's keys are copied once into the sets' arenas.
 pub struct Validator<'p> {
     plan: &'p Plan,
     roster: &'p Roster,
     min_answered: usize,
-    ballot_ids: HashSet<Box<str>>,
-    raters: HashSet<(u32, Box<str>)>,
+    units: StrIndex,
+    groups: StrIndex,
+    ballot_ids: KeySet,
+    /// `unit index (u32, little-endian) ++ rater_id`.
+    raters: KeySet,
+    scratch: Vec<u8>,
 }
+
+/// A judged ballot that failed: the unit (when the row names a roster unit, for
+/// the accounting), the reason and the detail.
+pub type Rejection = (Option<usize>, Reason, String);
 
 impl<'p> Validator<'p> {
     /// A validator for a plan and roster.
@@ -139,14 +190,39 @@ impl<'p> Validator<'p> {
             plan,
             roster,
             min_answered: num::ceil_share(plan.validity.min_answered_share, n) as usize,
-            ballot_ids: HashSet::new(),
-            raters: HashSet::new(),
+            units: StrIndex::new(roster.units.iter().map(|u| u.id.as_str())),
+            groups: StrIndex::new(plan.groups.iter().map(|g| g.id.as_str())),
+            ballot_ids: KeySet::new(),
+            raters: KeySet::new(),
+            scratch: Vec::new(),
         }
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> &'p Plan {
+        self.plan
+    }
+
+    /// The roster.
+    pub fn roster(&self) -> &'p Roster {
+        self.roster
     }
 
     /// The fewest answered items (abstentions included) a valid ballot has.
     pub fn min_answered(&self) -> usize {
         self.min_answered
+    }
+
+    /// The roster index of a unit id (already trimmed).
+    #[inline]
+    pub fn unit_index(&self, unit_id: &str) -> Option<usize> {
+        self.units.get(unit_id)
+    }
+
+    /// The plan index of a group id (already trimmed).
+    #[inline]
+    pub fn group_index(&self, group_id: &str) -> Option<usize> {
+        self.groups.get(group_id)
     }
 
     /// Judges one ballot. `answer(i)` gives the cell of item `i`; `codes` receives
@@ -157,15 +233,14 @@ impl<'p> Validator<'p> {
         keys: &BallotKeys<'a>,
         answer: impl Fn(usize) -> &'a str,
         codes: &mut [u8],
-    ) -> std::result::Result<Accepted, (Option<usize>, Reason, String)> {
+    ) -> std::result::Result<Accepted, Rejection> {
         let unit_id = keys.unit_id.trim();
-        let Some(unit) = self.roster.index(unit_id) else {
+        let Some(unit) = self.units.get(unit_id) else {
             return Err((None, Reason::UnknownUnit, unit_id.to_string()));
         };
-        let reject = |reason, detail: String| Err((Some(unit), reason, detail));
         let group_id = keys.rater_group.trim();
-        let Some(group) = self.plan.group_index(group_id) else {
-            return reject(Reason::UnknownGroup, group_id.to_string());
+        let Some(group) = self.groups.get(group_id) else {
+            return Err((Some(unit), Reason::UnknownGroup, group_id.to_string()));
         };
         let survey = &self.plan.survey;
         let mut answered = 0;
@@ -175,51 +250,174 @@ impl<'p> Validator<'p> {
                 codes[i] = BLANK;
                 continue;
             }
-            match survey.scales[item.scale].option_index(cell) {
+            match option_of(self.plan, &survey.scales[item.scale], cell) {
                 Some(o) => {
                     codes[i] = o as u8;
                     answered += 1;
                 }
-                None => return reject(Reason::BadCode, format!("{}={}", item.id, clip(cell))),
+                None => return Err(bad_code(unit, &item.id, cell)),
             }
         }
+        let conflict = keys.rater_unit.trim() == unit_id;
+        self.judge_rest(
+            unit,
+            group,
+            answered,
+            keys.ballot_id.trim(),
+            keys.rater_id.trim(),
+            conflict,
+        )
+    }
+
+    /// The checks of SPEC §5 that follow `bad_code`, for a ballot whose unit, group
+    /// and answers are already resolved (the fast entry point of the Parquet reader,
+    /// which resolves codes through per-item tables): `too_many_blank` (`answered`
+    /// counts answered items, abstentions included), `duplicate` (ballot id, then
+    /// (rater, unit); ids trimmed, blank = no key), `conflict_of_interest`
+    /// (`conflict`: the ballot's `rater_unit` equals its `unit_id`). On success the
+    /// ballot's keys are taken. [`judge`](Self::judge) ends with this very call, so
+    /// both entry points judge alike.
+    #[inline]
+    pub fn judge_rest(
+        &mut self,
+        unit: usize,
+        group: usize,
+        answered: usize,
+        ballot_id: &str,
+        rater: &str,
+        conflict: bool,
+    ) -> std::result::Result<Accepted, Rejection> {
         if answered < self.min_answered {
-            return reject(
+            return Err((
+                Some(unit),
                 Reason::TooManyBlank,
                 format!(
                     "{answered} of {} items answered; at least {} needed",
-                    survey.items.len(),
+                    self.plan.survey.items.len(),
                     self.min_answered
                 ),
-            );
+            ));
         }
-        let ballot_id = keys.ballot_id.trim();
-        if !ballot_id.is_empty() && self.ballot_ids.contains(ballot_id) {
-            return reject(Reason::Duplicate, format!("ballot_id {} already read", clip(ballot_id)));
+        let id_slot = if ballot_id.is_empty() {
+            None
+        } else {
+            match self.ballot_ids.find(ballot_id.as_bytes()) {
+                Ok(()) => {
+                    return Err((
+                        Some(unit),
+                        Reason::Duplicate,
+                        format!("ballot_id {} already read", clip(ballot_id)),
+                    ));
+                }
+                Err(v) => Some(v),
+            }
+        };
+        let rater_slot = if rater.is_empty() {
+            None
+        } else {
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&(unit as u32).to_le_bytes());
+            self.scratch.extend_from_slice(rater.as_bytes());
+            match self.raters.find(&self.scratch) {
+                Ok(()) => {
+                    return Err((
+                        Some(unit),
+                        Reason::Duplicate,
+                        format!("rater {} already appraised {}", clip(rater), self.roster.units[unit].id),
+                    ));
+                }
+                Err(v) => Some(v),
+            }
+        };
+        if conflict {
+            return Err((
+                Some(unit),
+                Reason::ConflictOfInterest,
+                self.roster.units[unit].id.clone(),
+            ));
         }
-        let rater = keys.rater_id.trim();
-        let rater_key = (unit as u32, Box::<str>::from(rater));
-        if !rater.is_empty() && self.raters.contains(&rater_key) {
-            return reject(
-                Reason::Duplicate,
-                format!("rater {} already appraised {unit_id}", clip(rater)),
-            );
+        if let Some(v) = id_slot {
+            self.ballot_ids.insert_at(v, ballot_id.as_bytes());
         }
-        if keys.rater_unit.trim() == unit_id {
-            return reject(Reason::ConflictOfInterest, unit_id.to_string());
-        }
-        if !ballot_id.is_empty() {
-            self.ballot_ids.insert(ballot_id.into());
-        }
-        if !rater.is_empty() {
-            self.raters.insert(rater_key);
+        if let Some(v) = rater_slot {
+            self.raters.insert_at(v, &self.scratch);
         }
         Ok(Accepted { unit, group })
     }
+
+    /// Takes keys of ballots read elsewhere (an earlier shard): a later ballot with
+    /// one of them is a `duplicate`, as if those ballots had been read first.
+    /// `rater` keys name their unit by roster index. Blank ids are no keys.
+    pub fn take_known(&mut self, ballot_id: Option<&str>, rater: Option<(usize, &str)>) {
+        if let Some(b) = ballot_id.map(str::trim).filter(|b| !b.is_empty()) {
+            self.ballot_ids.insert(b.as_bytes());
+        }
+        if let Some((unit, r)) = rater.map(|(u, r)| (u, r.trim())).filter(|(_, r)| !r.is_empty()) {
+            let mut key = (unit as u32).to_le_bytes().to_vec();
+            key.extend_from_slice(r.as_bytes());
+            self.raters.insert(&key);
+        }
+    }
+
+    /// The ballot ids taken, in the order they were taken.
+    pub fn ballot_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.ballot_ids
+            .iter()
+            .map(|k| std::str::from_utf8(k).unwrap_or_default())
+    }
+
+    /// The (unit index, rater_id) keys taken, in the order they were taken.
+    pub fn rater_keys(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
+        self.raters.iter().map(|k| {
+            let (u, r) = k.split_at(4);
+            let unit = u32::from_le_bytes([u[0], u[1], u[2], u[3]]) as usize;
+            (unit, std::str::from_utf8(r).unwrap_or_default())
+        })
+    }
+}
+
+/// The `bad_code` rejection of `cell` (trimmed) in item `item`.
+#[cold]
+pub(crate) fn bad_code(unit: usize, item: &str, cell: &str) -> Rejection {
+    (Some(unit), Reason::BadCode, format!("{item}={}", clip(cell)))
+}
+
+/// The index of the option an answer (already trimmed) stands for: the option
+/// whose code it is, or, when the plan allows full-width digits
+/// (`validity.fullwidth_digits`) and it is no code as written, the option whose
+/// code it is with its full-width digits read as ASCII. Every ballot reader looks
+/// answers up through this.
+#[inline]
+pub fn option_of(plan: &Plan, scale: &Scale, cell: &str) -> Option<usize> {
+    match scale.option_index(cell) {
+        None if plan.validity.fullwidth_digits => halfwidth_digits(cell).and_then(|c| scale.option_index(&c)),
+        found => found,
+    }
+}
+
+/// The cell with its full-width digits (０–９, U+FF10–U+FF19) written as ASCII
+/// digits, or `None` when it has none. Nothing else is mapped.
+fn halfwidth_digits(cell: &str) -> Option<String> {
+    const ZERO: u32 = 0xFF10;
+    let is_wide = |c: char| (ZERO..=ZERO + 9).contains(&(c as u32));
+    if !cell.chars().any(is_wide) {
+        return None;
+    }
+    Some(
+        cell.chars()
+            .map(|c| {
+                if is_wide(c) {
+                    char::from_digit(c as u32 - ZERO, 10).unwrap_or(c)
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Shortens a cell for a detail message (a 2 MB cell does not belong in a report).
-fn clip(s: &str) -> String {
+pub(crate) fn clip(s: &str) -> String {
     const MAX: usize = 60;
     if s.chars().count() <= MAX {
         s.to_string()
@@ -230,7 +428,7 @@ fn clip(s: &str) -> String {
 }
 
 /// What reading one ballot file produced besides the tally.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileSummary {
     /// The file.
     pub path: String,
@@ -261,7 +459,7 @@ pub fn read_csv(
     let mut input = csvin::from_text(path, source.open(encoding)?)?;
     let fixed = input.require(&RESERVED_COLUMNS[..4], "ballot file")?;
     let rater_unit = input.column("rater_unit");
-    let survey = &validator.plan.survey;
+    let survey = &validator.plan().survey;
     let mut item_cols = Vec::with_capacity(survey.items.len());
     for it in &survey.items {
         match input.column(&it.id) {
@@ -321,7 +519,7 @@ pub fn read_csv(
         let line = csvin::line_of(&rec);
         let get = |k: usize| rec.get(k).unwrap_or("");
         if rec.len() != width {
-            let unit = validator.roster.index(get(fixed[1]).trim());
+            let unit = validator.unit_index(get(fixed[1]).trim());
             tally.add_rejected(unit, Reason::MalformedRow);
             rejects.push(Reject {
                 row: line,
@@ -361,4 +559,19 @@ pub fn read_csv(
         ignored_columns,
         note: input.note,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_fullwidth_digits_are_mapped() {
+        assert_eq!(halfwidth_digits("1"), None);
+        assert_eq!(halfwidth_digits("A"), None);
+        assert_eq!(halfwidth_digits("１"), Some("1".into()));
+        assert_eq!(halfwidth_digits("０９"), Some("09".into()));
+        assert_eq!(halfwidth_digits("１Ａ"), Some("1Ａ".into()));
+        assert_eq!(halfwidth_digits("一"), None);
+    }
 }

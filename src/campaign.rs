@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::ballots::{self, FileSummary, Reject, Validator};
+use crate::ballots::{self, FileSummary, Format, Reject, Validator};
 use crate::complaints::{Complaints, UnitComplaints};
 use crate::error::{Error, ErrorKind, PanelViolation, Result};
 use crate::panel::{self, PanelCheck};
@@ -23,6 +23,8 @@ pub struct Options {
     pub encoding: Encoding,
     /// Fail when a unit breaks the panel rule instead of marking it.
     pub strict: bool,
+    /// Format of the ballot files (default: by extension).
+    pub format: Format,
 }
 
 /// Everything known about one unit after scoring.
@@ -107,7 +109,8 @@ impl Outcome {
 }
 
 /// Reads every ballot file into one tally (duplicates are judged across all files,
-/// in the order given). `progress` receives the rows read so far.
+/// in the order given). `progress` receives the rows read so far. The format of
+/// each file is chosen by its extension (see [`Format::Auto`]).
 pub fn tally_files(
     plan: &Plan,
     roster: &Roster,
@@ -118,16 +121,76 @@ pub fn tally_files(
     let mut tally = Tally::new(Layout::new(plan, roster));
     let mut validator = Validator::new(plan, roster);
     let mut rejects = Vec::new();
-    let mut summaries = Vec::new();
+    let files = read_ballots(
+        &mut validator,
+        files,
+        encoding,
+        Format::Auto,
+        &mut tally,
+        &mut rejects,
+        progress,
+    )?;
+    Ok((tally, rejects, files))
+}
+
+/// Reads ballot files in order into `tally` through `validator` (which may hold
+/// keys taken earlier: [`Validator::take_known`]); rejects are appended to
+/// `rejects`, each carrying the index of its file in `files`. `progress` receives
+/// the rows read so far, over all files.
+pub fn read_ballots(
+    validator: &mut Validator<'_>,
+    files: &[Source],
+    encoding: Encoding,
+    format: Format,
+    tally: &mut Tally,
+    rejects: &mut Vec<Reject>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<FileSummary>> {
+    let mut summaries = Vec::with_capacity(files.len());
     let mut done = 0;
     for (k, f) in files.iter().enumerate() {
-        let s = ballots::read_csv(f, k, encoding, &mut validator, &mut tally, &mut rejects, &mut |n| {
-            progress(done + n)
-        })?;
+        let mut each = |n| progress(done + n);
+        let s = match (format.of(f), f) {
+            (Format::Parquet, Source::File(p)) => {
+                crate::parquet::read_parquet(p, k, validator, tally, rejects, &mut each)?
+            }
+            (Format::Parquet, Source::Text { name, .. }) => {
+                return Err(ErrorKind::Usage(format!(
+                    "{}: Parquet ballots must come from a file, not from text",
+                    name.display()
+                ))
+                .into());
+            }
+            _ => ballots::read_csv(f, k, encoding, validator, tally, rejects, &mut each)?,
+        };
         done += s.rows;
         summaries.push(s);
     }
-    Ok((tally, rejects, summaries))
+    Ok(summaries)
+}
+
+/// Merges tallies read from tally files (`appraise tally`) into one, checking that
+/// each was made under this plan and roster; the file summaries are concatenated
+/// in the order given. The sums are exact, so the order of the shards does not
+/// change the result.
+pub fn merge_tallies(
+    plan: &Plan,
+    roster: &Roster,
+    tallies: Vec<(Tally, Vec<FileSummary>)>,
+) -> Result<(Tally, Vec<FileSummary>)> {
+    let mut merged = Tally::new(Layout::new(plan, roster));
+    let mut files = Vec::new();
+    for (t, f) in tallies {
+        if t.layout.key != merged.layout.key {
+            return Err(ErrorKind::TallyMismatch(
+                "a tally was made under another plan, survey or roster than the one given".into(),
+            )
+            .into());
+        }
+        merged.merge(&t)?;
+        files.extend(f);
+    }
+    Ok((merged, files))
 }
 
 /// Checks that every `exclude` entry of the plan is a roster unit.
@@ -266,6 +329,21 @@ pub fn run(
         Some(p) => Complaints::load(p, options.encoding, plan, roster)?,
         None => Complaints::none(roster),
     };
-    let (tally, rejects, files) = tally_files(plan, roster, ballot_files, options.encoding, progress)?;
-    evaluate(plan, roster, tally, rejects, files, complaints, options.strict)
+    let mut tally = Tally::new(Layout::new(plan, roster));
+    let mut validator = Validator::new(plan, roster);
+    let mut rejects = Vec::new();
+    let files = read_ballots(
+        &mut validator,
+        ballot_files,
+        options.encoding,
+        options.format,
+        &mut tally,
+        &mut rejects,
+        progress,
+    )?;
+    let spread = crate::flags::rater_spread(|| validator.rater_keys());
+    drop(validator);
+    let mut outcome = evaluate(plan, roster, tally, rejects, files, complaints, options.strict)?;
+    outcome.flags.extend(spread);
+    Ok(outcome)
 }

@@ -15,7 +15,17 @@
 //!   within-unit variance of item scores has a robust z-score below −3.5 and is under
 //!   a quarter of the median unit's.
 //!
+//! - `rater_spread` — one `rater_id` appears on the valid ballots of implausibly many
+//!   units: at least 5 units and 4 times the median rater's count, and so far in the
+//!   tail that at most `max(1, ⌊1% of raters⌋)` raters reach that count. The tail rule
+//!   keeps a panel design in which some raters legitimately appraise every unit (人大
+//!   代表 on a district panel) from being flagged: they are many, not a few.
+//!   `unusual` is the share of raters with at least that many units. Computed from
+//!   the duplicate keys of one run; `score --tallies` has no rater ids and gives none.
+//!
 //! Units with fewer than 5 valid ballots are not judged.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use statrs::distribution::{DiscreteCDF, Poisson};
@@ -29,15 +39,18 @@ pub const MIN_BALLOTS: u64 = 5;
 /// One data-quality flag.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Flag {
-    /// `straight_lining`, `repeated_patterns` or `uniform_unit`.
+    /// `straight_lining`, `repeated_patterns`, `uniform_unit` or `rater_spread`.
     pub kind: &'static str,
-    /// Roster index of the unit.
-    pub unit: usize,
+    /// Roster index of the unit (`None` for a flag about a rater).
+    pub unit: Option<usize>,
+    /// The rater a `rater_spread` flag is about.
+    pub rater: Option<String>,
     /// What was seen (a share, a count or a variance).
     pub observed: f64,
     /// What was expected: the peers' median, or λ for repeats.
     pub expected: f64,
-    /// How unusual: robust z-score, or the Poisson tail probability for repeats.
+    /// How unusual: robust z-score, the Poisson tail probability for repeats, or
+    /// the share of raters reaching the count for `rater_spread`.
     pub unusual: f64,
     /// The same in words.
     pub detail: String,
@@ -145,7 +158,8 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
         {
             out.push(Flag {
                 kind: "straight_lining",
-                unit: r.unit,
+                unit: Some(r.unit),
+                rater: None,
                 observed: share,
                 expected: med,
                 unusual: z,
@@ -168,7 +182,8 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
                 if tail < 1e-4 {
                     out.push(Flag {
                         kind: "repeated_patterns",
-                        unit: r.unit,
+                        unit: Some(r.unit),
+                        rater: None,
                         observed: repeats as f64,
                         expected: lambda,
                         unusual: tail,
@@ -185,7 +200,8 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
         {
             out.push(Flag {
                 kind: "uniform_unit",
-                unit: r.unit,
+                unit: Some(r.unit),
+                rater: None,
                 observed: v,
                 expected: med,
                 unusual: z,
@@ -196,6 +212,67 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
         }
     }
     out
+}
+
+/// Fewest units a rater needs to be flagged by [`rater_spread`].
+pub const MIN_RATER_UNITS: u64 = 5;
+
+/// `rater_spread` flags from the (unit, rater_id) keys of the valid ballots (each
+/// pair once, as the duplicate check keeps them), most units first, then by id.
+///
+/// Memory stays at 8 bytes per key: the raters are counted by a 64-bit hash of
+/// their id, and only the few candidates are then counted again exactly by id, so
+/// a hash collision can neither create nor hide a flag.
+pub fn rater_spread<'k, I>(keys: impl Fn() -> I) -> Vec<Flag>
+where
+    I: Iterator<Item = (usize, &'k str)>,
+{
+    let mut hashes: Vec<u64> = keys().map(|(_, r)| crate::keys::hash(r.as_bytes())).collect();
+    hashes.sort_unstable();
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for h in hashes {
+        match runs.last_mut() {
+            Some((g, n)) if *g == h => *n += 1,
+            _ => runs.push((h, 1)),
+        }
+    }
+    let raters = runs.len() as u64;
+    let mut counts: Vec<f64> = runs.iter().map(|r| r.1 as f64).collect();
+    let Some(median) = median(&mut counts) else {
+        return Vec::new();
+    };
+    // `counts` is sorted now: the raters with at least `c` units are its tail.
+    let at_least = |c: u64| raters - counts.partition_point(|&x| x < c as f64) as u64;
+    let allowed = (raters / 100).max(1);
+    let candidate = |c: u64| c >= MIN_RATER_UNITS && c as f64 >= 4.0 * median && at_least(c) <= allowed;
+    let wanted: BTreeSet<u64> = runs.iter().filter(|r| candidate(r.1)).map(|r| r.0).collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let mut exact: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, r) in keys() {
+        if wanted.contains(&crate::keys::hash(r.as_bytes())) {
+            *exact.entry(r).or_default() += 1;
+        }
+    }
+    let mut found: Vec<(&str, u64)> = exact.into_iter().filter(|&(_, c)| candidate(c)).collect();
+    found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    found
+        .into_iter()
+        .map(|(r, c)| Flag {
+            kind: "rater_spread",
+            unit: None,
+            rater: Some(r.to_string()),
+            observed: c as f64,
+            expected: median,
+            unusual: at_least(c) as f64 / raters as f64,
+            detail: format!(
+                "rater {} is on the valid ballots of {c} units; the median rater is on {median}, and {} of {raters} raters reach {c}",
+                crate::ballots::clip(r),
+                at_least(c)
+            ),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -211,5 +288,46 @@ mod tests {
         assert!((z[0].unwrap() + 2.0 / 1.4826).abs() < 1e-12);
         assert_eq!(z[5], None);
         assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    /// Keys for `raters`: (name, number of units), units 0, 1, 2, …
+    fn keys(raters: &[(String, usize)]) -> Vec<(usize, &str)> {
+        raters
+            .iter()
+            .flat_map(|(r, n)| (0..*n).map(move |u| (u, r.as_str())))
+            .collect()
+    }
+
+    #[test]
+    fn a_few_raters_on_many_units_are_flagged() {
+        // 200 raters on 1 unit each, Y on 4, Z on 6, X on 12: 203 raters, median 1,
+        // at most max(1, ⌊203/100⌋) = 2 raters may reach a flagged count.
+        // X: 12 ≥ 5, 12 ≥ 4·1, 1 rater reaches 12 → flagged, unusual 1/203.
+        // Z: 6 ≥ 5, 2 raters reach 6 (Z, X) ≤ 2 → flagged, unusual 2/203.
+        // Y: 4 < 5 → not flagged.
+        let mut raters: Vec<(String, usize)> = (0..200).map(|k| (format!("p{k}"), 1)).collect();
+        raters.extend([("Y".to_string(), 4), ("Z".to_string(), 6), ("X".to_string(), 12)]);
+        let k = keys(&raters);
+        let flags = rater_spread(|| k.iter().copied());
+        let seen: Vec<(Option<&str>, f64, f64, f64)> = flags
+            .iter()
+            .map(|f| (f.rater.as_deref(), f.observed, f.expected, f.unusual))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![(Some("X"), 12.0, 1.0, 1.0 / 203.0), (Some("Z"), 6.0, 1.0, 2.0 / 203.0)]
+        );
+        assert!(flags.iter().all(|f| f.unit.is_none() && f.kind == "rater_spread"));
+    }
+
+    #[test]
+    fn a_panel_that_appraises_every_unit_is_not_flagged() {
+        // 100 public raters on 1 unit, 30 panel members on all 10 units: 130 raters,
+        // at most max(1, ⌊130/100⌋) = 1 may reach a flagged count; 30 reach 10.
+        let mut raters: Vec<(String, usize)> = (0..100).map(|k| (format!("p{k}"), 1)).collect();
+        raters.extend((0..30).map(|k| (format!("panel{k}"), 10)));
+        let k = keys(&raters);
+        assert!(rater_spread(|| k.iter().copied()).is_empty());
+        assert!(rater_spread(std::iter::empty).is_empty());
     }
 }

@@ -423,18 +423,22 @@ pub fn reliability_csv(plan: &Plan, outcome: &Outcome) -> Result<Vec<u8>> {
 }
 
 /// `flags.csv`: data-quality flags, reported and never applied (see
-/// [`crate::flags`]): `unit_id, kind, observed, expected, unusual, detail`.
+/// [`crate::flags`]): `unit_id, rater_id, kind, observed, expected, unusual,
+/// detail` (a flag is about a unit or about a rater; the other cell is empty).
 pub fn flags_csv(roster: &Roster, outcome: &Outcome) -> Result<Vec<u8>> {
     csv_bytes(|w| {
-        w.write_record(["unit_id", "kind", "observed", "expected", "unusual", "detail"])?;
+        w.write_record([
+            "unit_id", "rater_id", "kind", "observed", "expected", "unusual", "detail",
+        ])?;
         for f in &outcome.flags {
             w.write_record([
-                safe_cell(&roster.units[f.unit].id),
+                f.unit.map_or_else(String::new, |u| safe_cell(&roster.units[u].id)),
+                f.rater.as_deref().map_or_else(String::new, safe_cell),
                 f.kind.to_string(),
                 full(Some(f.observed)),
                 full(Some(f.expected)),
                 full(Some(f.unusual)),
-                f.detail.clone(),
+                safe_cell(&f.detail),
             ])?;
         }
         Ok(())
@@ -773,7 +777,12 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
         outcome.flags.len()
     );
     for f in &outcome.flags {
-        let _ = writeln!(s, "- {} {}: {}", md(&roster.units[f.unit].id), f.kind, md(&f.detail));
+        let subject = match (f.unit, &f.rater) {
+            (Some(u), _) => roster.units[u].id.as_str(),
+            (None, Some(r)) => r.as_str(),
+            (None, None) => "",
+        };
+        let _ = writeln!(s, "- {} {}: {}", md(subject), f.kind, md(&f.detail));
     }
     let _ = writeln!(
         s,

@@ -117,12 +117,50 @@ pub fn write_files(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::pat
     Ok((b, c))
 }
 
+/// Writes `ballots.parquet` (see [`write_ballots_parquet`]) and `complaints.csv`
+/// into `dir`, each atomically; returns the rows of each.
+pub fn write_files_parquet(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::path::Path) -> Result<(u64, u64)> {
+    let b = crate::report::write_stream(&dir.join("ballots.parquet"), |w| {
+        write_ballots_parquet(plan, roster, cfg, w)
+    })?;
+    let c = crate::report::write_stream(&dir.join("complaints.csv"), |w| write_complaints(plan, roster, cfg, w))?;
+    Ok((b, c))
+}
+
 fn normal(sd: f64) -> Result<Normal<f64>> {
     Normal::new(0.0, sd).map_err(|e| ErrorKind::Usage(format!("simulator: {e}")).into())
 }
 
-/// Writes a ballots CSV for the plan and roster; returns the rows written.
-pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, out: W) -> Result<u64> {
+/// One answer of a simulated ballot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cell {
+    Blank,
+    /// A value that is no code of the item's scale (planted `bad_code`).
+    Bad,
+    /// Option index into the item's scale.
+    Option(usize),
+}
+
+/// One simulated ballot row.
+#[derive(Debug, Default)]
+struct SimRow {
+    ballot_id: String,
+    unit_id: String,
+    rater: String,
+    group: String,
+    rater_unit: String,
+    cells: Vec<Cell>,
+}
+
+/// Simulates the ballots of a campaign row by row, handing each to `sink`;
+/// returns the rows made. The order of random draws fixes the output: both file
+/// formats come from this one generator.
+fn simulate_ballots(
+    plan: &Plan,
+    roster: &Roster,
+    cfg: &SimConfig,
+    mut sink: impl FnMut(&SimRow) -> Result<()>,
+) -> Result<u64> {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let s = &plan.survey;
     let (n01, lenient, rater_sd, item_sd, noise) =
@@ -141,16 +179,11 @@ pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, ou
         .collect();
     let public: Vec<usize> = (0..plan.groups.len()).filter(|&g| plan.groups[g].public).collect();
     let others: Vec<usize> = (0..plan.groups.len()).filter(|&g| !plan.groups[g].public).collect();
-    let mut w = csv::Writer::from_writer(out);
-    let failed = |e: csv::Error| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}")));
-    let mut head: Vec<&str> = vec!["ballot_id", "unit_id", "rater_id", "rater_group", "rater_unit"];
-    head.extend(s.items.iter().map(|it| it.id.as_str()));
-    w.write_record(&head).map_err(failed)?;
     let f = &cfg.faults;
     let mut rows = 0u64;
     let mut next_id = 0u64;
     let mut last_ids: Vec<String> = Vec::new();
-    let mut rec: Vec<String> = Vec::with_capacity(head.len());
+    let mut row = SimRow::default();
     for (u, unit) in roster.units.iter().enumerate() {
         let lo = (cfg.ballots_per_unit as f64 * 0.7).round() as u64;
         let hi = (cfg.ballots_per_unit as f64 * 1.3).round() as u64;
@@ -163,7 +196,6 @@ pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, ou
         let mut prev_rater: Option<(String, String)> = None;
         for _ in 0..n {
             next_id += 1;
-            rec.clear();
             let mut ballot_id = format!("B{next_id:08}");
             if rng.random_bool(f.duplicate_id) && !last_ids.is_empty() {
                 ballot_id = last_ids[rng.random_range(0..last_ids.len())].clone();
@@ -193,18 +225,18 @@ pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, ou
             } else {
                 String::new()
             };
-            rec.extend([ballot_id.clone(), unit_id, rater.clone(), group.clone(), rater_unit]);
+            row.cells.clear();
             let blank_all = rng.random_bool(f.blank_ballot);
             let bad_item = rng.random_bool(f.bad_code).then(|| rng.random_range(0..s.items.len()));
             let r_b = rater_sd.sample(&mut rng);
             for (i, (ladder, abstain)) in ladders.iter().enumerate() {
                 let y = 1.3 + 0.5 * quality[u] + leniency[g] + r_b - difficulty[i] + noise.sample(&mut rng);
                 let cell = if bad_item == Some(i) {
-                    "x".to_string()
+                    Cell::Bad
                 } else if blank_all || rng.random_bool(cfg.blank_rate) {
-                    String::new()
+                    Cell::Blank
                 } else if let Some(a) = abstain.filter(|_| rng.random_bool(cfg.abstain_rate)) {
-                    s.scale_of(i).options[a].code.clone()
+                    Cell::Option(a)
                 } else {
                     let mut k = 0;
                     let mut t = 0.3;
@@ -212,11 +244,16 @@ pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, ou
                         k += 1;
                         t -= 1.0;
                     }
-                    s.scale_of(i).options[ladder[k]].code.clone()
+                    Cell::Option(ladder[k])
                 };
-                rec.push(cell);
+                row.cells.push(cell);
             }
-            w.write_record(&rec).map_err(failed)?;
+            row.ballot_id.clone_from(&ballot_id);
+            row.unit_id = unit_id;
+            row.rater.clone_from(&rater);
+            row.group.clone_from(&group);
+            row.rater_unit = rater_unit;
+            sink(&row)?;
             rows += 1;
             prev_rater = Some((rater, group));
             if last_ids.len() < 64 {
@@ -227,8 +264,137 @@ pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, ou
             }
         }
     }
+    Ok(rows)
+}
+
+/// Writes a ballots CSV for the plan and roster; returns the rows written.
+pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, out: W) -> Result<u64> {
+    let s = &plan.survey;
+    let mut w = csv::Writer::from_writer(out);
+    let failed = |e: csv::Error| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}")));
+    let mut head: Vec<&str> = vec!["ballot_id", "unit_id", "rater_id", "rater_group", "rater_unit"];
+    head.extend(s.items.iter().map(|it| it.id.as_str()));
+    w.write_record(&head).map_err(failed)?;
+    let rows = simulate_ballots(plan, roster, cfg, |row| {
+        w.write_field(&row.ballot_id)
+            .and_then(|_| w.write_field(&row.unit_id))
+            .and_then(|_| w.write_field(&row.rater))
+            .and_then(|_| w.write_field(&row.group))
+            .and_then(|_| w.write_field(&row.rater_unit))
+            .map_err(failed)?;
+        for (i, c) in row.cells.iter().enumerate() {
+            let text = match *c {
+                Cell::Blank => "",
+                Cell::Bad => "x",
+                Cell::Option(o) => s.scale_of(i).options[o].code.as_str(),
+            };
+            w.write_field(text).map_err(failed)?;
+        }
+        w.write_record(None::<&[u8]>).map_err(failed)
+    })?;
     w.flush()
         .map_err(|e| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}"))))?;
+    Ok(rows)
+}
+
+/// Rows per row group of a simulated Parquet file.
+pub const PARQUET_ROW_GROUP: usize = 1 << 20;
+
+/// Writes a ballots Parquet file (zstd, row groups of [`PARQUET_ROW_GROUP`] rows)
+/// with the same ballots as [`write_ballots`] for the same configuration: string
+/// id columns (null for a blank `rater_unit`), and per item an Int8 column of the
+/// option codes when every code of its scale is an integer in −128..=127 (null for
+/// a blank; a planted bad code is the first of −1, 99, 127, −128 that is no code),
+/// else a string column like the CSV's. Returns the rows written.
+pub fn write_ballots_parquet<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, out: W) -> Result<u64> {
+    use polars::prelude::{DataFrame, IntoColumn, NamedFrom, ParquetCompression, ParquetWriter, Series};
+    let s = &plan.survey;
+    let failed =
+        |e: polars::prelude::PolarsError| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}")));
+    // Per item: the Int8 code of each option and of a planted bad code, when the
+    // scale's codes are all small integers.
+    let ints: Vec<Option<(Vec<i8>, i8)>> = (0..s.items.len())
+        .map(|i| {
+            let codes: Option<Vec<i8>> = s
+                .scale_of(i)
+                .options
+                .iter()
+                .map(|o| o.code.parse::<i8>().ok().filter(|v| v.to_string() == o.code))
+                .collect();
+            let codes = codes?;
+            let bad = [-1i8, 99, 127, -128].into_iter().find(|b| !codes.contains(b))?;
+            Some((codes, bad))
+        })
+        .collect();
+    #[derive(Default)]
+    struct Cols {
+        ballot: Vec<String>,
+        unit: Vec<String>,
+        rater: Vec<String>,
+        group: Vec<String>,
+        rater_unit: Vec<Option<String>>,
+        int_items: Vec<Vec<Option<i8>>>,
+        str_items: Vec<Vec<Option<String>>>,
+    }
+    let mut cols = Cols {
+        int_items: vec![Vec::new(); s.items.len()],
+        str_items: vec![Vec::new(); s.items.len()],
+        ..Default::default()
+    };
+    let frame = |cols: &mut Cols| -> Result<DataFrame> {
+        let height = cols.ballot.len();
+        let mut v = vec![
+            Series::new("ballot_id".into(), std::mem::take(&mut cols.ballot)).into_column(),
+            Series::new("unit_id".into(), std::mem::take(&mut cols.unit)).into_column(),
+            Series::new("rater_id".into(), std::mem::take(&mut cols.rater)).into_column(),
+            Series::new("rater_group".into(), std::mem::take(&mut cols.group)).into_column(),
+            Series::new("rater_unit".into(), std::mem::take(&mut cols.rater_unit)).into_column(),
+        ];
+        for (i, it) in s.items.iter().enumerate() {
+            let name = it.id.as_str().into();
+            v.push(if ints[i].is_some() {
+                Series::new(name, std::mem::take(&mut cols.int_items[i])).into_column()
+            } else {
+                Series::new(name, std::mem::take(&mut cols.str_items[i])).into_column()
+            });
+        }
+        DataFrame::new(height, v).map_err(failed)
+    };
+    let empty = frame(&mut cols)?;
+    let mut writer = ParquetWriter::new(out)
+        .with_compression(ParquetCompression::Zstd(None))
+        .batched(empty.schema())
+        .map_err(failed)?;
+    let rows = simulate_ballots(plan, roster, cfg, |row| {
+        cols.ballot.push(row.ballot_id.clone());
+        cols.unit.push(row.unit_id.clone());
+        cols.rater.push(row.rater.clone());
+        cols.group.push(row.group.clone());
+        cols.rater_unit
+            .push((!row.rater_unit.is_empty()).then(|| row.rater_unit.clone()));
+        for (i, &c) in row.cells.iter().enumerate() {
+            match &ints[i] {
+                Some((codes, bad)) => cols.int_items[i].push(match c {
+                    Cell::Blank => None,
+                    Cell::Bad => Some(*bad),
+                    Cell::Option(o) => Some(codes[o]),
+                }),
+                None => cols.str_items[i].push(match c {
+                    Cell::Blank => None,
+                    Cell::Bad => Some("x".into()),
+                    Cell::Option(o) => Some(s.scale_of(i).options[o].code.clone()),
+                }),
+            }
+        }
+        if cols.ballot.len() == PARQUET_ROW_GROUP {
+            writer.write_batch(&frame(&mut cols)?).map_err(failed)?;
+        }
+        Ok(())
+    })?;
+    if !cols.ballot.is_empty() {
+        writer.write_batch(&frame(&mut cols)?).map_err(failed)?;
+    }
+    writer.finish().map_err(failed)?;
     Ok(rows)
 }
 

@@ -1,5 +1,6 @@
 //! Every shipped campaign (one per campaign kind in the source documents) is
-//! simulated and scored; campaign-specific rules are checked on the way (per-group results of 三满意 and 三优三满意, star bands, the monthly
+//! simulated, scored and pinned by a snapshot; campaign-specific rules are checked
+//! on the way (per-group results of 三满意 and 三优三满意, star bands, the monthly
 //! window ranking's 前三/后三).
 
 use appraise::simulate::{self, SimConfig};
@@ -60,6 +61,19 @@ fn every_shipped_campaign_scores_and_its_accounting_closes() {
         for (u, r) in outcome.units.iter().enumerate() {
             assert_eq!(r.read, r.score.valid + r.rejected, "{name} unit {u}");
         }
+    }
+}
+
+#[test]
+fn shipped_campaign_results_are_pinned() {
+    for (name, roster) in CAMPAIGNS {
+        let (_, results, _) = run(name, roster);
+        let mut text = results.header.join(",");
+        for row in &results.rows {
+            text.push('\n');
+            text.push_str(&row.join(","));
+        }
+        insta::assert_snapshot!(format!("campaign_{name}"), text);
     }
 }
 

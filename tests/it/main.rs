@@ -7,6 +7,9 @@
 mod campaigns;
 mod cli;
 mod fixtures;
+mod messy;
+mod parquet;
+mod props;
 mod rules;
 mod snapshots;
 

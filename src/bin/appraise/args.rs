@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use appraise::ballots::Format;
 use appraise::{Encoding, Source};
 use clap::{Args, Parser, Subcommand};
 
@@ -36,9 +37,18 @@ pub enum Sub {
         /// The roster CSV (unit_id, name, department, kind[, issued, ...]).
         #[arg(long)]
         roster: PathBuf,
-        /// Ballot CSV file(s); several files form one campaign.
-        #[arg(long, num_args = 1.., required = true)]
+        /// Ballot file(s), CSV or Parquet; several files (or a quoted glob such as
+        /// 'ballots/*.parquet') form one campaign, duplicates judged across all of
+        /// them in the order given.
+        #[arg(long, num_args = 1.., required_unless_present = "tallies", conflicts_with = "tallies")]
         ballots: Vec<PathBuf>,
+        /// Tally files made by `appraise tally` (instead of --ballots), merged exactly.
+        #[arg(long, num_args = 1..)]
+        tallies: Vec<PathBuf>,
+        /// Format of the ballot files: auto (by extension: .parquet/.parq/.pq is
+        /// Parquet, else CSV), csv or parquet.
+        #[arg(long, default_value = "auto")]
+        format: Format,
         /// Complaints CSV.
         #[arg(long)]
         complaints: Option<PathBuf>,
@@ -48,6 +58,34 @@ pub enum Sub {
         /// Fail (exit 3) when a unit breaks the panel rule, instead of marking it.
         #[arg(long)]
         strict: bool,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Tally one shard of ballots into a tally file for `score --tallies`; its
+    /// rejects go to `<out without extension>.rejects.csv`.
+    Tally {
+        /// The plan YAML.
+        #[arg(long)]
+        plan: PathBuf,
+        /// The roster CSV.
+        #[arg(long)]
+        roster: PathBuf,
+        /// Ballot file(s), CSV or Parquet (or a quoted glob).
+        #[arg(long, num_args = 1.., required = true)]
+        ballots: Vec<PathBuf>,
+        /// Format of the ballot files: auto, csv or parquet.
+        #[arg(long, default_value = "auto")]
+        format: Format,
+        /// The tally file to write (Parquet, e.g. T1.tally.parquet).
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the duplicate keys of this shard's valid ballots (Parquet).
+        #[arg(long)]
+        keys_out: Option<PathBuf>,
+        /// Keys files of shards tallied before this one: their ballots count as
+        /// already read, so a repeat here is a `duplicate`.
+        #[arg(long, num_args = 1..)]
+        known_keys: Vec<PathBuf>,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -78,6 +116,10 @@ pub enum Sub {
         /// Plant no faults (every ballot valid unless the panel says otherwise).
         #[arg(long)]
         no_faults: bool,
+        /// Format of the ballots file: csv (ballots.csv) or parquet (ballots.parquet:
+        /// integer codes, row groups of 2^20 rows, zstd).
+        #[arg(long, default_value = "csv")]
+        format: Format,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -101,6 +143,7 @@ pub enum Command {
         encoding: Encoding,
     },
     Score(ScoreConfig),
+    Tally(TallyConfig),
     Demo {
         out: Option<PathBuf>,
     },
@@ -110,13 +153,32 @@ pub enum Command {
         out: PathBuf,
         config: appraise::simulate::SimConfig,
         encoding: Encoding,
+        parquet: bool,
     },
+}
+
+/// Where the ballots of a `score` come from.
+pub enum Input {
+    Ballots(Vec<Source>),
+    Tallies(Vec<PathBuf>),
+}
+
+pub struct TallyConfig {
+    pub plan: PathBuf,
+    pub roster: PathBuf,
+    pub ballots: Vec<Source>,
+    pub out: PathBuf,
+    pub keys_out: Option<PathBuf>,
+    pub known_keys: Vec<PathBuf>,
+    pub encoding: Encoding,
+    pub format: Format,
+    pub quiet: bool,
 }
 
 pub struct ScoreConfig {
     pub plan: PathBuf,
     pub roster: PathBuf,
-    pub ballots: Vec<Source>,
+    pub input: Input,
     pub complaints: Option<Source>,
     pub out: PathBuf,
     pub options: appraise::campaign::Options,
@@ -157,6 +219,8 @@ impl Cli {
                 plan,
                 roster,
                 ballots,
+                tallies,
+                format,
                 complaints,
                 out,
                 strict,
@@ -164,8 +228,9 @@ impl Cli {
             } => {
                 exists(&plan, "--plan")?;
                 exists(&roster, "--roster")?;
-                for b in &ballots {
-                    exists(b, "--ballots")?;
+                let ballots = expand(ballots)?;
+                for b in ballots.iter().chain(&tallies) {
+                    exists(b, if tallies.is_empty() { "--ballots" } else { "--tallies" })?;
                 }
                 if let Some(c) = &complaints {
                     exists(c, "--complaints")?;
@@ -174,13 +239,52 @@ impl Cli {
                 Command::Score(ScoreConfig {
                     plan,
                     roster,
-                    ballots: ballots.into_iter().map(Source::File).collect(),
+                    input: if tallies.is_empty() {
+                        Input::Ballots(ballots.into_iter().map(Source::File).collect())
+                    } else {
+                        Input::Tallies(tallies)
+                    },
                     complaints: complaints.map(Source::File),
                     out,
                     options: appraise::campaign::Options {
                         encoding: input.encoding,
                         strict,
+                        format,
                     },
+                    quiet: input.quiet,
+                })
+            }
+            Sub::Tally {
+                plan,
+                roster,
+                ballots,
+                format,
+                out,
+                keys_out,
+                known_keys,
+                input,
+            } => {
+                exists(&plan, "--plan")?;
+                exists(&roster, "--roster")?;
+                let ballots = expand(ballots)?;
+                for b in &ballots {
+                    exists(b, "--ballots")?;
+                }
+                for k in &known_keys {
+                    exists(k, "--known-keys")?;
+                }
+                if out.is_dir() {
+                    return Err(format!("--out `{}` is a folder; name the tally file", out.display()));
+                }
+                Command::Tally(TallyConfig {
+                    plan,
+                    roster,
+                    ballots: ballots.into_iter().map(Source::File).collect(),
+                    out,
+                    keys_out,
+                    known_keys,
+                    encoding: input.encoding,
+                    format,
                     quiet: input.quiet,
                 })
             }
@@ -197,6 +301,7 @@ impl Cli {
                 ballots_per_unit,
                 seed,
                 no_faults,
+                format,
                 input,
             } => {
                 exists(&plan, "--plan")?;
@@ -217,8 +322,79 @@ impl Cli {
                     out,
                     config,
                     encoding: input.encoding,
+                    parquet: format == Format::Parquet,
                 }
             }
         })
+    }
+}
+
+/// Expands `*` and `?` in the last component of each path (for globs the shell
+/// left alone, e.g. quoted ones), in name order; other paths pass unchanged. A
+/// pattern that matches no file is an error.
+pub fn expand(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::with_capacity(paths.len());
+    for p in paths {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if p.exists() || !(name.contains('*') || name.contains('?')) {
+            out.push(p);
+            continue;
+        }
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| format!("--ballots `{}`: {e}", p.display()))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_file())
+            .filter(|e| e.file_name().to_str().is_some_and(|n| wildcard(name, n)))
+            .map(|e| dir.join(e.file_name()))
+            .collect();
+        if found.is_empty() {
+            return Err(format!("--ballots `{}` matches no file", p.display()));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Whether `name` matches `pattern` (`*` any run of characters, `?` one).
+fn wildcard(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < n.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard("*.parquet", "a.parquet"));
+        assert!(wildcard("b-??.csv", "b-01.csv"));
+        assert!(!wildcard("b-??.csv", "b-1.csv"));
+        assert!(wildcard("*", ""));
+        assert!(!wildcard("*.csv", "a.parquet"));
+        assert!(wildcard("a*b*c", "axxbyyc"));
     }
 }

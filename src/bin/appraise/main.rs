@@ -22,7 +22,7 @@ use appraise::{Encoding, ErrorKind, Plan, Roster, num, report};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use args::{Cli, Command, ScoreConfig};
+use args::{Cli, Command, Input, ScoreConfig, TallyConfig};
 
 fn main() -> ExitCode {
     let command = match Cli::parse().check() {
@@ -49,6 +49,7 @@ fn run(command: Command) -> appraise::Result<()> {
     match command {
         Command::Validate { plan, roster, encoding } => validate(&plan, roster.as_deref(), encoding),
         Command::Score(cfg) => score(cfg),
+        Command::Tally(cfg) => tally(cfg),
         Command::Demo { out } => demo(out.as_deref()),
         Command::Simulate {
             plan,
@@ -56,13 +57,19 @@ fn run(command: Command) -> appraise::Result<()> {
             out,
             config,
             encoding,
+            parquet,
         } => {
             let plan = Plan::load(&plan)?;
             let roster = Roster::load(&roster, encoding)?;
-            let (b, c) = appraise::simulate::write_files(&plan, &roster, &config, &out)?;
+            let (b, c) = if parquet {
+                appraise::simulate::write_files_parquet(&plan, &roster, &config, &out)?
+            } else {
+                appraise::simulate::write_files(&plan, &roster, &config, &out)?
+            };
             say!(
                 "wrote {b} ballots to {} and {c} complaints to {} (seed {})",
-                out.join("ballots.csv").display(),
+                out.join(if parquet { "ballots.parquet" } else { "ballots.csv" })
+                    .display(),
                 out.join("complaints.csv").display(),
                 config.seed
             );
@@ -129,20 +136,42 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 fn score(cfg: ScoreConfig) -> appraise::Result<()> {
     let plan = Plan::load(&cfg.plan)?;
     let roster = Roster::load(&cfg.roster, cfg.options.encoding)?;
-    let bar = progress_bar(cfg.quiet);
-    let outcome = campaign::run(
-        &plan,
-        &roster,
-        &cfg.ballots,
-        cfg.complaints.as_ref(),
-        &cfg.options,
-        &mut |n| bar.set_position(n),
-    );
-    bar.finish_and_clear();
-    let outcome = outcome?;
+    let outcome = match &cfg.input {
+        Input::Ballots(ballots) => {
+            let bar = progress_bar(cfg.quiet);
+            let outcome = campaign::run(
+                &plan,
+                &roster,
+                ballots,
+                cfg.complaints.as_ref(),
+                &cfg.options,
+                &mut |n| bar.set_position(n),
+            );
+            bar.finish_and_clear();
+            outcome?
+        }
+        Input::Tallies(paths) => {
+            let tallies = paths
+                .iter()
+                .map(|p| appraise::shard::read_tally(p))
+                .collect::<appraise::Result<Vec<_>>>()?;
+            let (tally, files) = campaign::merge_tallies(&plan, &roster, tallies)?;
+            let complaints = match &cfg.complaints {
+                Some(c) => Complaints::load(c, cfg.options.encoding, &plan, &roster)?,
+                None => Complaints::none(&roster),
+            };
+            campaign::evaluate(&plan, &roster, tally, Vec::new(), files, complaints, cfg.options.strict)?
+        }
+    };
     let files = report::render_all(&plan, &roster, &outcome)?;
     let written = report::write_atomic(&cfg.out, &files)?;
     summary(&plan, &roster, &outcome);
+    if let Input::Tallies(paths) = &cfg.input {
+        say!(
+            "note: merged {} tallies; the rejected rows are listed in each shard's .rejects.csv, not in rejects.csv",
+            paths.len()
+        );
+    }
     say!(
         "wrote {}",
         written
@@ -151,6 +180,61 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    Ok(())
+}
+
+/// `appraise tally`: one shard of ballots into a tally file, its rejects beside it.
+fn tally(cfg: TallyConfig) -> appraise::Result<()> {
+    let plan = Plan::load(&cfg.plan)?;
+    let roster = Roster::load(&cfg.roster, cfg.encoding)?;
+    campaign::check_plan_roster(&plan, &roster)?;
+    let mut validator = appraise::ballots::Validator::new(&plan, &roster);
+    let mut known = 0;
+    for k in &cfg.known_keys {
+        known += appraise::shard::read_keys(k, &mut validator)?;
+    }
+    let mut tally = appraise::tally::Tally::new(appraise::tally::Layout::new(&plan, &roster));
+    let mut rejects = Vec::new();
+    let bar = progress_bar(cfg.quiet);
+    let files = campaign::read_ballots(
+        &mut validator,
+        &cfg.ballots,
+        cfg.encoding,
+        cfg.format,
+        &mut tally,
+        &mut rejects,
+        &mut |n| bar.set_position(n),
+    );
+    bar.finish_and_clear();
+    let files = files?;
+    let rejects_path = appraise::shard::rejects_path(&cfg.out);
+    appraise::shard::write_tally(&cfg.out, &tally, &files)?;
+    appraise::shard::write_rejects(&rejects_path, &rejects)?;
+    for f in &files {
+        if let Some(n) = &f.note {
+            say!("note: {}: {n}", f.path);
+        }
+        if !f.ignored_columns.is_empty() {
+            say!("note: {}: ignored columns {}", f.path, f.ignored_columns.join(", "));
+        }
+    }
+    let a = tally.accounting();
+    say!(
+        "ballots read {} = valid {} + rejected {}{}",
+        a.read,
+        a.valid,
+        a.rejected,
+        if known > 0 {
+            format!(" ({known} known keys from earlier shards)")
+        } else {
+            String::new()
+        }
+    );
+    say!("wrote {}, {}", cfg.out.display(), rejects_path.display());
+    if let Some(k) = &cfg.keys_out {
+        let n = appraise::shard::write_keys(k, &validator, &roster)?;
+        say!("wrote {n} keys to {}", k.display());
+    }
     Ok(())
 }
 

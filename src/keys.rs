@@ -1,0 +1,282 @@
+//! Exact, compact lookup structures for the ballot hot loop.
+//!
+//! - [`StrIndex`]: a small fixed map from id text (unit ids, group ids) to an
+//!   index, with open addressing and a fast hash: a general `HashMap<String, _>`
+//!   looked up once per row cost about a quarter of a Parquet run.
+//! - [`KeySet`]: the set of duplicate keys (ballot ids, (unit, rater) pairs) of
+//!   the valid ballots. Keys are copied once into an append-only arena (so nothing
+//!   is allocated per ballot) and the table holds only their offsets with a tag of
+//!   the hash; lookups compare the bytes, so the set is exact (no false duplicate
+//!   from a hash collision). The arena also keeps the keys in insertion order,
+//!   which is how `appraise tally --keys-out` writes them deterministically.
+//!
+//! Both hash with foldhash under a fixed seed: no iteration order reaches an
+//! output (the set is iterated through its arena, in insertion order).
+
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+
+const SEED: u64 = 0x6170_7072_6169_7365; // "appraise"
+
+/// The fixed-seed hash of the module's tables (also used by [`crate::flags`]).
+#[inline]
+pub(crate) fn hash(bytes: &[u8]) -> u64 {
+    FixedState::with_seed(SEED).hash_one(bytes)
+}
+
+/// A fixed map from text to index, built once.
+#[derive(Clone, Debug, Default)]
+pub struct StrIndex {
+    /// `index + 1` of the key in each slot; 0 = empty.
+    slots: Vec<u32>,
+    keys: Vec<Box<str>>,
+    mask: usize,
+}
+
+impl StrIndex {
+    /// An index of `keys` (each maps to its position; a repeated key keeps the first).
+    pub fn new<'a>(keys: impl IntoIterator<Item = &'a str>) -> StrIndex {
+        let keys: Vec<Box<str>> = keys.into_iter().map(Box::from).collect();
+        let cap = (keys.len() * 2).next_power_of_two().max(8);
+        let mut ix = StrIndex {
+            slots: vec![0; cap],
+            keys: Vec::new(),
+            mask: cap - 1,
+        };
+        for (k, key) in keys.iter().enumerate() {
+            let mut s = hash(key.as_bytes()) as usize & ix.mask;
+            loop {
+                match ix.slots[s] {
+                    0 => {
+                        ix.slots[s] = k as u32 + 1;
+                        break;
+                    }
+                    j if keys[j as usize - 1] == *key => break,
+                    _ => s = (s + 1) & ix.mask,
+                }
+            }
+        }
+        ix.keys = keys;
+        ix
+    }
+
+    /// The index of `key`, if it is one of the keys.
+    #[inline]
+    pub fn get(&self, key: &str) -> Option<usize> {
+        let mut s = hash(key.as_bytes()) as usize & self.mask;
+        loop {
+            match self.slots[s] {
+                0 => return None,
+                j => {
+                    let k = j as usize - 1;
+                    if *self.keys[k] == *key {
+                        return Some(k);
+                    }
+                }
+            }
+            s = (s + 1) & self.mask;
+        }
+    }
+}
+
+/// Bits of a slot that hold the arena offset (+1); the rest hold a hash tag.
+const OFFSET_BITS: u32 = 44;
+const OFFSET_MASK: u64 = (1 << OFFSET_BITS) - 1;
+
+/// An exact set of byte strings, stored in insertion order.
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    /// `tag << 44 | (offset + 1)`; 0 = empty.
+    slots: Vec<u64>,
+    /// Records: length as a LEB128 varint, then the bytes.
+    arena: Vec<u8>,
+    len: usize,
+}
+
+/// Where a key was not found: the empty slot it would take, and its hash.
+#[derive(Clone, Copy, Debug)]
+pub struct Vacancy {
+    slot: usize,
+    hash: u64,
+}
+
+impl KeySet {
+    /// An empty set.
+    pub fn new() -> KeySet {
+        KeySet::default()
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Looks `key` up: `Ok(())` when present, else where it would go.
+    #[inline]
+    pub fn find(&self, key: &[u8]) -> Result<(), Vacancy> {
+        let h = hash(key);
+        if self.slots.is_empty() {
+            return Err(Vacancy { slot: 0, hash: h });
+        }
+        let mask = self.slots.len() - 1;
+        let tag = h >> OFFSET_BITS;
+        let mut s = h as usize & mask;
+        loop {
+            let e = self.slots[s];
+            if e == 0 {
+                return Err(Vacancy { slot: s, hash: h });
+            }
+            if e >> OFFSET_BITS == tag && self.key_at((e & OFFSET_MASK) as usize - 1) == key {
+                return Ok(());
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /// Whether `key` is in the set.
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Inserts `key`, which [`find`](Self::find) just reported missing at `v` (no
+    /// other insertion in between).
+    #[inline]
+    pub fn insert_at(&mut self, v: Vacancy, key: &[u8]) {
+        let mut slot = v.slot;
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+            let mask = self.slots.len() - 1;
+            slot = v.hash as usize & mask;
+            while self.slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+        }
+        let off = self.arena.len() as u64;
+        let mut n = key.len();
+        while n >= 0x80 {
+            self.arena.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        self.arena.push(n as u8);
+        self.arena.extend_from_slice(key);
+        self.slots[slot] = (v.hash >> OFFSET_BITS) << OFFSET_BITS | (off + 1);
+        self.len += 1;
+    }
+
+    /// Inserts `key`; false when it was already there.
+    pub fn insert(&mut self, key: &[u8]) -> bool {
+        match self.find(key) {
+            Ok(()) => false,
+            Err(v) => {
+                self.insert_at(v, key);
+                true
+            }
+        }
+    }
+
+    /// The keys, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let mut off = 0;
+        std::iter::from_fn(move || {
+            if off >= self.arena.len() {
+                return None;
+            }
+            let (n, start) = self.record(off);
+            off = start + n;
+            Some(&self.arena[start..start + n])
+        })
+    }
+
+    #[inline]
+    fn record(&self, off: usize) -> (usize, usize) {
+        let mut n = 0usize;
+        let mut shift = 0;
+        let mut p = off;
+        loop {
+            let b = self.arena[p];
+            p += 1;
+            n |= ((b & 0x7f) as usize) << shift;
+            if b < 0x80 {
+                return (n, p);
+            }
+            shift += 7;
+        }
+    }
+
+    #[inline]
+    fn key_at(&self, off: usize) -> &[u8] {
+        let (n, start) = self.record(off);
+        &self.arena[start..start + n]
+    }
+
+    fn grow(&mut self) {
+        let cap = (self.slots.len() * 2).max(1024);
+        let mask = cap - 1;
+        let mut slots = vec![0u64; cap];
+        for &e in &self.slots {
+            if e == 0 {
+                continue;
+            }
+            let key = self.key_at((e & OFFSET_MASK) as usize - 1);
+            let mut s = hash(key) as usize & mask;
+            while slots[s] != 0 {
+                s = (s + 1) & mask;
+            }
+            slots[s] = e;
+        }
+        self.slots = slots;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn str_index_finds_exactly_its_keys() {
+        let ix = StrIndex::new(["U001", "U002", "", "长江站", "U001"]);
+        assert_eq!(ix.get("U001"), Some(0), "a repeated key keeps the first");
+        assert_eq!(ix.get("U002"), Some(1));
+        assert_eq!(ix.get(""), Some(2));
+        assert_eq!(ix.get("长江站"), Some(3));
+        assert_eq!(ix.get("U003"), None);
+        assert_eq!(ix.get("U00"), None);
+        assert_eq!(StrIndex::new([]).get("x"), None);
+    }
+
+    #[test]
+    fn key_set_is_exact_and_keeps_insertion_order() {
+        let mut s = KeySet::new();
+        let keys: Vec<Vec<u8>> = (0..50_000u32)
+            .map(|k| {
+                let mut v = k.to_le_bytes().to_vec();
+                v.extend(format!("R{:0w$}", k % 977, w = (k % 5) as usize).bytes());
+                v
+            })
+            .collect();
+        for k in &keys {
+            assert!(s.insert(k));
+        }
+        assert_eq!(s.len(), keys.len());
+        for k in &keys {
+            assert!(!s.insert(k), "second insertion is refused");
+            assert!(s.contains(k));
+        }
+        assert!(!s.contains(b"absent"));
+        assert!(!s.contains(b""));
+        assert!(s.insert(b""), "the empty key is a key like any other");
+        let long = vec![7u8; 300];
+        assert!(s.insert(&long));
+        assert!(s.contains(&long) && !s.contains(&long[..299]));
+        let back: Vec<&[u8]> = s.iter().collect();
+        assert_eq!(back.len(), keys.len() + 2);
+        assert!(back.iter().zip(&keys).all(|(a, b)| *a == &b[..]));
+        assert_eq!(back[keys.len() + 1], &long[..]);
+    }
+}

@@ -1,0 +1,598 @@
+//! Wide ballot files in Parquet (SPEC §3), read with polars one row group at a time.
+//!
+//! The columns are those of the CSV form (`ballot_id, unit_id, rater_id,
+//! rater_group`, optional `rater_unit`, one column per item); names are trimmed,
+//! other columns are ignored (and named in a note) and never read. Each column may
+//! be an integer (8 to 64 bits, signed or not) or a string, also dictionary-encoded
+//! (read as categorical); an integer stands for its decimal text (code 1 is "1")
+//! and a null is a blank cell. Every row is judged by the same [`Validator`] as a
+//! CSV row, with the checks of SPEC §5 in the same order: the unit, group and
+//! answer codes are resolved per column (item codes through a per-item table from
+//! integer to option index) and the rest goes through
+//! [`Validator::judge_rest`], as for CSV.
+//!
+//! Memory stays bounded: the footer is read once, then one row group at a time is
+//! decoded (projected to the needed columns) on a second thread while the previous
+//! one is judged and tallied in file order, so duplicates are judged exactly as in
+//! a single-threaded read and results are the same bytes. A reject's `row` is the
+//! 1-based data row number + 1, so that the first data row is 2, as in a CSV file
+//! whose header is line 1.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::mpsc;
+
+use polars::prelude::{
+    ChunkedArray, Column, DataFrame, DataType, FileMetadataRef, IntoColumn, ParallelStrategy, ParquetReader,
+    PolarsNumericType, SerReader,
+};
+use polars_arrow::array::Utf8ViewArray;
+
+use crate::ballots::{self, BLANK, FileSummary, Reason, Reject, Validator};
+use crate::error::{Error, Position, Result};
+use crate::schema::RESERVED_COLUMNS;
+use crate::tally::Tally;
+
+/// Marks a cell that holds no code of its item's scale.
+const BAD: u8 = BLANK - 1;
+/// No roster unit / no plan group.
+const NONE: u32 = u32::MAX;
+/// Rows judged per sub-batch: the codes of a sub-batch stay in cache.
+const SUB: usize = 4096;
+
+/// Whether a path names a Parquet file by its extension (`.parquet`, `.parq`, `.pq`).
+pub fn is_parquet_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "parquet" | "parq" | "pq"))
+}
+
+fn pl_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::input(
+        Position::file(path),
+        format!("cannot read the Parquet file: {e}; check that it is a complete Parquet file"),
+    )
+}
+
+/// An integer type a column may have.
+trait IntCell: Copy {
+    fn to_i64(self) -> Option<i64>;
+    fn text(self, buf: &mut itoa::Buffer) -> &str;
+}
+
+macro_rules! int_cell {
+    ($($t:ty),*) => {$(
+        impl IntCell for $t {
+            #[inline]
+            fn to_i64(self) -> Option<i64> {
+                i64::try_from(self).ok()
+            }
+            #[inline]
+            fn text(self, buf: &mut itoa::Buffer) -> &str {
+                buf.format(self)
+            }
+        }
+    )*};
+}
+int_cell!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+/// One column of a decoded row group (a single chunk).
+#[derive(Clone, Copy)]
+enum Col<'a> {
+    /// No such column, or a column of nulls: every cell blank.
+    Blank,
+    Str(&'a Utf8ViewArray),
+    I8(&'a ChunkedArray<polars::prelude::Int8Type>),
+    I16(&'a ChunkedArray<polars::prelude::Int16Type>),
+    I32(&'a ChunkedArray<polars::prelude::Int32Type>),
+    I64(&'a ChunkedArray<polars::prelude::Int64Type>),
+    U8(&'a ChunkedArray<polars::prelude::UInt8Type>),
+    U16(&'a ChunkedArray<polars::prelude::UInt16Type>),
+    U32(&'a ChunkedArray<polars::prelude::UInt32Type>),
+    U64(&'a ChunkedArray<polars::prelude::UInt64Type>),
+}
+
+/// Runs `$body` with `$ca` bound to the column's chunked array, for every integer
+/// variant; `$other` for the rest.
+macro_rules! with_int {
+    ($col:expr, $ca:ident => $body:expr, $($pat:pat => $alt:expr),+ $(,)?) => {
+        match $col {
+            Col::I8($ca) => $body,
+            Col::I16($ca) => $body,
+            Col::I32($ca) => $body,
+            Col::I64($ca) => $body,
+            Col::U8($ca) => $body,
+            Col::U16($ca) => $body,
+            Col::U32($ca) => $body,
+            Col::U64($ca) => $body,
+            $($pat => $alt),+
+        }
+    };
+}
+
+/// The cell of an integer column as text (None = null).
+#[inline]
+fn int_text<'b, T>(ca: &ChunkedArray<T>, r: usize, buf: &'b mut itoa::Buffer) -> Option<&'b str>
+where
+    T: PolarsNumericType,
+    T::Native: IntCell,
+{
+    let arr = ca.downcast_as_array();
+    if arr.validity().is_some_and(|v| !v.get_bit(r)) {
+        return None;
+    }
+    Some(arr.value(r).text(buf))
+}
+
+impl<'a> Col<'a> {
+    /// The cell's text, trimmed (a null is blank).
+    #[inline]
+    fn text<'b>(self, r: usize, buf: &'b mut itoa::Buffer) -> &'b str
+    where
+        'a: 'b,
+    {
+        with_int!(self, ca => int_text(ca, r, buf).unwrap_or(""),
+            Col::Blank => "",
+            Col::Str(a) => a.get(r).map_or("", str::trim),
+        )
+    }
+}
+
+/// Resolves a column of ids to indices (`NONE` when unknown) for rows `r0..r1`.
+fn resolve_ids(col: Col<'_>, r0: usize, r1: usize, index: impl Fn(&str) -> Option<usize>, out: &mut Vec<u32>) {
+    out.clear();
+    let mut buf = itoa::Buffer::new();
+    match col {
+        Col::Str(a) => {
+            // Ids come in runs (a file is usually written unit by unit): reuse the
+            // last lookup while the text repeats.
+            let mut last: Option<(&str, u32)> = None;
+            for r in r0..r1 {
+                let s = a.get(r).map_or("", str::trim);
+                let k = match last {
+                    Some((t, k)) if t == s => k,
+                    _ => {
+                        let k = index(s).map_or(NONE, |k| k as u32);
+                        last = Some((s, k));
+                        k
+                    }
+                };
+                out.push(k);
+            }
+        }
+        Col::Blank => {
+            let k = index("").map_or(NONE, |k| k as u32);
+            out.resize(r1 - r0, k);
+        }
+        _ => {
+            let mut last: Option<(Option<i64>, u32)> = None;
+            for r in r0..r1 {
+                let v = with_int!(col, ca => {
+                    let arr = ca.downcast_as_array();
+                    if arr.validity().is_some_and(|v| !v.get_bit(r)) { None } else { arr.value(r).to_i64() }
+                }, _ => None);
+                let k = match last {
+                    Some((t, k)) if t == v && v.is_some() => k,
+                    _ => {
+                        let s = col.text(r, &mut buf);
+                        let k = index(s).map_or(NONE, |k| k as u32);
+                        last = Some((v, k));
+                        k
+                    }
+                };
+                out.push(k);
+            }
+        }
+    }
+}
+
+/// From integer cell to option index of one item: the options whose code is the
+/// decimal text of an integer.
+struct IntCodes {
+    min: i64,
+    /// `table[v - min]`: option index, or `BAD`; empty when the codes lie far
+    /// apart (then `pairs` is searched).
+    table: Vec<u8>,
+    pairs: Vec<(i64, u8)>,
+}
+
+impl IntCodes {
+    fn new<'s>(codes: impl Iterator<Item = &'s str>) -> IntCodes {
+        let mut pairs: Vec<(i64, u8)> = Vec::new();
+        for (o, c) in codes.enumerate() {
+            if let Ok(v) = c.parse::<i64>()
+                && v.to_string() == c
+                && !pairs.iter().any(|p| p.0 == v)
+            {
+                pairs.push((v, o as u8));
+            }
+        }
+        let min = pairs.iter().map(|p| p.0).min().unwrap_or(0);
+        let max = pairs.iter().map(|p| p.0).max().unwrap_or(-1);
+        let span = max as i128 - min as i128 + 1;
+        let mut table = Vec::new();
+        if (1..=4096).contains(&span) {
+            table = vec![BAD; span as usize];
+            for &(v, o) in &pairs {
+                table[(v - min) as usize] = o;
+            }
+        }
+        IntCodes { min, table, pairs }
+    }
+
+    #[inline]
+    fn get(&self, v: i64) -> u8 {
+        if !self.table.is_empty() {
+            let k = v.wrapping_sub(self.min) as u64;
+            return if k < self.table.len() as u64 {
+                self.table[k as usize]
+            } else {
+                BAD
+            };
+        }
+        self.pairs.iter().find(|p| p.0 == v).map_or(BAD, |p| p.1)
+    }
+}
+
+/// Fills `codes[(r - r0) * stride + item]` for rows `r0..r1` of an integer column.
+fn fill_int<T>(ca: &ChunkedArray<T>, lut: &IntCodes, r0: usize, r1: usize, codes: &mut [u8], stride: usize, item: usize)
+where
+    T: PolarsNumericType,
+    T::Native: IntCell,
+{
+    let arr = ca.downcast_as_array();
+    let values = &arr.values()[r0..r1];
+    let out = codes[item..].iter_mut().step_by(stride);
+    match arr.validity().filter(|v| v.unset_bits() > 0) {
+        None => {
+            for (c, v) in out.zip(values) {
+                *c = v.to_i64().map_or(BAD, |v| lut.get(v));
+            }
+        }
+        Some(valid) => {
+            for ((c, v), r) in out.zip(values).zip(r0..r1) {
+                *c = if valid.get_bit(r) {
+                    v.to_i64().map_or(BAD, |v| lut.get(v))
+                } else {
+                    BLANK
+                };
+            }
+        }
+    }
+}
+
+/// The projected columns of the file and what they are for.
+struct Columns {
+    /// Names as in the file (untrimmed), to find them in a decoded row group.
+    fixed: [String; 4],
+    rater_unit: Option<String>,
+    items: Vec<String>,
+    projection: Vec<usize>,
+    ignored: Vec<String>,
+}
+
+fn columns(path: &Path, schema: &polars::prelude::ArrowSchema, validator: &Validator<'_>) -> Result<Columns> {
+    let names: Vec<(String, String)> = schema
+        .iter_names()
+        .map(|n| (n.to_string(), n.trim().to_string()))
+        .collect();
+    for (k, (_, t)) in names.iter().enumerate() {
+        if names[..k].iter().any(|(_, u)| u == t) {
+            return Err(Error::input(
+                Position::file(path).with_column(t.clone()),
+                format!("column `{t}` appears twice; keep one"),
+            ));
+        }
+    }
+    let find = |name: &str| names.iter().position(|(_, t)| t == name);
+    let mut projection = Vec::new();
+    let mut fixed: [String; 4] = Default::default();
+    for (slot, name) in fixed.iter_mut().zip(&RESERVED_COLUMNS[..4]) {
+        let Some(k) = find(name) else {
+            return Err(Error::input(
+                Position::file(path).with_column(*name),
+                format!(
+                    "the ballot file has no `{name}` column (found: {}); a ballot file needs the columns {}",
+                    names.iter().map(|n| n.1.as_str()).collect::<Vec<_>>().join(", "),
+                    RESERVED_COLUMNS[..4].join(", ")
+                ),
+            ));
+        };
+        projection.push(k);
+        *slot = names[k].0.clone();
+    }
+    let rater_unit = find("rater_unit").map(|k| {
+        projection.push(k);
+        names[k].0.clone()
+    });
+    let survey = &validator.plan().survey;
+    let mut items = Vec::with_capacity(survey.items.len());
+    for it in &survey.items {
+        let Some(k) = find(&it.id) else {
+            return Err(Error::input(
+                Position::file(path).with_column(it.id.clone()),
+                format!(
+                    "the ballot file has no column for item `{}`; every item of survey `{}` needs a column (nulls are fine)",
+                    it.id, survey.id
+                ),
+            ));
+        };
+        projection.push(k);
+        items.push(names[k].0.clone());
+    }
+    for &k in &projection {
+        if let Some((name, field)) = schema.get_at_index(k) {
+            let dt = DataType::from_arrow_field(field);
+            let ok = dt.is_integer()
+                || matches!(dt, DataType::String | DataType::Null)
+                || dt.is_categorical()
+                || dt.is_enum();
+            if !ok {
+                return Err(Error::input(
+                    Position::file(path).with_column(name.trim()),
+                    format!(
+                        "column `{}` has type {dt}; ids and codes must be integers or strings",
+                        name.trim()
+                    ),
+                ));
+            }
+        }
+    }
+    let ignored = (0..names.len())
+        .filter(|k| !projection.contains(k))
+        .map(|k| names[k].1.clone())
+        .collect();
+    let mut sorted = projection.clone();
+    sorted.sort_unstable();
+    Ok(Columns {
+        fixed,
+        rater_unit,
+        items,
+        projection: sorted,
+        ignored,
+    })
+}
+
+/// A decoded row group with every needed column in one chunk, strings as strings.
+struct Batch {
+    df: DataFrame,
+}
+
+impl Batch {
+    fn new(mut df: DataFrame) -> std::result::Result<Batch, String> {
+        let mut cols: Vec<Column> = Vec::with_capacity(df.width());
+        for c in df.columns() {
+            let s = c.as_materialized_series();
+            let s = if s.dtype().is_categorical() || s.dtype().is_enum() {
+                s.cast(&DataType::String).map_err(|e| e.to_string())?
+            } else {
+                s.clone()
+            };
+            cols.push(s.rechunk().into_column());
+        }
+        let height = df.height();
+        df = DataFrame::new(height, cols).map_err(|e| e.to_string())?;
+        Ok(Batch { df })
+    }
+
+    fn col(&self, name: &str) -> Col<'_> {
+        let Ok(c) = self.df.column(name) else {
+            return Col::Blank;
+        };
+        let s = c.as_materialized_series();
+        match s.dtype() {
+            DataType::String => s.str().map_or(Col::Blank, |ca| Col::Str(ca.downcast_as_array())),
+            DataType::Int8 => s.i8().map_or(Col::Blank, Col::I8),
+            DataType::Int16 => s.i16().map_or(Col::Blank, Col::I16),
+            DataType::Int32 => s.i32().map_or(Col::Blank, Col::I32),
+            DataType::Int64 => s.i64().map_or(Col::Blank, Col::I64),
+            DataType::UInt8 => s.u8().map_or(Col::Blank, Col::U8),
+            DataType::UInt16 => s.u16().map_or(Col::Blank, Col::U16),
+            DataType::UInt32 => s.u32().map_or(Col::Blank, Col::U32),
+            DataType::UInt64 => s.u64().map_or(Col::Blank, Col::U64),
+            _ => Col::Blank,
+        }
+    }
+}
+
+/// Reads a wide ballot Parquet file, judging every row and adding it to `tally`;
+/// rejected rows are appended to `rejects`. `progress` is called with the rows read
+/// so far after each row group.
+///
+/// Errors only when the file as a whole is unusable: it cannot be opened or is not
+/// Parquet, lacks a fixed column or an item column, or a needed column is neither
+/// integer nor string.
+pub fn read_parquet(
+    path: &Path,
+    file: usize,
+    validator: &mut Validator<'_>,
+    tally: &mut Tally,
+    rejects: &mut Vec<Reject>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<FileSummary> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = ParquetReader::new(f);
+    let meta: FileMetadataRef = reader.get_metadata().map_err(|e| pl_error(path, e))?.clone();
+    let schema = reader.schema().map_err(|e| pl_error(path, e))?;
+    let cols = columns(path, &schema, validator)?;
+    let groups: Vec<(usize, usize)> = {
+        let mut start = 0;
+        meta.row_groups
+            .iter()
+            .map(|rg| {
+                let s = start;
+                start += rg.num_rows();
+                (s, rg.num_rows())
+            })
+            .collect()
+    };
+    let decode = |slice: (usize, usize)| -> std::result::Result<Batch, String> {
+        let f = File::open(path).map_err(|e| e.to_string())?;
+        let mut r = ParquetReader::new(f)
+            .with_projection(Some(cols.projection.clone()))
+            .with_slice(Some(slice))
+            .read_parallel(ParallelStrategy::RowGroups);
+        r.set_metadata(meta.clone());
+        Batch::new(r.finish().map_err(|e| e.to_string())?)
+    };
+    let mut rows = 0u64;
+    let mut judge = Judge::new(validator, &cols);
+    std::thread::scope(|scope| -> Result<()> {
+        // Row groups are decoded one ahead on a second thread and judged here, in
+        // file order.
+        let (tx, rx) = mpsc::sync_channel::<std::result::Result<Batch, String>>(0);
+        scope.spawn(move || {
+            for &g in &groups {
+                if g.1 == 0 {
+                    continue;
+                }
+                let b = decode(g);
+                let failed = b.is_err();
+                if tx.send(b).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for batch in rx {
+            let batch = batch.map_err(|e| pl_error(path, e))?;
+            judge.batch(&batch, rows, file, tally, rejects);
+            rows += batch.df.height() as u64;
+            progress(rows);
+        }
+        Ok(())
+    })?;
+    if rows != meta.num_rows as u64 {
+        return Err(pl_error(
+            path,
+            format!("read {rows} rows, the footer announces {}", meta.num_rows),
+        ));
+    }
+    progress(rows);
+    Ok(FileSummary {
+        path: path.display().to_string(),
+        rows,
+        ignored_columns: cols.ignored,
+        note: None,
+    })
+}
+
+/// The judging side: the validator, the per-item code tables and scratch buffers.
+struct Judge<'v, 'p> {
+    validator: &'v mut Validator<'p>,
+    cols: &'v Columns,
+    luts: Vec<IntCodes>,
+    codes: Vec<u8>,
+    units: Vec<u32>,
+    groups: Vec<u32>,
+    rater_units: Vec<u32>,
+}
+
+impl<'v, 'p> Judge<'v, 'p> {
+    fn new(validator: &'v mut Validator<'p>, cols: &'v Columns) -> Judge<'v, 'p> {
+        let survey = &validator.plan().survey;
+        let luts = (0..survey.items.len())
+            .map(|i| IntCodes::new(survey.scale_of(i).options.iter().map(|o| o.code.as_str())))
+            .collect();
+        Judge {
+            validator,
+            cols,
+            luts,
+            codes: Vec::new(),
+            units: Vec::new(),
+            groups: Vec::new(),
+            rater_units: Vec::new(),
+        }
+    }
+
+    /// Judges every row of a row group whose first row is data row `base` (0-based).
+    fn batch(&mut self, batch: &Batch, base: u64, file: usize, tally: &mut Tally, rejects: &mut Vec<Reject>) {
+        let c = self.cols;
+        let [bid, uid, rid, gid] = [0, 1, 2, 3].map(|k| batch.col(&c.fixed[k]));
+        let ru = c.rater_unit.as_deref().map_or(Col::Blank, |n| batch.col(n));
+        let items: Vec<Col<'_>> = c.items.iter().map(|n| batch.col(n)).collect();
+        let n_items = items.len();
+        let height = batch.df.height();
+        let plan = self.validator.plan();
+        let survey = &plan.survey;
+        let mut buf = itoa::Buffer::new();
+        let mut buf2 = itoa::Buffer::new();
+        let mut r0 = 0;
+        while r0 < height {
+            let r1 = (r0 + SUB).min(height);
+            let v = &*self.validator;
+            resolve_ids(uid, r0, r1, |s| v.unit_index(s), &mut self.units);
+            resolve_ids(gid, r0, r1, |s| v.group_index(s), &mut self.groups);
+            if c.rater_unit.is_some() {
+                resolve_ids(ru, r0, r1, |s| v.unit_index(s), &mut self.rater_units);
+            } else {
+                self.rater_units.clear();
+                self.rater_units.resize(r1 - r0, NONE);
+            }
+            self.codes.clear();
+            self.codes.resize((r1 - r0) * n_items, BLANK);
+            for (i, col) in items.iter().enumerate() {
+                let lut = &self.luts[i];
+                let scale = survey.scale_of(i);
+                with_int!(*col, ca => fill_int(ca, lut, r0, r1, &mut self.codes, n_items, i),
+                    Col::Blank => {},
+                    Col::Str(a) => {
+                        for (c, r) in self.codes[i..].iter_mut().step_by(n_items).zip(r0..r1) {
+                            let s = a.get(r).map_or("", str::trim);
+                            *c = if s.is_empty() { BLANK } else { ballots::option_of(plan, scale, s).map_or(BAD, |o| o as u8) };
+                        }
+                    }
+                );
+            }
+            for r in r0..r1 {
+                let k = r - r0;
+                let line = base + r as u64 + 2;
+                let codes = &self.codes[k * n_items..(k + 1) * n_items];
+                let verdict = if self.units[k] == NONE {
+                    Err((None, Reason::UnknownUnit, uid.text(r, &mut buf).to_string()))
+                } else if self.groups[k] == NONE {
+                    Err((
+                        Some(self.units[k] as usize),
+                        Reason::UnknownGroup,
+                        gid.text(r, &mut buf).to_string(),
+                    ))
+                } else {
+                    let unit = self.units[k] as usize;
+                    let mut answered = 0;
+                    let mut bad = None;
+                    for (i, &code) in codes.iter().enumerate() {
+                        if code == BAD {
+                            bad = Some(i);
+                            break;
+                        }
+                        answered += usize::from(code != BLANK);
+                    }
+                    match bad {
+                        Some(i) => Err(ballots::bad_code(unit, &survey.items[i].id, items[i].text(r, &mut buf))),
+                        None => self.validator.judge_rest(
+                            unit,
+                            self.groups[k] as usize,
+                            answered,
+                            bid.text(r, &mut buf),
+                            rid.text(r, &mut buf2),
+                            self.rater_units[k] == self.units[k],
+                        ),
+                    }
+                };
+                match verdict {
+                    Ok(a) => tally.add_valid(a.unit, a.group, codes),
+                    Err((unit, reason, detail)) => {
+                        tally.add_rejected(unit, reason);
+                        rejects.push(Reject {
+                            row: line,
+                            ballot_id: bid.text(r, &mut buf).to_string(),
+                            reason,
+                            detail,
+                            file,
+                        });
+                    }
+                }
+            }
+            r0 = r1;
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Tally shards and duplicate keys on disk (`appraise tally`, `score --tallies`).
+//!
+//! A **tally file** is Parquet in long format, one row per non-zero cell of the
+//! [`Tally`]: `field` (`counts`, `valid`, `read`, `rejected`, `unattributed`,
+//! `straight`, `moments`, `reliability`), `index` (position in that field's flat
+//! array; `rejected` is indexed `unit × 7 + reason`, reasons in check order),
+//! `count` (UInt64, for the count fields) and `value` (Float64, for the moment
+//! fields; stored as IEEE doubles, so every bit survives); `patterns` has one
+//! row per (unit, answer-pattern hash) with the hash in `count`, and
+//! `pattern_overflow` a row with count 1 per unit past the cap. The [`Layout`] (with
+//! its key: plan, survey, codes, scores, groups and units the tally was made under)
+//! and the ballot files read are JSON in the file's key-value metadata under
+//! `appraise.tally`; slot scores are stored as their bit patterns (NaN marks
+//! abstentions and blanks). Reading a tally file gives back the very same tally,
+//! so merged shards score to the same bytes as one run.
+//!
+//! A **keys file** (Parquet, `--keys-out`) lists the duplicate keys of a shard's
+//! valid ballots, in the order they were taken: rows with `ballot_id` set (the
+//! other columns null), then rows with `unit_id` and `rater_id` set. Passed as
+//! `--known-keys` to the next shard, they are judged as already read.
+
+use std::fs::File;
+use std::path::Path;
+
+use polars::prelude::{
+    DataFrame, DataType, IntoColumn, KeyValueMetadata, NamedFrom, ParquetReader, ParquetWriter, SerReader, Series,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::ballots::{FileSummary, Reason, Reject, Validator};
+use crate::error::{Error, ErrorKind, Position, Result};
+use crate::roster::Roster;
+use crate::tally::{Layout, Tally};
+
+/// Key of the JSON header in the Parquet key-value metadata.
+const META_KEY: &str = "appraise.tally";
+/// Format version of tally files.
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: u32,
+    units: usize,
+    groups: usize,
+    items: usize,
+    offsets: Vec<usize>,
+    slots: usize,
+    /// `f64::to_bits` of each slot score.
+    slot_score_bits: Vec<u64>,
+    moment_groups: usize,
+    dimensions: Vec<Vec<usize>>,
+    key: String,
+    files: Vec<FileSummary>,
+}
+
+const COUNT_FIELDS: [&str; 6] = ["counts", "valid", "read", "rejected", "unattributed", "straight"];
+const VALUE_FIELDS: [&str; 2] = ["moments", "reliability"];
+
+fn bad_file(path: &Path, message: impl std::fmt::Display) -> Error {
+    Error::input(
+        Position::file(path),
+        format!("not a tally file of this version of appraise: {message}; make it with `appraise tally`"),
+    )
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::io(path, std::io::Error::other(e.to_string()))
+}
+
+/// Writes `df` (with optional key-value metadata) to `path` atomically.
+fn write_parquet(path: &Path, df: &mut DataFrame, meta: Option<(String, String)>) -> Result<()> {
+    crate::report::write_stream(path, |w| {
+        ParquetWriter::new(w)
+            .with_key_value_metadata(meta.map(|kv| KeyValueMetadata::from_static(vec![kv])))
+            .finish(df)
+            .map(|_| ())
+            .map_err(|e| write_error(path, e))
+    })
+}
+
+/// Writes a tally (and the summaries of the ballot files it was made from).
+pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<()> {
+    let l = &tally.layout;
+    let header = Header {
+        format: FORMAT,
+        units: l.units,
+        groups: l.groups,
+        items: l.items,
+        offsets: l.offsets.clone(),
+        slots: l.slots,
+        slot_score_bits: l.slot_scores.iter().map(|x| x.to_bits()).collect(),
+        moment_groups: l.moment_groups,
+        dimensions: l.dimensions.clone(),
+        key: l.key.clone(),
+        files: files.to_vec(),
+    };
+    let json = serde_json::to_string(&header).map_err(|e| write_error(path, e))?;
+    let mut field: Vec<&str> = Vec::new();
+    let mut index: Vec<u64> = Vec::new();
+    let mut count: Vec<Option<u64>> = Vec::new();
+    let mut value: Vec<Option<f64>> = Vec::new();
+    let rejected: Vec<u64> = tally.rejected.iter().flatten().copied().collect();
+    let counted: [&[u64]; 6] = [
+        &tally.counts,
+        &tally.valid,
+        &tally.read,
+        &rejected,
+        &tally.unattributed,
+        &tally.straight,
+    ];
+    for (name, xs) in COUNT_FIELDS.iter().zip(counted) {
+        for (k, &x) in xs.iter().enumerate().filter(|(_, x)| **x != 0) {
+            field.push(name);
+            index.push(k as u64);
+            count.push(Some(x));
+            value.push(None);
+        }
+    }
+    // Answer-pattern hashes: one row per (unit, hash), in ascending order.
+    for (u, set) in tally.patterns.iter().enumerate() {
+        for &h in set {
+            field.push("patterns");
+            index.push(u as u64);
+            count.push(Some(h));
+            value.push(None);
+        }
+    }
+    for (u, _) in tally.pattern_overflow.iter().enumerate().filter(|(_, o)| **o) {
+        field.push("pattern_overflow");
+        index.push(u as u64);
+        count.push(Some(1));
+        value.push(None);
+    }
+    for (name, xs) in VALUE_FIELDS.iter().zip([&tally.moments, &tally.reliability]) {
+        for (k, &x) in xs.iter().enumerate().filter(|(_, x)| x.to_bits() != 0) {
+            field.push(name);
+            index.push(k as u64);
+            count.push(None);
+            value.push(Some(x));
+        }
+    }
+    let height = field.len();
+    let mut df = DataFrame::new(
+        height,
+        vec![
+            Series::new("field".into(), field).into_column(),
+            Series::new("index".into(), index).into_column(),
+            Series::new("count".into(), count).into_column(),
+            Series::new("value".into(), value).into_column(),
+        ],
+    )
+    .map_err(|e| write_error(path, e))?;
+    write_parquet(path, &mut df, Some((META_KEY.to_string(), json)))
+}
+
+/// Reads a tally file back: the tally and the ballot files it was made from.
+pub fn read_tally(path: &Path) -> Result<(Tally, Vec<FileSummary>)> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = ParquetReader::new(f);
+    let meta = reader.get_metadata().map_err(|e| bad_file(path, e))?.clone();
+    let json = meta
+        .key_value_metadata()
+        .as_ref()
+        .and_then(|kv| kv.iter().find(|k| k.key == META_KEY))
+        .and_then(|k| k.value.clone())
+        .ok_or_else(|| bad_file(path, format!("no `{META_KEY}` metadata")))?;
+    let h: Header = serde_json::from_str(&json).map_err(|e| bad_file(path, e))?;
+    if h.format != FORMAT {
+        return Err(bad_file(
+            path,
+            format!("format {} (this version reads {FORMAT})", h.format),
+        ));
+    }
+    let layout = Layout {
+        units: h.units,
+        groups: h.groups,
+        items: h.items,
+        offsets: h.offsets,
+        slots: h.slots,
+        slot_scores: h.slot_score_bits.iter().map(|&b| f64::from_bits(b)).collect(),
+        moment_groups: h.moment_groups,
+        dimensions: h.dimensions,
+        key: h.key,
+    };
+    if layout.offsets.len() != layout.items + 1
+        || layout.slot_scores.len() != layout.slots
+        || layout.offsets.last() != Some(&layout.slots)
+        || layout.dimensions.iter().flatten().any(|&i| i >= layout.items)
+    {
+        return Err(bad_file(path, "inconsistent layout"));
+    }
+    let mut tally = Tally::new(layout);
+    let df = reader.finish().map_err(|e| bad_file(path, e))?;
+    let col = |name: &str, dt: &DataType| -> Result<Series> {
+        let s = df
+            .column(name)
+            .map_err(|e| bad_file(path, e))?
+            .as_materialized_series()
+            .clone();
+        if s.dtype() != dt {
+            return Err(bad_file(path, format!("column `{name}` is {}, not {dt}", s.dtype())));
+        }
+        Ok(s)
+    };
+    let field = col("field", &DataType::String)?;
+    let index = col("index", &DataType::UInt64)?;
+    let count = col("count", &DataType::UInt64)?;
+    let value = col("value", &DataType::Float64)?;
+    let (field, index, count, value) = (
+        field.str().map_err(|e| bad_file(path, e))?,
+        index.u64().map_err(|e| bad_file(path, e))?,
+        count.u64().map_err(|e| bad_file(path, e))?,
+        value.f64().map_err(|e| bad_file(path, e))?,
+    );
+    let mut rejected = vec![0u64; tally.rejected.len() * Reason::COUNT];
+    for (((f, k), n), x) in field.iter().zip(index.iter()).zip(count.iter()).zip(value.iter()) {
+        let (Some(f), Some(k)) = (f, k) else {
+            return Err(bad_file(path, "a row without field or index"));
+        };
+        let k = k as usize;
+        let t = &mut tally;
+        let missing = || bad_file(path, format!("no cell {f}[{k}]"));
+        match (n, x) {
+            (Some(h), None) if f == "patterns" => {
+                t.patterns.get_mut(k).ok_or_else(missing)?.insert(h);
+            }
+            (Some(1), None) if f == "pattern_overflow" => {
+                *t.pattern_overflow.get_mut(k).ok_or_else(missing)? = true;
+            }
+            (Some(n), None) => {
+                let s = match f {
+                    "counts" => t.counts.get_mut(k),
+                    "valid" => t.valid.get_mut(k),
+                    "read" => t.read.get_mut(k),
+                    "rejected" => rejected.get_mut(k),
+                    "unattributed" => t.unattributed.get_mut(k),
+                    "straight" => t.straight.get_mut(k),
+                    _ => None,
+                };
+                *s.ok_or_else(missing)? = n;
+            }
+            (None, Some(x)) => {
+                let s = match f {
+                    "moments" => t.moments.get_mut(k),
+                    "reliability" => t.reliability.get_mut(k),
+                    _ => None,
+                };
+                *s.ok_or_else(missing)? = x;
+            }
+            _ => {
+                return Err(bad_file(
+                    path,
+                    format!("row {f}[{k}] needs exactly one of count and value"),
+                ));
+            }
+        }
+    }
+    for (u, r) in tally.rejected.iter_mut().enumerate() {
+        r.copy_from_slice(&rejected[u * Reason::COUNT..(u + 1) * Reason::COUNT]);
+    }
+    Ok((tally, h.files))
+}
+
+/// Writes the duplicate keys a validator has taken (those of the valid ballots it
+/// judged, and any known keys it was given); returns the rows written.
+pub fn write_keys(path: &Path, validator: &Validator<'_>, roster: &Roster) -> Result<u64> {
+    let mut ballot: Vec<Option<&str>> = Vec::new();
+    let mut unit: Vec<Option<&str>> = Vec::new();
+    let mut rater: Vec<Option<&str>> = Vec::new();
+    for b in validator.ballot_ids() {
+        ballot.push(Some(b));
+        unit.push(None);
+        rater.push(None);
+    }
+    for (u, r) in validator.rater_keys() {
+        ballot.push(None);
+        unit.push(Some(roster.units[u].id.as_str()));
+        rater.push(Some(r));
+    }
+    let height = ballot.len();
+    let mut df = DataFrame::new(
+        height,
+        vec![
+            Series::new("ballot_id".into(), ballot).into_column(),
+            Series::new("unit_id".into(), unit).into_column(),
+            Series::new("rater_id".into(), rater).into_column(),
+        ],
+    )
+    .map_err(|e| write_error(path, e))?;
+    write_parquet(path, &mut df, None)?;
+    Ok(height as u64)
+}
+
+/// Gives a validator the keys of a keys file (judged as already read); returns the
+/// rows read. A key naming a unit that is not in the roster is an error (the keys
+/// come from a shard of another campaign).
+pub fn read_keys(path: &Path, validator: &mut Validator<'_>) -> Result<u64> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let df = ParquetReader::new(f)
+        .finish()
+        .map_err(|e| Error::input(Position::file(path), format!("not a keys file: {e}")))?;
+    let text = |name: &str| -> Result<Series> {
+        let s = df
+            .column(name)
+            .map_err(|e| Error::input(Position::file(path), format!("not a keys file: {e}")))?
+            .as_materialized_series()
+            .cast(&DataType::String)
+            .map_err(|e| Error::input(Position::file(path).with_column(name), e.to_string()))?;
+        Ok(s)
+    };
+    let (b, u, r) = (text("ballot_id")?, text("unit_id")?, text("rater_id")?);
+    let err = |e: polars::prelude::PolarsError| Error::input(Position::file(path), e.to_string());
+    let (b, u, r) = (b.str().map_err(err)?, u.str().map_err(err)?, r.str().map_err(err)?);
+    for (k, ((b, u), r)) in b.iter().zip(u.iter()).zip(r.iter()).enumerate() {
+        let rater = match (u, r) {
+            (Some(u), Some(r)) => {
+                let Some(unit) = validator.unit_index(u.trim()) else {
+                    return Err(ErrorKind::Mismatch {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "row {}: unit `{}` is not in the roster; keys come from a shard of the same campaign",
+                            k + 2,
+                            u.trim()
+                        ),
+                    }
+                    .into());
+                };
+                Some((unit, r))
+            }
+            _ => None,
+        };
+        validator.take_known(b, rater);
+    }
+    Ok(df.height() as u64)
+}
+
+/// Where `appraise tally --out T` writes its rejects: `T` without its extension
+/// (and without a `.tally` before it), plus `.rejects.csv`: `T1.tally.parquet` →
+/// `T1.rejects.csv`, `T1.tally` → `T1.rejects.csv`.
+pub fn rejects_path(tally: &Path) -> std::path::PathBuf {
+    let mut stem = tally
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if tally.extension().is_some_and(|e| e != "tally")
+        && let Some(s) = stem.strip_suffix(".tally")
+    {
+        stem = s.to_string();
+    }
+    tally.with_file_name(format!("{stem}.rejects.csv"))
+}
+
+/// Writes rejects as `rejects.csv` does (`row, ballot_id, reason, detail`).
+pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
+    crate::report::write_stream(path, |w| {
+        let mut c = csv::Writer::from_writer(w);
+        let failed = |e: csv::Error| write_error(path, e);
+        c.write_record(["row", "ballot_id", "reason", "detail"])
+            .map_err(failed)?;
+        for r in rejects {
+            c.write_record([
+                r.row.to_string(),
+                crate::report::safe_cell(&r.ballot_id),
+                r.reason.code().into(),
+                crate::report::safe_cell(&r.detail),
+            ])
+            .map_err(failed)?;
+        }
+        c.flush().map_err(|e| Error::io(path, e))
+    })
+}
