@@ -75,6 +75,11 @@ impl Reason {
         }
     }
 
+    /// The reason with this `rejects.csv` code.
+    pub fn from_code(code: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     /// Position in [`Reason::ALL`].
     pub fn index(self) -> usize {
         self as usize

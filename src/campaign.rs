@@ -193,6 +193,63 @@ pub fn merge_tallies(
     Ok((merged, files))
 }
 
+/// Reads tally files (`appraise tally --out`) and merges them ([`merge_tallies`]),
+/// with the rejects each shard wrote beside its tally
+/// ([`crate::shard::rejects_path`]), so that the merged `rejects.csv` lists every
+/// rejected ballot. A shard whose rejects file is missing (or was left behind on
+/// purpose) still counts its rejects in the accounting; its path is returned so the
+/// caller can say that `rejects.csv` lacks those rows. A rejects file whose rows do
+/// not add up to the shard's rejected count is an error: it belongs to another run.
+pub fn merge_tally_files(plan: &Plan, roster: &Roster, paths: &[std::path::PathBuf]) -> Result<Merged> {
+    let mut tallies = Vec::with_capacity(paths.len());
+    let mut rejects = Vec::new();
+    let mut missing = Vec::new();
+    let mut offset = 0;
+    for p in paths {
+        let (tally, files) = crate::shard::read_tally(p)?;
+        let side = crate::shard::rejects_path(p);
+        if side.is_file() {
+            let r = crate::shard::read_rejects(&side, &files, offset)?;
+            let counted = tally.accounting().rejected;
+            if r.len() as u64 != counted {
+                return Err(ErrorKind::Mismatch {
+                    path: side,
+                    message: format!(
+                        "{} rejects listed, the tally {} counts {counted}; use the rejects file written with that tally",
+                        r.len(),
+                        p.display()
+                    ),
+                }
+                .into());
+            }
+            rejects.extend(r);
+        } else if tally.accounting().rejected > 0 {
+            missing.push(side);
+        }
+        offset += files.len();
+        tallies.push((tally, files));
+    }
+    let (tally, files) = merge_tallies(plan, roster, tallies)?;
+    Ok(Merged {
+        tally,
+        rejects,
+        files,
+        lacking: missing,
+    })
+}
+
+/// Tally shards merged by [`merge_tally_files`].
+pub struct Merged {
+    /// The sum of the shards' tallies.
+    pub tally: Tally,
+    /// The shards' rejects, in shard order; `file` indexes `files`.
+    pub rejects: Vec<Reject>,
+    /// The ballot files of every shard, in shard order.
+    pub files: Vec<FileSummary>,
+    /// Rejects files that were not found (their shards had rejects).
+    pub lacking: Vec<std::path::PathBuf>,
+}
+
 /// Checks that every `exclude` entry of the plan is a roster unit.
 pub fn check_plan_roster(plan: &Plan, roster: &Roster) -> Result<()> {
     let missing: Vec<&str> = plan

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::ballots::Reason;
+use crate::ballots::{FileSummary, Reason, Reject};
 use crate::campaign::Outcome;
 use crate::error::{Error, ErrorKind, Result};
 use crate::num::{self, full};
@@ -172,11 +172,20 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
 
 /// A cell of text from an input, neutralised against formula injection.
 pub fn safe_cell(s: &str) -> String {
-    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if risky && s.trim().parse::<f64>().is_err() {
-        format!("'{s}")
-    } else {
-        s.to_string()
+    if risky(s) { format!("'{s}") } else { s.to_string() }
+}
+
+/// Whether [`safe_cell`] neutralises `s`.
+fn risky(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.trim().parse::<f64>().is_err()
+}
+
+/// The text [`safe_cell`] was given, from what it wrote (for reading our own CSV
+/// back): the leading `'` it added is dropped.
+pub fn unsafe_cell(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(t) if risky(t) => t,
+        _ => s,
     }
 }
 
@@ -448,10 +457,16 @@ pub fn flags_csv(roster: &Roster, outcome: &Outcome) -> Result<Vec<u8>> {
 /// `rejects.csv`: `row, ballot_id, reason, detail, file` (the ballot file the row
 /// is in, as named on the command line).
 pub fn rejects_csv(outcome: &Outcome) -> Result<Vec<u8>> {
+    rejects_table(&outcome.rejects, &outcome.files)
+}
+
+/// The `rejects.csv` table of `rejects` whose `file` indexes `files` (also the
+/// rejects file beside a tally shard, [`crate::shard::write_rejects`]).
+pub fn rejects_table(rejects: &[Reject], files: &[FileSummary]) -> Result<Vec<u8>> {
     csv_bytes(|w| {
         w.write_record(["row", "ballot_id", "reason", "detail", "file"])?;
-        for r in &outcome.rejects {
-            let file = outcome.files.get(r.file).map_or("", |f| f.path.as_str());
+        for r in rejects {
+            let file = files.get(r.file).map_or("", |f| f.path.as_str());
             w.write_record([
                 r.row.to_string(),
                 safe_cell(&r.ballot_id),

@@ -350,22 +350,56 @@ pub fn rejects_path(tally: &Path) -> std::path::PathBuf {
     tally.with_file_name(format!("{stem}.rejects.csv"))
 }
 
-/// Writes rejects as `rejects.csv` does (`row, ballot_id, reason, detail`).
-pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
-    crate::report::write_stream(path, |w| {
-        let mut c = csv::Writer::from_writer(w);
-        let failed = |e: csv::Error| write_error(path, e);
-        c.write_record(["row", "ballot_id", "reason", "detail"])
-            .map_err(failed)?;
-        for r in rejects {
-            c.write_record([
-                r.row.to_string(),
-                crate::report::safe_cell(&r.ballot_id),
-                r.reason.code().into(),
-                crate::report::safe_cell(&r.detail),
-            ])
-            .map_err(failed)?;
-        }
-        c.flush().map_err(|e| Error::io(path, e))
-    })
+/// Writes a shard's rejects as `rejects.csv` does (`row, ballot_id, reason,
+/// detail, file`; `file` as named when the shard was tallied).
+pub fn write_rejects(path: &Path, rejects: &[Reject], files: &[FileSummary]) -> Result<()> {
+    let bytes = crate::report::rejects_table(rejects, files)?;
+    crate::report::write_stream(path, |w| w.write_all(&bytes).map_err(|e| Error::io(path, e)))
+}
+
+/// Reads a shard's rejects file back. `files` are the shard's ballot files (from
+/// its tally) and `offset` the index of the first of them in the merged list, so
+/// that each reject names its file in the merged outputs.
+pub fn read_rejects(path: &Path, files: &[FileSummary], offset: usize) -> Result<Vec<Reject>> {
+    let bad = |line: u64, m: String| {
+        Error::input(
+            Position::line(path, line),
+            format!("{m}; the rejects file beside a tally is written by `appraise tally`, keep it unchanged"),
+        )
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .from_path(path)
+        .map_err(|e| bad(1, e.to_string()))?;
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| bad(1, e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header != ["row", "ballot_id", "reason", "detail", "file"] {
+        return Err(bad(1, format!("unexpected header {}", header.join(","))));
+    }
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| bad(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let [row, id, reason, detail, file] = [0, 1, 2, 3, 4].map(|k| rec.get(k).unwrap_or(""));
+        let row = row
+            .parse()
+            .map_err(|_| bad(line, format!("row `{row}` is not a number")))?;
+        let reason = Reason::from_code(reason).ok_or_else(|| bad(line, format!("unknown reason `{reason}`")))?;
+        let file = crate::report::unsafe_cell(file);
+        let k = files
+            .iter()
+            .position(|f| f.path == file)
+            .ok_or_else(|| bad(line, format!("file `{file}` is not one the tally was made from")))?;
+        out.push(Reject {
+            row,
+            ballot_id: crate::report::unsafe_cell(id).to_string(),
+            reason,
+            detail: crate::report::unsafe_cell(detail).to_string(),
+            file: offset + k,
+        });
+    }
+    Ok(out)
 }

@@ -566,22 +566,54 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
         let b = std::fs::read(merged.join(name)).expect("merged");
         assert!(a == b, "{name}: score --tallies differs from score --ballots");
     }
-    // The shards' rejects together are the single run's.
-    let rejects = |p: &Path| std::fs::read_to_string(p).expect("rejects");
-    let mut shard_rows: Vec<String> = Vec::new();
-    for p in ["t0.rejects.csv", "t1.rejects.csv"] {
-        shard_rows.extend(rejects(&dir.path().join(p)).lines().skip(1).map(|l| {
-            let mut f = l.splitn(2, ',');
-            let _row = f.next();
-            f.next().unwrap_or_default().to_string()
-        }));
-    }
-    let single_rows: Vec<String> = rejects(&one.join("rejects.csv"))
-        .lines()
-        .skip(1)
-        .map(|l| l.split_once(',').map_or("", |x| x.1).to_string())
-        .collect();
-    assert_eq!(shard_rows.len(), single_rows.len());
+    // The merged rejects.csv lists the shards' rejects (read back from the files
+    // beside the tallies): the single run's rows, files named as each run named them.
+    let rows = |p: &Path| -> Vec<Vec<String>> {
+        let mut r = csv::Reader::from_path(p).expect("rejects");
+        r.records()
+            .map(|rec| {
+                let rec = rec.expect("row");
+                let mut cells: Vec<String> = rec.iter().map(str::to_string).collect();
+                let file = Path::new(&cells[4])
+                    .file_name()
+                    .expect("file")
+                    .to_string_lossy()
+                    .into_owned();
+                cells[4] = file;
+                cells
+            })
+            .collect()
+    };
+    let single_rows = rows(&one.join("rejects.csv"));
+    assert!(single_rows.len() > 10, "planted faults give rejects");
+    assert_eq!(rows(&merged.join("rejects.csv")), single_rows);
+    let shard_rows = rows(&dir.path().join("t0.rejects.csv")).len() + rows(&dir.path().join("t1.rejects.csv")).len();
+    assert_eq!(shard_rows, single_rows.len());
+    // A shard's rejects file that does not match its tally is refused; a missing one
+    // is a note, and the accounting still counts its rejects.
+    let t1 = dir.path().join("t1.rejects.csv");
+    let kept = std::fs::read_to_string(&t1).expect("read");
+    let header_and_one: String = kept.lines().take(2).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&t1, header_and_one).expect("write");
+    let score_merged = || {
+        let mut c = appraise();
+        c.args(["score", "-q", "--plan"])
+            .arg(&plan)
+            .arg("--roster")
+            .arg(&roster)
+            .args(["--tallies", "t0.tally.parquet", "t1.tally.parquet", "--out"])
+            .arg(dir.path().join("merged2"));
+        c
+    };
+    let refused = score_merged().assert().code(1).get_output().stderr.clone();
+    assert!(
+        String::from_utf8_lossy(&refused).contains("t1.rejects.csv"),
+        "{}",
+        String::from_utf8_lossy(&refused)
+    );
+    std::fs::remove_file(&t1).expect("remove");
+    let noted = score_merged().assert().success().get_output().stdout.clone();
+    assert!(String::from_utf8_lossy(&noted).contains("t1.rejects.csv not found"));
 
     // Parquet by extension and by --format give the single run's results too.
     let via_pq = dir.path().join("pq");

@@ -151,27 +151,31 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
             outcome?
         }
         Input::Tallies(paths) => {
-            let tallies = paths
-                .iter()
-                .map(|p| appraise::shard::read_tally(p))
-                .collect::<appraise::Result<Vec<_>>>()?;
-            let (tally, files) = campaign::merge_tallies(&plan, &roster, tallies)?;
+            let m = campaign::merge_tally_files(&plan, &roster, paths)?;
+            for p in &m.lacking {
+                say!(
+                    "note: {} not found: rejects.csv lacks that shard's rejected rows (the accounting counts them)",
+                    p.display()
+                );
+            }
             let complaints = match &cfg.complaints {
                 Some(c) => Complaints::load(c, cfg.options.encoding, &plan, &roster)?,
                 None => Complaints::none(&roster),
             };
-            campaign::evaluate(&plan, &roster, tally, Vec::new(), files, complaints, cfg.options.strict)?
+            campaign::evaluate(
+                &plan,
+                &roster,
+                m.tally,
+                m.rejects,
+                m.files,
+                complaints,
+                cfg.options.strict,
+            )?
         }
     };
     let files = report::render_all(&plan, &roster, &outcome)?;
     let written = report::write_atomic(&cfg.out, &files)?;
     summary(&plan, &roster, &outcome);
-    if let Input::Tallies(paths) = &cfg.input {
-        say!(
-            "note: merged {} tallies; the rejected rows are listed in each shard's .rejects.csv, not in rejects.csv",
-            paths.len()
-        );
-    }
     say!(
         "wrote {}",
         written
@@ -209,7 +213,7 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     let files = files?;
     let rejects_path = appraise::shard::rejects_path(&cfg.out);
     appraise::shard::write_tally(&cfg.out, &tally, &files)?;
-    appraise::shard::write_rejects(&rejects_path, &rejects)?;
+    appraise::shard::write_rejects(&rejects_path, &rejects, &files)?;
     for f in &files {
         if let Some(n) = &f.note {
             say!("note: {}: {n}", f.path);
