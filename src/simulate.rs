@@ -127,6 +127,17 @@ pub fn write_files_parquet(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &
     Ok((b, c))
 }
 
+/// The latent quality `q_u` the simulator plants in each roster unit under `cfg`
+/// (the first draws of its generator), for checking what a scoring recovers.
+pub fn planted_quality(roster: &Roster, cfg: &SimConfig) -> Result<Vec<f64>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    Ok(draw_quality(&mut rng, roster, &normal(1.0)?))
+}
+
+fn draw_quality(rng: &mut ChaCha8Rng, roster: &Roster, n01: &Normal<f64>) -> Vec<f64> {
+    roster.units.iter().map(|_| n01.sample(rng)).collect()
+}
+
 fn normal(sd: f64) -> Result<Normal<f64>> {
     Normal::new(0.0, sd).map_err(|e| ErrorKind::Usage(format!("simulator: {e}")).into())
 }
@@ -165,7 +176,7 @@ fn simulate_ballots(
     let s = &plan.survey;
     let (n01, lenient, rater_sd, item_sd, noise) =
         (normal(1.0)?, normal(0.3)?, normal(0.9)?, normal(0.3)?, normal(0.6)?);
-    let quality: Vec<f64> = roster.units.iter().map(|_| n01.sample(&mut rng)).collect();
+    let quality = draw_quality(&mut rng, roster, &n01);
     let leniency: Vec<f64> = plan.groups.iter().map(|_| lenient.sample(&mut rng)).collect();
     let difficulty: Vec<f64> = s.items.iter().map(|_| item_sd.sample(&mut rng)).collect();
     // Scored options of each item, best score first, and its abstention.

@@ -11,6 +11,7 @@ mod messy;
 mod parquet;
 mod props;
 mod rules;
+mod simulator;
 mod snapshots;
 
 use std::path::{Path, PathBuf};
