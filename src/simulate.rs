@@ -163,6 +163,78 @@ struct SimRow {
     cells: Vec<Cell>,
 }
 
+/// The groups of a stratified panel of `n` ballots, in random order: each group's
+/// share is its part of `share` (public) or `1 − share` (others), raised to its
+/// `min_share` quota plus 0.05 and normalised; counts are rounded by largest
+/// remainder and then raised to `⌈min_share · n⌉` where the panel allows it.
+fn stratified_panel(
+    plan: &Plan,
+    public: &[usize],
+    others: &[usize],
+    share: f64,
+    n: u64,
+    rng: &mut ChaCha8Rng,
+) -> Vec<usize> {
+    let groups = plan.groups.len();
+    let mut p = vec![0.0; groups];
+    let (share, rest) = match (public.is_empty(), others.is_empty()) {
+        (false, false) => (share, 1.0 - share),
+        (false, true) => (1.0, 0.0),
+        _ => (0.0, 1.0),
+    };
+    for &g in public {
+        p[g] = share / public.len() as f64;
+    }
+    for &g in others {
+        p[g] = rest / others.len() as f64;
+    }
+    for (g, x) in p.iter_mut().enumerate() {
+        if let Some(m) = plan.groups[g].min_share {
+            *x = x.max(m + 0.05);
+        }
+    }
+    let total: f64 = p.iter().sum();
+    let exact: Vec<f64> = p.iter().map(|x| x / total * n as f64).collect();
+    let mut counts: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
+    let mut order: Vec<usize> = (0..groups).collect();
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
+    let mut left = n.saturating_sub(counts.iter().sum());
+    for &g in order.iter().cycle().take(groups * 2) {
+        if left == 0 {
+            break;
+        }
+        counts[g] += 1;
+        left -= 1;
+    }
+    for g in 0..groups {
+        let need = plan.groups[g].min_share.map_or(0, |m| (m * n as f64).ceil() as u64);
+        while counts[g] < need {
+            // Take from the group with the most room above its own quota.
+            let room =
+                |h: usize| counts[h] as i64 - plan.groups[h].min_share.map_or(0, |m| (m * n as f64).ceil() as i64);
+            let Some(donor) = (0..groups)
+                .filter(|&h| h != g && room(h) > 0)
+                .max_by_key(|&h| (room(h), usize::MAX - h))
+            else {
+                break;
+            };
+            counts[donor] -= 1;
+            counts[g] += 1;
+        }
+    }
+    let mut seq: Vec<usize> = (0..groups)
+        .flat_map(|g| std::iter::repeat_n(g, counts[g] as usize))
+        .collect();
+    for i in (1..seq.len()).rev() {
+        seq.swap(i, rng.random_range(0..=i));
+    }
+    seq
+}
+
 /// Simulates the ballots of a campaign row by row, handing each to `sink`;
 /// returns the rows made. The order of random draws fixes the output: both file
 /// formats come from this one generator.
@@ -190,6 +262,7 @@ fn simulate_ballots(
         .collect();
     let public: Vec<usize> = (0..plan.groups.len()).filter(|&g| plan.groups[g].public).collect();
     let others: Vec<usize> = (0..plan.groups.len()).filter(|&g| !plan.groups[g].public).collect();
+    let quotas = plan.groups.iter().any(|g| g.min_share.is_some());
     let f = &cfg.faults;
     let mut rows = 0u64;
     let mut next_id = 0u64;
@@ -199,22 +272,24 @@ fn simulate_ballots(
         let lo = (cfg.ballots_per_unit as f64 * 0.7).round() as u64;
         let hi = (cfg.ballots_per_unit as f64 * 1.3).round() as u64;
         let n = if hi > lo { rng.random_range(lo..=hi) } else { lo };
-        let share = if rng.random_bool(cfg.short_panel_rate.clamp(0.0, 1.0)) {
-            0.55
-        } else {
-            cfg.public_share
-        };
+        let short = rng.random_bool(cfg.short_panel_rate.clamp(0.0, 1.0));
+        let share = if short { 0.55 } else { cfg.public_share };
+        // A plan with group quotas: offices compose such panels on purpose, so a
+        // normal panel is stratified (every quota met); a short one is drawn freely.
+        let panel = (quotas && !short).then(|| stratified_panel(plan, &public, &others, share, n, &mut rng));
         let mut prev_rater: Option<(String, String)> = None;
-        for _ in 0..n {
+        for k in 0..n {
             next_id += 1;
             let mut ballot_id = format!("B{next_id:08}");
             if rng.random_bool(f.duplicate_id) && !last_ids.is_empty() {
                 ballot_id = last_ids[rng.random_range(0..last_ids.len())].clone();
             }
-            let g = if others.is_empty() || (!public.is_empty() && rng.random_bool(share.clamp(0.0, 1.0))) {
-                public[rng.random_range(0..public.len())]
-            } else {
-                others[rng.random_range(0..others.len())]
+            let g = match &panel {
+                Some(p) => p[k as usize],
+                None if others.is_empty() || (!public.is_empty() && rng.random_bool(share.clamp(0.0, 1.0))) => {
+                    public[rng.random_range(0..public.len())]
+                }
+                None => others[rng.random_range(0..others.len())],
             };
             let mut rater = format!("R{:07}", rng.random_range(0..10_000_000u64));
             let mut group = plan.groups[g].id.clone();
@@ -479,4 +554,35 @@ pub fn write_complaints<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig,
     w.flush()
         .map_err(|e| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}"))))?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stratified_panel_meets_every_quota() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys");
+        let plan = Plan::load(&dir.join("san-manyi.plan.yaml")).expect("plan");
+        // Groups: public (public, min 0.2), grassroots (min 0.2), enterprise (public,
+        // min 0.2); public share 0.8 → 0.4, 0.2, 0.4; raised to min + 0.05 = 0.25:
+        // 0.4, 0.25, 0.4 (sum 1.05). Of 30: 11.43, 7.14, 11.43 → floors 11, 7, 11,
+        // one left for the largest remainder (a tie of public and enterprise: the
+        // first) → 12, 7, 11; each ≥ ⌈0.2 · 30⌉ = 6.
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let seq = stratified_panel(&plan, &[0, 2], &[1], 0.8, 30, &mut rng);
+        let counts: Vec<usize> = (0..3).map(|g| seq.iter().filter(|&&x| x == g).count()).collect();
+        assert_eq!(counts, [12, 7, 11]);
+        // Of 10 the quotas bind: 3.81, 2.38, 3.81 → 3, 2, 3 + 2 left (public,
+        // enterprise) → 4, 2, 4, but ⌈0.2 · 10⌉ = 2 is met; of 4: ⌈0.8⌉ = 1 each.
+        let seq = stratified_panel(&plan, &[0, 2], &[1], 0.8, 10, &mut rng);
+        assert_eq!(
+            (0..3)
+                .map(|g| seq.iter().filter(|&&x| x == g).count())
+                .collect::<Vec<_>>(),
+            [4, 2, 4]
+        );
+        let seq = stratified_panel(&plan, &[0, 2], &[1], 0.8, 4, &mut rng);
+        assert!((0..3).all(|g| seq.contains(&g)), "{seq:?}");
+    }
 }

@@ -86,7 +86,10 @@ fn final_scores_order_units_as_their_planted_quality() {
     // Measured: ρ = 0.940 over the 200 units (seed 42): 50 ballots per unit leave a
     // composite standard error of a few points against the planted spread, so
     // neighbours in quality swap places and the rest of the order holds.
-    assert!(rho > 0.9, "Spearman ρ between planted quality and final score = {rho:.4}");
+    assert!(
+        rho > 0.9,
+        "Spearman ρ between planted quality and final score = {rho:.4}"
+    );
 }
 
 #[test]
