@@ -303,7 +303,9 @@ pub fn evaluate(
         } else {
             UnitStatus::Ranked
         };
-        let final_score = score.composite.map(|composite| (composite - c.deduction).max(0.0));
+        let final_score = score
+            .composite
+            .map(|composite| (composite - c.deduction + c.bonus).max(0.0));
         let composite_se = stats::composite_se(plan, &tally, u, &score);
         let z = stats::z_value(stats::LEVEL);
         let composite_ci = score

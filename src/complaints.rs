@@ -9,6 +9,11 @@
 //! checked in the order `unknown_unit`, `unknown_category`, `bad_status`,
 //! `bad_date`, `duplicate` (a complaint id already taken by a complaint that passed
 //! the earlier checks).
+//!
+//! The same file carries records that add points (加分: commendations, awards),
+//! under categories with `bonus`: counted by the same rules, they add
+//! `B = min(max_bonus, Σ bonus)` to the final score, `F = max(0, C − X + B)`, so a
+//! plan with `max_bonus: 10` on 100-point scores is "base 100, at most 110".
 
 use std::collections::HashSet;
 
@@ -94,6 +99,10 @@ pub struct UnitComplaints {
     pub points: f64,
     /// `min(max_deduction, points)`.
     pub deduction: f64,
+    /// Σ bonus of counted records, before the cap.
+    pub bonus_points: f64,
+    /// `min(max_bonus, bonus_points)`, added to the final score.
+    pub bonus: f64,
     /// Whether a counted complaint is of a veto category.
     pub vetoed: bool,
     /// Ids of the counted veto complaints.
@@ -203,6 +212,7 @@ impl Complaints {
                     let c = &plan.complaints.categories[cat];
                     u.counted += 1;
                     u.points += c.points;
+                    u.bonus_points += c.bonus;
                     if c.veto {
                         u.vetoed = true;
                         u.veto_ids.push(id.clone());
@@ -220,6 +230,10 @@ impl Complaints {
             u.deduction = match plan.complaints.max_deduction {
                 Some(m) => u.points.min(m),
                 None => u.points,
+            };
+            u.bonus = match plan.complaints.max_bonus {
+                Some(m) => u.bonus_points.min(m),
+                None => u.bonus_points,
             };
         }
     }

@@ -123,6 +123,9 @@ pub struct Category {
     pub points: f64,
     /// Whether a verified complaint disqualifies the unit (一票否决).
     pub veto: bool,
+    /// Points added per verified record in the period (加分: a commendation, an
+    /// award; default 0). A category adds or deducts, never both.
+    pub bonus: f64,
 }
 
 /// Complaint rules (SPEC §8).
@@ -130,6 +133,9 @@ pub struct Category {
 pub struct ComplaintRules {
     /// Cap on the total deduction (no cap when `None`).
     pub max_deduction: Option<f64>,
+    /// Cap on the total bonus (no cap when `None`): with scores out of 100, a cap
+    /// of 10 is the "base 100, at most 110" of SPEC §9.
+    pub max_bonus: Option<f64>,
     /// Categories.
     pub categories: Vec<Category>,
 }
@@ -145,6 +151,23 @@ pub struct Grade {
     pub min: f64,
     /// At most this share of ranked units (`floor(max_share × ranked)` places).
     pub max_share: Option<f64>,
+    /// What `max_share` is a share of: all ranked units (default), or the ranked
+    /// units of each department or of each kind, each filling its own places (先进 =
+    /// top 30% of each category).
+    pub share_of: ShareOf,
+}
+
+/// The units a grade quota is counted over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareOf {
+    /// All ranked units.
+    #[default]
+    Ranked,
+    /// The ranked units of the unit's department.
+    Department,
+    /// The ranked units of the unit's kind.
+    Kind,
 }
 
 /// Ranking options (SPEC §9).
@@ -287,6 +310,7 @@ struct RawGroup {
 #[serde(deny_unknown_fields)]
 struct RawComplaints {
     max_deduction: Option<f64>,
+    max_bonus: Option<f64>,
     #[serde(default)]
     categories: Vec<RawCategory>,
 }
@@ -303,6 +327,7 @@ struct RawCategory {
     points: Option<f64>,
     #[serde(default)]
     veto: bool,
+    bonus: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -316,6 +341,8 @@ struct RawGrade {
     en: String,
     min: f64,
     max_share: Option<f64>,
+    #[serde(default)]
+    share_of: ShareOf,
 }
 
 fn one() -> f64 {
@@ -339,6 +366,7 @@ pub fn default_grades() -> Vec<Grade> {
         },
         min,
         max_share: None,
+        share_of: ShareOf::Ranked,
     })
     .collect()
 }
@@ -362,6 +390,12 @@ pub fn parse_date(s: &str) -> Option<Date> {
 }
 
 impl Plan {
+    /// Whether a complaint category adds points (then `results.csv` has a `bonus`
+    /// column and the final score is `max(0, C − X + B)`).
+    pub fn has_bonus(&self) -> bool {
+        self.complaints.categories.iter().any(|c| c.bonus > 0.0)
+    }
+
     /// Loads a plan file and the survey it names (relative to the plan's folder),
     /// validating both.
     pub fn load(path: &Path) -> Result<Plan> {
@@ -466,6 +500,11 @@ impl Plan {
         {
             p.push("complaints.max_deduction", format!("must be a number ≥ 0, found {m}"));
         }
+        if let Some(m) = raw.complaints.max_bonus
+            && !(m.is_finite() && m >= 0.0)
+        {
+            p.push("complaints.max_bonus", format!("must be a number ≥ 0, found {m}"));
+        }
         for (k, c) in raw.complaints.categories.iter().enumerate() {
             p.id(format!("complaints.categories[{k}].id"), &c.id, &mut ids);
             let points = c.points.unwrap_or(0.0);
@@ -473,6 +512,18 @@ impl Plan {
                 p.push(
                     format!("complaints.categories[{k}].points"),
                     format!("must be a number ≥ 0, found {points}"),
+                );
+            }
+            let bonus = c.bonus.unwrap_or(0.0);
+            if !(bonus.is_finite() && bonus >= 0.0) {
+                p.push(
+                    format!("complaints.categories[{k}].bonus"),
+                    format!("must be a number ≥ 0, found {bonus}"),
+                );
+            } else if bonus > 0.0 && (points > 0.0 || c.veto) {
+                p.push(
+                    format!("complaints.categories[{k}].bonus"),
+                    "a category adds points (bonus) or deducts them (points, veto), not both; split it in two",
                 );
             }
             cats.push(Category {
@@ -483,6 +534,7 @@ impl Plan {
                 },
                 points,
                 veto: c.veto,
+                bonus,
             });
         }
 
@@ -508,6 +560,12 @@ impl Plan {
                             ),
                         );
                     }
+                    if g.share_of != ShareOf::Ranked && g.max_share.is_none() {
+                        p.push(
+                            format!("grades[{k}].share_of"),
+                            "says what max_share is a share of, but the band has no max_share; add one or drop share_of",
+                        );
+                    }
                     if let Some(s) = g.max_share {
                         p.share(format!("grades[{k}].max_share"), s);
                         if k + 1 == gs.len() {
@@ -524,6 +582,7 @@ impl Plan {
                         labels: Labels { zh: g.zh, en: g.en },
                         min: g.min,
                         max_share: g.max_share,
+                        share_of: g.share_of,
                     })
                     .collect()
             }
@@ -597,6 +656,7 @@ impl Plan {
             scoring: raw.scoring,
             complaints: ComplaintRules {
                 max_deduction: raw.complaints.max_deduction,
+                max_bonus: raw.complaints.max_bonus,
                 categories: cats,
             },
             grades,

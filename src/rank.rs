@@ -2,20 +2,24 @@
 //!
 //! - Status, first that applies: `excluded`, `void`, `vetoed`, `too_few_ballots`,
 //!   `panel_short`, `incomplete`, else `ranked`.
-//! - Final `F = max(0, C − X)`; published as `F` rounded to `decimals` half away
+//! - Final `F = max(0, C − X + B)` (`B` the capped bonus, 0 without bonus
+//!   categories); published as `F` rounded to `decimals` half away
 //!   from zero on its exact binary value ([`crate::num::round_steps`]).
 //! - Rank: competition ranking (1, 2, 2, 4) of ranked units on the published `F`.
 //!   Listing order: published F desc, rate desc, valid ballots desc, unit_id asc.
 //! - Grades on the published F, highest band first; a band with `max_share` has
 //!   `floor(max_share × ranked)` places filled in listing order, and units that do
-//!   not fit drop to the next band. A vetoed unit gets the lowest band.
+//!   not fit drop to the next band. With `share_of: department` (or `kind`) the
+//!   places are `floor(max_share × ranked units of the department)`, per department,
+//!   each filled in listing order. A vetoed unit gets the lowest band.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::num;
-use crate::plan::Plan;
+use crate::plan::{Plan, ShareOf};
 use crate::roster::Roster;
 
 /// A unit's status (SPEC §10).
@@ -110,12 +114,25 @@ pub fn place(plan: &Plan, roster: &Roster, standings: &[Standing]) -> Vec<Placin
             .then_with(|| roster.units[a].id.cmp(&roster.units[b].id))
     });
     let steps: Vec<i64> = order.iter().map(|&u| key(u)).collect();
-    let n = order.len() as u64;
-    let mut places: Vec<Option<u64>> = plan
-        .grades
-        .iter()
-        .map(|g| g.max_share.map(|s| num::floor_share(s, n)))
-        .collect();
+    // Places left in each band with a quota, per scope: the whole list, or each
+    // department or kind (keyed by its name).
+    let scope = |g: &crate::plan::Grade, u: usize| -> &str {
+        match g.share_of {
+            ShareOf::Ranked => "",
+            ShareOf::Department => &roster.units[u].department,
+            ShareOf::Kind => &roster.units[u].kind,
+        }
+    };
+    let mut places: Vec<BTreeMap<&str, u64>> = vec![BTreeMap::new(); plan.grades.len()];
+    for (b, g) in plan.grades.iter().enumerate() {
+        if let Some(s) = g.max_share {
+            let mut members: BTreeMap<&str, u64> = BTreeMap::new();
+            for &u in &order {
+                *members.entry(scope(g, u)).or_default() += 1;
+            }
+            places[b] = members.into_iter().map(|(k, n)| (k, num::floor_share(s, n))).collect();
+        }
+    }
     for (pos, &u) in order.iter().enumerate() {
         let me = steps[pos];
         let above = steps.partition_point(|&s| s > me) as u64;
@@ -132,7 +149,8 @@ pub fn place(plan: &Plan, roster: &Roster, standings: &[Standing]) -> Vec<Placin
         let value = num::steps_value(me, d);
         let mut band = plan.grades.iter().position(|g| value >= g.min);
         while let Some(b) = band {
-            match &mut places[b] {
+            let g = &plan.grades[b];
+            match places[b].get_mut(scope(g, u)) {
                 Some(0) => band = (b + 1 < plan.grades.len()).then_some(b + 1),
                 Some(left) => {
                     *left -= 1;

@@ -45,6 +45,8 @@ pub struct ResultRow {
     pub satisfaction_rate: Option<f64>,
     /// Deduction `X`.
     pub deduction: f64,
+    /// Bonus added (SPEC §9; a column only when the plan has a bonus category).
+    pub bonus: f64,
     /// Final `F`.
     pub r#final: Option<f64>,
     /// Grade id.
@@ -126,6 +128,7 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
                 composite: r.score.composite,
                 satisfaction_rate: r.score.rate,
                 deduction: r.complaints.deduction,
+                bonus: r.complaints.bonus,
                 r#final: r.final_score,
                 grade: p.grade.map(|g| plan.grades[g].id.clone()),
                 rank: p.rank,
@@ -260,6 +263,10 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
             .iter()
             .map(|s| s.to_string()),
         );
+        let bonus = plan.has_bonus();
+        if bonus {
+            head.push("bonus".into());
+        }
         for g in plan.groups.iter().filter(|g| g.report) {
             head.extend(
                 ["valid_ballots", "composite", "satisfaction_rate"]
@@ -305,6 +312,9 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
                 r.verdict.clone().unwrap_or_default(),
                 r.straight_lining.to_string(),
             ]);
+            if bonus {
+                rec.push(full(Some(r.bonus)));
+            }
             for g in &r.groups {
                 rec.extend([
                     g.valid_ballots.to_string(),

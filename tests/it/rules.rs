@@ -669,6 +669,52 @@ const COMPLAINT_HEAD: &str = "complaint_id,unit_id,date,category,status,source\n
 const CATEGORIES: &str = "complaints:\n  max_deduction: 6\n  categories:\n    - {id: general, points: 2}\n    - {id: serious, points: 5}\n    - {id: misconduct, veto: true}\n    - {id: note}\n";
 
 #[test]
+fn bonus_is_added_after_deduction_and_capped() {
+    // One item, one ballot per unit: the composite is the option's score (95).
+    let opts = "      - {code: \"95\", score: 95, satisfied: true}\n";
+    let cats = "complaints:\n  max_deduction: 6\n  max_bonus: 5\n  categories:\n    - {id: general, points: 2}\n    - {id: award, bonus: 3}\n";
+    let mut b = Ballots::new(&["q"]);
+    for u in ["A", "B", "C", "D"] {
+        b.add(1, u, "pub", "95");
+    }
+    let complaints = format!(
+        "{COMPLAINT_HEAD}K1,A,2010-03-01,award,verified,x\nK2,A,2010-04-01,award,verified,x\n\
+         K3,B,2010-03-01,award,verified,x\nK4,B,2010-03-02,general,verified,x\n\
+         K5,C,2010-03-01,award,unverified,x\nK6,D,2011-01-01,award,verified,x\n"
+    );
+    let s = Camp::new(
+        &one_item_survey(opts),
+        plan(PUB_NPC, &format!("{LOOSE}{cats}")),
+        roster(&["A", "B", "C", "D"]),
+        &b,
+    )
+    .complaints(&complaints)
+    .run();
+    // A: 95 − 0 + min(5, 3 + 3) = 100 (capped: "base 100, at most 110" with cap 10).
+    // B: 95 − 2 + 3 = 96.  C: the award is unverified → 95.  D: out of period → 95.
+    approx(s.unit("A").final_score, 100.0, "A");
+    approx(s.unit("B").final_score, 96.0, "B");
+    approx(s.unit("C").final_score, 95.0, "C");
+    approx(s.unit("D").final_score, 95.0, "D");
+    assert_eq!(s.unit("A").complaints.bonus_points, 6.0);
+    let t = s.file("results.csv");
+    assert_eq!(t.cell("unit_id", "A", "bonus"), "5");
+    assert_eq!(t.cell("unit_id", "B", "bonus"), "3");
+    assert_eq!(t.cell("unit_id", "B", "deduction"), "2");
+    assert_eq!(t.cell("unit_id", "C", "bonus"), "0");
+    assert_eq!(s.listing(), ["A", "B", "C", "D"]);
+    // Without a bonus category there is no bonus column; a category cannot both add
+    // and deduct.
+    let plain = Camp::new(&one_item_survey(opts), plan(PUB_NPC, LOOSE), roster(&["A"]), &b).run();
+    assert!(!plain.file("results.csv").header.iter().any(|h| h == "bonus"));
+    let survey = Survey::from_yaml(&one_item_survey(opts), Path::new("s.yaml")).expect("survey");
+    let both = "complaints:\n  categories:\n    - {id: odd, points: 1, bonus: 1}\n";
+    let e = Plan::from_yaml(&plan(PUB_NPC, &format!("{LOOSE}{both}")), Path::new("p.yaml"), survey)
+        .expect_err("adds and deducts");
+    assert!(e.to_string().contains("complaints.categories[0].bonus"), "{e}");
+}
+
+#[test]
 fn status_precedence() {
     let r = "unit_id,name,department,kind,issued\n\
              E1,a,D,K,5\n\
@@ -1065,6 +1111,65 @@ fn grade_quota_is_floor_of_share_times_ranked_units_in_decimal() {
     assert_eq!(s.rank("U100"), Some(1));
     assert_eq!(s.grade("X1"), None);
     assert_eq!(num::floor_share(0.29, 100), 29);
+}
+
+#[test]
+fn grade_quota_within_each_department_fills_its_own_places() {
+    let opts = "      - {code: \"96\", score: 96, satisfied: true}\n      - {code: \"95\", score: 95, satisfied: true}\n      - {code: \"94\", score: 94, satisfied: true}\n      - {code: \"93\", score: 93, satisfied: true}\n      - {code: \"92\", score: 92, satisfied: true}\n";
+    // Department A: A1 96, A2 95, A3 94 (3 ranked); department B: B1 93, B2 92,
+    // B3 92, B4 92, B5 92, B6 92, B7 92 (7 ranked). 先进 (min 90) at most 30% of
+    // each department: floor(0.3 × 3) = 0 places in A, floor(0.3 × 7) = 2 in B.
+    // Counted over all 10 ranked units it would be floor(0.3 × 10) = 3: A1, A2, A3.
+    let mut r = String::from("unit_id,name,department,kind\n");
+    let scores = [
+        ("A1", "A", "96"),
+        ("A2", "A", "95"),
+        ("A3", "A", "94"),
+        ("B1", "B", "93"),
+    ];
+    let mut units: Vec<(String, &str, &str)> = scores.iter().map(|&(u, d, x)| (u.to_string(), d, x)).collect();
+    units.extend((2..=7).map(|k| (format!("B{k}"), "B", "92")));
+    let mut b = Ballots::new(&["q"]);
+    for (u, d, x) in &units {
+        r.push_str(&format!("{u},{u},{d},K\n"));
+        b.add(1, u, "pub", x);
+    }
+    let run = |share_of: &str| {
+        let grades = format!(
+            "grades:\n  - {{id: xianjin, min: 90, max_share: 0.3{share_of}}}\n  - {{id: pass, min: 60}}\n  - {{id: fail, min: 0}}\n"
+        );
+        Camp::new(
+            &one_item_survey(opts),
+            plan(PUB_NPC, &format!("{LOOSE}{grades}")),
+            r.clone(),
+            &b,
+        )
+        .run()
+    };
+    let per_department = run(", share_of: department");
+    let top: Vec<&str> = per_department
+        .listing()
+        .into_iter()
+        .filter(|u| per_department.grade(u) == Some("xianjin"))
+        .collect();
+    // B's two places go in listing order: B1 (93), then B2 (92; the 92s tie and are
+    // listed by unit_id).
+    assert_eq!(top, ["B1", "B2"]);
+    assert_eq!(per_department.grade("A1"), Some("pass"));
+    assert_eq!(per_department.grade("B3"), Some("pass"));
+    let overall = run("");
+    let top: Vec<&str> = overall
+        .listing()
+        .into_iter()
+        .filter(|u| overall.grade(u) == Some("xianjin"))
+        .collect();
+    assert_eq!(top, ["A1", "A2", "A3"]);
+    // share_of without max_share says nothing: refused.
+    let bad = "grades:\n  - {id: x, min: 90, share_of: kind}\n  - {id: fail, min: 0}\n";
+    let survey = Survey::from_yaml(&one_item_survey(opts), Path::new("s.yaml")).expect("survey");
+    let e = Plan::from_yaml(&plan(PUB_NPC, &format!("{LOOSE}{bad}")), Path::new("p.yaml"), survey)
+        .expect_err("share_of without max_share");
+    assert!(e.to_string().contains("grades[0].share_of"), "{e}");
 }
 
 // ---------------------------------------------------------------------------
