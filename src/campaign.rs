@@ -92,6 +92,10 @@ pub struct Outcome {
     pub reliability: Vec<Reliability>,
     /// Data-quality flags (reported, never applied).
     pub flags: Vec<crate::flags::Flag>,
+    /// The consecutive-period mark of each unit, in roster order (empty when the
+    /// plan has no such rule; `None` when too few earlier periods were given): see
+    /// [`apply_history`].
+    pub consecutive: Vec<Option<bool>>,
     /// The tally everything was computed from.
     #[serde(skip)]
     pub tally: Tally,
@@ -250,6 +254,15 @@ pub struct Merged {
     pub lacking: Vec<std::path::PathBuf>,
 }
 
+/// Marks units under the plan's consecutive-period rule from the `results.csv` of
+/// earlier periods, most recent first (nothing to do when the plan has no rule).
+pub fn apply_history(plan: &Plan, roster: &Roster, outcome: &mut Outcome, earlier: &[crate::history::Period]) {
+    if let Some(rule) = &plan.ranking.consecutive {
+        let ids: Vec<&str> = roster.units.iter().map(|u| u.id.as_str()).collect();
+        outcome.consecutive = crate::history::consecutive(rule, &ids, outcome, earlier);
+    }
+}
+
 /// Checks that every `exclude` entry of the plan is a roster unit.
 pub fn check_plan_roster(plan: &Plan, roster: &Roster) -> Result<()> {
     let missing: Vec<&str> = plan
@@ -370,6 +383,7 @@ pub fn evaluate(
         complaints,
         reliability,
         flags,
+        consecutive: Vec::new(),
         tally,
     })
 }

@@ -61,6 +61,7 @@ mod csvin;
 pub mod demo;
 pub mod error;
 pub mod flags;
+pub mod history;
 pub mod keys;
 pub mod num;
 pub mod panel;

@@ -180,6 +180,35 @@ pub struct Ranking {
     pub top_n: u64,
     /// Units flagged as the back of the list (后三; default 3).
     pub bottom_n: u64,
+    /// The consecutive-period rule of a recurring campaign (SPEC §9), if any.
+    pub consecutive: Option<Consecutive>,
+}
+
+/// A unit on the same side of the list `periods` periods running is marked (后三
+/// two months running → 黄牌 / 约谈); see [`crate::history`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consecutive {
+    /// Periods running, this one included (at least 2).
+    pub periods: u32,
+    /// Which side of the list: `top` (前N) or `bottom` (后N).
+    pub side: Side,
+    /// Chinese name of the mark, e.g. 黄牌.
+    #[serde(default)]
+    pub zh: String,
+    /// English name of the mark, e.g. yellow card.
+    #[serde(default)]
+    pub en: String,
+}
+
+/// A side of the ranked list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The front (`top`, 前N).
+    Top,
+    /// The back (`bottom`, 后N).
+    Bottom,
 }
 
 impl Default for Ranking {
@@ -188,6 +217,7 @@ impl Default for Ranking {
             decimals: 2,
             top_n: 3,
             bottom_n: 3,
+            consecutive: None,
         }
     }
 }
@@ -587,6 +617,17 @@ impl Plan {
                     .collect()
             }
         };
+        if let Some(c) = &raw.ranking.consecutive
+            && c.periods < 2
+        {
+            p.push(
+                "ranking.consecutive.periods",
+                format!(
+                    "at least 2 periods running (this one and an earlier one), found {}",
+                    c.periods
+                ),
+            );
+        }
         if raw.ranking.decimals > 9 {
             p.push("ranking.decimals", format!("at most 9, found {}", raw.ranking.decimals));
         }
@@ -719,7 +760,8 @@ mod tests {
             Ranking {
                 decimals: 2,
                 top_n: 3,
-                bottom_n: 3
+                bottom_n: 3,
+                consecutive: None,
             }
         );
         assert_eq!(

@@ -47,6 +47,10 @@ pub struct ResultRow {
     pub deduction: f64,
     /// Bonus added (SPEC §9; a column only when the plan has a bonus category).
     pub bonus: f64,
+    /// The consecutive-period mark ([`crate::history`]; a column only when the plan
+    /// has the rule, empty when too few earlier periods were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consecutive: Option<bool>,
     /// Final `F`.
     pub r#final: Option<f64>,
     /// Grade id.
@@ -157,6 +161,7 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
                         .map(|x| x.levels.get(v).unwrap_or(&x.otherwise).id.clone())
                 }),
                 straight_lining: outcome.tally.straight[r.unit],
+                consecutive: outcome.consecutive.get(r.unit).copied().flatten(),
                 groups: r
                     .score
                     .groups
@@ -267,6 +272,10 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
         if bonus {
             head.push("bonus".into());
         }
+        let consecutive = plan.ranking.consecutive.is_some();
+        if consecutive {
+            head.push("consecutive".into());
+        }
         for g in plan.groups.iter().filter(|g| g.report) {
             head.extend(
                 ["valid_ballots", "composite", "satisfaction_rate"]
@@ -314,6 +323,9 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
             ]);
             if bonus {
                 rec.push(full(Some(r.bonus)));
+            }
+            if consecutive {
+                rec.push(r.consecutive.map_or_else(String::new, |c| c.to_string()));
             }
             for g in &r.groups {
                 rec.extend([
@@ -710,6 +722,40 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
     top.iter().for_each(|&u| row(&mut s, u));
     let _ = write!(s, "\n## Back of the list (后{})\n\n{head}", plan.ranking.bottom_n);
     bottom.iter().for_each(|&u| row(&mut s, u));
+    if let Some(rule) = &plan.ranking.consecutive {
+        let marked: Vec<String> = listing
+            .iter()
+            .filter(|&&u| outcome.consecutive.get(u).copied().flatten() == Some(true))
+            .map(|&u| md(&roster.units[u].id))
+            .collect();
+        let name = md(&[rule.zh.as_str(), rule.en.as_str()]
+            .iter()
+            .filter(|x| !x.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" / "));
+        let side = match rule.side {
+            crate::plan::Side::Top => "front",
+            crate::plan::Side::Bottom => "back",
+        };
+        let _ = writeln!(
+            s,
+            "\n{} ({side} of the list {} periods running): {}",
+            if name.is_empty() {
+                "Consecutive-period mark".to_string()
+            } else {
+                name
+            },
+            rule.periods,
+            if outcome.consecutive.iter().all(Option::is_none) {
+                "not decided: too few earlier results were given (--previous)".to_string()
+            } else if marked.is_empty() {
+                "none".to_string()
+            } else {
+                marked.join(", ")
+            }
+        );
+    }
     let ranked = listing.len() as u64;
     let unsure_top: Vec<String> = top
         .iter()

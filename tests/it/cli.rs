@@ -337,3 +337,63 @@ fn strict_exits_3_naming_each_panel_short_unit() {
         "a failed --strict run left a results.csv"
     );
 }
+
+/// A monthly window ranking (窗口好差评): this month's run with last month's
+/// results.csv marks the windows that are 后三 again (黄牌); without it, the mark is
+/// left empty and a note says why.
+#[test]
+fn previous_results_mark_windows_at_the_back_two_months_running() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = manifest_dir().join("surveys/chuangkou-haochaping.plan.yaml");
+    let roster = manifest_dir().join("surveys/examples/chuangkou-haochaping.roster.csv");
+    appraise()
+        .args(["simulate", "--plan"])
+        .arg(&plan)
+        .arg("--roster")
+        .arg(&roster)
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let score = |out: &str, previous: Option<&Path>| {
+        let mut c = appraise();
+        c.args(["score", "-q", "--plan"])
+            .arg(&plan)
+            .arg("--roster")
+            .arg(&roster)
+            .arg("--ballots")
+            .arg(dir.path().join("ballots.csv"))
+            .arg("--out")
+            .arg(dir.path().join(out));
+        if let Some(p) = previous {
+            c.arg("--previous").arg(p);
+        }
+        c.assert().success().get_output().stdout.clone()
+    };
+    let first = score("april", None);
+    assert!(String::from_utf8_lossy(&first).contains("needs 1 earlier results.csv"));
+    let april = crate::Table::from_bytes(&std::fs::read(dir.path().join("april/results.csv")).expect("april"));
+    let col = april.column("consecutive");
+    assert!(april.rows.iter().all(|r| r[col].is_empty()));
+    // The same ballots again as "May": the back of the list is the same windows, so
+    // exactly April's 后三 are marked.
+    score("may", Some(&dir.path().join("april/results.csv")));
+    let may = crate::Table::from_bytes(&std::fs::read(dir.path().join("may/results.csv")).expect("may"));
+    let (bottom, mark) = (may.column("bottom"), may.column("consecutive"));
+    let marked: Vec<&str> = may
+        .rows
+        .iter()
+        .filter(|r| r[mark] == "true")
+        .map(|r| r[0].as_str())
+        .collect();
+    let back: Vec<&str> = may
+        .rows
+        .iter()
+        .filter(|r| r[bottom] == "true")
+        .map(|r| r[0].as_str())
+        .collect();
+    assert!(!back.is_empty());
+    assert_eq!(marked, back);
+    let report = std::fs::read_to_string(dir.path().join("may/report.md")).expect("report");
+    assert!(report.contains("黄牌"), "{report}");
+}

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use appraise::campaign::{self, Options, Outcome, UnitResult};
+use appraise::history::Period;
 use appraise::rank::UnitStatus;
 use appraise::{Encoding, ErrorKind, Plan, Roster, Source, Survey, num, report};
 
@@ -712,6 +713,72 @@ fn bonus_is_added_after_deduction_and_capped() {
     let e = Plan::from_yaml(&plan(PUB_NPC, &format!("{LOOSE}{both}")), Path::new("p.yaml"), survey)
         .expect_err("adds and deducts");
     assert!(e.to_string().contains("complaints.categories[0].bonus"), "{e}");
+}
+
+#[test]
+fn consecutive_period_rule_marks_units_on_the_same_side_periods_running() {
+    let opts = "      - {code: \"90\", score: 90, satisfied: true}\n      - {code: \"80\", score: 80, satisfied: true}\n      - {code: \"70\", score: 70, satisfied: true}\n";
+    let mut b = Ballots::new(&["q"]);
+    for (u, x) in [("A", "90"), ("B", "80"), ("C", "70"), ("D", "70")] {
+        b.add(1, u, "pub", x);
+    }
+    let rule = |periods: u32| {
+        format!(
+            "{LOOSE}ranking: {{top_n: 1, bottom_n: 1, consecutive: {{periods: {periods}, side: bottom, zh: 黄牌}}}}\n"
+        )
+    };
+    // This period C and D tie at the bottom (70; both `bottom`: fewer than 1 unit
+    // below them). Last period C was bottom, D was not; the period before, C was.
+    let last = Period::load(
+        &Source::text(
+            "m1/results.csv",
+            "unit_id,status,top,bottom\nA,ranked,true,false\nC,ranked,false,true\nD,ranked,false,false\n",
+        ),
+        Encoding::Utf8,
+    )
+    .expect("last");
+    let before = Period::load(
+        &Source::text("m0/results.csv", "unit_id,top,bottom\nC,false,true\n"),
+        Encoding::Utf8,
+    )
+    .expect("before");
+    let marks = |periods: u32, earlier: &[Period]| {
+        let mut s = Camp::new(
+            &one_item_survey(opts),
+            plan(PUB_NPC, &rule(periods)),
+            roster(&["A", "B", "C", "D"]),
+            &b,
+        )
+        .run();
+        campaign::apply_history(&s.plan, &s.roster, &mut s.outcome, earlier);
+        let t = s.file("results.csv");
+        ["A", "B", "C", "D"].map(|u| t.cell("unit_id", u, "consecutive").to_string())
+    };
+    // Two periods running: C (bottom now and last period); D only now.
+    assert_eq!(marks(2, &[last.clone()]), ["false", "false", "true", "false"]);
+    // Three: C again (bottom in both earlier files); without the older file nobody
+    // can be marked, so the column is empty.
+    assert_eq!(
+        marks(3, &[last.clone(), before.clone()]),
+        ["false", "false", "true", "false"]
+    );
+    assert_eq!(marks(3, &[last.clone()]), ["", "", "", ""]);
+    // Files in the wrong order (older first) give another answer: most recent first.
+    let older_first = Period::load(
+        &Source::text("x.csv", "unit_id,top,bottom\nD,false,true\n"),
+        Encoding::Utf8,
+    )
+    .expect("x");
+    assert_eq!(marks(2, &[older_first, last]), ["false", "false", "false", "true"]);
+    // A results file without `bottom`, or with a flag that is not true/false, is refused.
+    let e = Period::load(&Source::text("y.csv", "unit_id,top\nA,true\n"), Encoding::Utf8).expect_err("no bottom");
+    assert!(e.to_string().contains("bottom"), "{e}");
+    let e = Period::load(
+        &Source::text("z.csv", "unit_id,top,bottom\nA,yes,false\n"),
+        Encoding::Utf8,
+    )
+    .expect_err("yes");
+    assert!(e.to_string().contains("z.csv:2"), "{e}");
 }
 
 #[test]

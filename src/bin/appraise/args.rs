@@ -52,6 +52,10 @@ pub enum Sub {
         /// Complaints CSV.
         #[arg(long)]
         complaints: Option<PathBuf>,
+        /// results.csv of earlier periods, most recent first, for the plan's
+        /// consecutive-period rule (ranking.consecutive).
+        #[arg(long, num_args = 1..)]
+        previous: Vec<PathBuf>,
         /// Output folder (created if missing).
         #[arg(long)]
         out: PathBuf,
@@ -180,6 +184,7 @@ pub struct ScoreConfig {
     pub roster: PathBuf,
     pub input: Input,
     pub complaints: Option<Source>,
+    pub previous: Vec<Source>,
     pub out: PathBuf,
     pub options: appraise::campaign::Options,
     pub quiet: bool,
@@ -222,6 +227,7 @@ impl Cli {
                 tallies,
                 format,
                 complaints,
+                previous,
                 out,
                 strict,
                 input,
@@ -235,8 +241,12 @@ impl Cli {
                 if let Some(c) = &complaints {
                     exists(c, "--complaints")?;
                 }
+                for p in &previous {
+                    exists(p, "--previous")?;
+                }
                 not_file(&out)?;
                 Command::Score(ScoreConfig {
+                    previous: previous.into_iter().map(Source::File).collect(),
                     plan,
                     roster,
                     input: if tallies.is_empty() {

@@ -173,6 +173,25 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
             )?
         }
     };
+    let mut outcome = outcome;
+    let earlier = cfg
+        .previous
+        .iter()
+        .map(|p| appraise::history::Period::load(p, cfg.options.encoding))
+        .collect::<appraise::Result<Vec<_>>>()?;
+    campaign::apply_history(&plan, &roster, &mut outcome, &earlier);
+    if plan.ranking.consecutive.is_none() && !earlier.is_empty() {
+        say!("note: --previous is ignored: the plan has no consecutive-period rule (ranking.consecutive)");
+    }
+    if let Some(rule) = &plan.ranking.consecutive
+        && earlier.len() + 1 < rule.periods as usize
+    {
+        say!(
+            "note: the plan's consecutive-period rule needs {} earlier results.csv (--previous), {} given: no unit is marked",
+            rule.periods - 1,
+            earlier.len()
+        );
+    }
     let files = report::render_all(&plan, &roster, &outcome)?;
     let written = report::write_atomic(&cfg.out, &files)?;
     summary(&plan, &roster, &outcome);
