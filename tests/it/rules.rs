@@ -755,14 +755,17 @@ fn consecutive_period_rule_marks_units_on_the_same_side_periods_running() {
         ["A", "B", "C", "D"].map(|u| t.cell("unit_id", u, "consecutive").to_string())
     };
     // Two periods running: C (bottom now and last period); D only now.
-    assert_eq!(marks(2, &[last.clone()]), ["false", "false", "true", "false"]);
+    assert_eq!(
+        marks(2, std::slice::from_ref(&last)),
+        ["false", "false", "true", "false"]
+    );
     // Three: C again (bottom in both earlier files); without the older file nobody
     // can be marked, so the column is empty.
     assert_eq!(
         marks(3, &[last.clone(), before.clone()]),
         ["false", "false", "true", "false"]
     );
-    assert_eq!(marks(3, &[last.clone()]), ["", "", "", ""]);
+    assert_eq!(marks(3, std::slice::from_ref(&last)), ["", "", "", ""]);
     // Files in the wrong order (older first) give another answer: most recent first.
     let older_first = Period::load(
         &Source::text("x.csv", "unit_id,top,bottom\nD,false,true\n"),
