@@ -203,6 +203,13 @@ impl<'p> Validator<'p> {
         }
     }
 
+    /// Makes room for the keys of `rows` more ballots (a file whose row count is
+    /// known), so the key sets are not rebuilt as they grow.
+    pub fn reserve(&mut self, rows: usize) {
+        self.ballot_ids.reserve(rows);
+        self.raters.reserve(rows);
+    }
+
     /// The plan.
     pub fn plan(&self) -> &'p Plan {
         self.plan

@@ -143,15 +143,7 @@ impl Complaints {
         let mut out = Complaints::none(roster);
         let mut ids: HashSet<String> = HashSet::new();
         let mut rec = csv::StringRecord::new();
-        loop {
-            match input.reader.read_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(csvin::csv_error(path, e)),
-            }
-            if csvin::is_blank_line(&rec) {
-                continue; // an empty line holds no row
-            }
+        while input.next_row(&mut rec)? {
             out.rows += 1;
             let line = csvin::line_of(&rec);
             let get = |k: usize| rec.get(cols[k]).unwrap_or("").trim();

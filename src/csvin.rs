@@ -62,6 +62,19 @@ pub(crate) fn from_text(path: &Path, t: text::TextReader) -> Result<CsvInput> {
 }
 
 impl CsvInput {
+    /// Reads the next row into `rec`, skipping empty lines (they hold no row);
+    /// `false` at the end of the file.
+    pub fn next_row(&mut self, rec: &mut csv::StringRecord) -> Result<bool> {
+        loop {
+            match self.reader.read_record(rec) {
+                Ok(false) => return Ok(false),
+                Ok(true) if is_blank_line(rec) => continue,
+                Ok(true) => return Ok(true),
+                Err(e) => return Err(csv_error(&self.path, e)),
+            }
+        }
+    }
+
     /// The index of a column.
     pub fn column(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)

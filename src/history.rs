@@ -40,15 +40,7 @@ impl Period {
             ..Period::default()
         };
         let mut rec = csv::StringRecord::new();
-        loop {
-            match input.reader.read_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(csvin::csv_error(path, e)),
-            }
-            if csvin::is_blank_line(&rec) {
-                continue;
-            }
+        while input.next_row(&mut rec)? {
             let get = |k: usize| rec.get(cols[k]).unwrap_or("").trim();
             let flag = |k: usize, name: &str| match get(k) {
                 "true" => Ok(true),

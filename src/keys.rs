@@ -5,9 +5,9 @@
 //!   looked up once per row cost about a quarter of a Parquet run.
 //! - [`KeySet`]: the set of duplicate keys (ballot ids, (unit, rater) pairs) of
 //!   the valid ballots. Keys are copied once into an append-only arena (so nothing
-//!   is allocated per ballot) and the table holds only their offsets with a tag of
-//!   the hash; lookups compare the bytes, so the set is exact (no false duplicate
-//!   from a hash collision). The arena also keeps the keys in insertion order,
+//!   is allocated per ballot) and a hashbrown table holds only their offsets;
+//!   lookups compare the bytes, so the set is exact (no false duplicate from a hash
+//!   collision). The arena also keeps the keys in insertion order,
 //!   which is how `appraise tally --keys-out` writes them deterministically.
 //!
 //! Both hash with foldhash under a fixed seed: no iteration order reaches an
@@ -80,24 +80,21 @@ impl StrIndex {
     }
 }
 
-/// Bits of a slot that hold the arena offset (+1); the rest hold a hash tag.
-const OFFSET_BITS: u32 = 44;
-const OFFSET_MASK: u64 = (1 << OFFSET_BITS) - 1;
-
 /// An exact set of byte strings, stored in insertion order.
+///
+/// The table is hashbrown's [`HashTable`](hashbrown::HashTable) (SwissTable
+/// probing) of arena offsets; the keys themselves live once in the arena.
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
-    /// `tag << 44 | (offset + 1)`; 0 = empty.
-    slots: Vec<u64>,
+    /// Arena offset of each key's record.
+    table: hashbrown::HashTable<usize>,
     /// Records: length as a LEB128 varint, then the bytes.
     arena: Vec<u8>,
-    len: usize,
 }
 
-/// Where a key was not found: the empty slot it would take, and its hash.
+/// Where a key was not found: its hash, for [`KeySet::insert_at`].
 #[derive(Clone, Copy, Debug)]
 pub struct Vacancy {
-    slot: usize,
     hash: u64,
 }
 
@@ -109,33 +106,28 @@ impl KeySet {
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.len
+        self.table.len()
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.table.is_empty()
+    }
+
+    /// Makes room for `more` keys at once (a file whose row count is known), so the
+    /// table is not rebuilt as it grows.
+    pub fn reserve(&mut self, more: usize) {
+        let arena = &self.arena;
+        self.table.reserve(more, |&o| hash(key_at(arena, o)));
     }
 
     /// Looks `key` up: `Ok(())` when present, else where it would go.
     #[inline]
     pub fn find(&self, key: &[u8]) -> Result<(), Vacancy> {
         let h = hash(key);
-        if self.slots.is_empty() {
-            return Err(Vacancy { slot: 0, hash: h });
-        }
-        let mask = self.slots.len() - 1;
-        let tag = h >> OFFSET_BITS;
-        let mut s = h as usize & mask;
-        loop {
-            let e = self.slots[s];
-            if e == 0 {
-                return Err(Vacancy { slot: s, hash: h });
-            }
-            if e >> OFFSET_BITS == tag && self.key_at((e & OFFSET_MASK) as usize - 1) == key {
-                return Ok(());
-            }
-            s = (s + 1) & mask;
+        match self.table.find(h, |&o| key_at(&self.arena, o) == key) {
+            Some(_) => Ok(()),
+            None => Err(Vacancy { hash: h }),
         }
     }
 
@@ -144,20 +136,11 @@ impl KeySet {
         self.find(key).is_ok()
     }
 
-    /// Inserts `key`, which [`find`](Self::find) just reported missing at `v` (no
-    /// other insertion in between).
+    /// Inserts `key`, which [`find`](Self::find) just reported missing (no other
+    /// insertion in between).
     #[inline]
     pub fn insert_at(&mut self, v: Vacancy, key: &[u8]) {
-        let mut slot = v.slot;
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
-            self.grow();
-            let mask = self.slots.len() - 1;
-            slot = v.hash as usize & mask;
-            while self.slots[slot] != 0 {
-                slot = (slot + 1) & mask;
-            }
-        }
-        let off = self.arena.len() as u64;
+        let off = self.arena.len();
         let mut n = key.len();
         while n >= 0x80 {
             self.arena.push((n as u8) | 0x80);
@@ -165,8 +148,8 @@ impl KeySet {
         }
         self.arena.push(n as u8);
         self.arena.extend_from_slice(key);
-        self.slots[slot] = (v.hash >> OFFSET_BITS) << OFFSET_BITS | (off + 1);
-        self.len += 1;
+        let arena = &self.arena;
+        self.table.insert_unique(v.hash, off, |&o| hash(key_at(arena, o)));
     }
 
     /// Inserts `key`; false when it was already there.
@@ -187,51 +170,35 @@ impl KeySet {
             if off >= self.arena.len() {
                 return None;
             }
-            let (n, start) = self.record(off);
+            let (n, start) = record(&self.arena, off);
             off = start + n;
-            Some(&self.arena[start..start + n])
+            self.arena.get(start..start + n)
         })
     }
+}
 
-    #[inline]
-    fn record(&self, off: usize) -> (usize, usize) {
-        let mut n = 0usize;
-        let mut shift = 0;
-        let mut p = off;
-        loop {
-            let b = self.arena[p];
-            p += 1;
-            n |= ((b & 0x7f) as usize) << shift;
-            if b < 0x80 {
-                return (n, p);
-            }
-            shift += 7;
+/// The length and start of the record at `off`.
+#[inline]
+fn record(arena: &[u8], off: usize) -> (usize, usize) {
+    let mut n = 0usize;
+    let mut shift = 0;
+    let mut p = off;
+    while let Some(&b) = arena.get(p) {
+        p += 1;
+        n |= ((b & 0x7f) as usize) << shift;
+        if b < 0x80 {
+            break;
         }
+        shift += 7;
     }
+    (n, p)
+}
 
-    #[inline]
-    fn key_at(&self, off: usize) -> &[u8] {
-        let (n, start) = self.record(off);
-        &self.arena[start..start + n]
-    }
-
-    fn grow(&mut self) {
-        let cap = (self.slots.len() * 2).max(1024);
-        let mask = cap - 1;
-        let mut slots = vec![0u64; cap];
-        for &e in &self.slots {
-            if e == 0 {
-                continue;
-            }
-            let key = self.key_at((e & OFFSET_MASK) as usize - 1);
-            let mut s = hash(key) as usize & mask;
-            while slots[s] != 0 {
-                s = (s + 1) & mask;
-            }
-            slots[s] = e;
-        }
-        self.slots = slots;
-    }
+/// The key of the record at `off`.
+#[inline]
+fn key_at(arena: &[u8], off: usize) -> &[u8] {
+    let (n, start) = record(arena, off);
+    arena.get(start..start + n).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -415,6 +415,7 @@ pub fn read_parquet(
     let meta: FileMetadataRef = reader.get_metadata().map_err(|e| pl_error(path, e))?.clone();
     let schema = reader.schema().map_err(|e| pl_error(path, e))?;
     let cols = columns(path, &schema, validator)?;
+    validator.reserve(meta.num_rows);
     let groups: Vec<(usize, usize)> = {
         let mut start = 0;
         meta.row_groups

@@ -266,23 +266,32 @@ impl Tally {
                 *x += si;
             }
         } else {
+            // Branch-free over the answered mask as 0.0/1.0, so the loops vectorise
+            // (adding 0.0 leaves a sum's bits unchanged: the same numbers as a test).
+            let mut m64 = [0.0f64; 64];
+            let mut m_vec = Vec::new();
+            let m: &mut [f64] = if n <= 64 {
+                &mut m64[..n]
+            } else {
+                m_vec.resize(n, 0.0);
+                &mut m_vec
+            };
+            for (x, &ai) in m.iter_mut().zip(a.iter()) {
+                *x = f64::from(u8::from(ai));
+            }
             for i in 0..n {
                 let si = s[i];
                 if si != 0.0 {
-                    for (x, &aj) in sa[i * n..(i + 1) * n].iter_mut().zip(a.iter()) {
-                        if aj {
-                            *x += si;
-                        }
+                    for (x, &mj) in sa[i * n..(i + 1) * n].iter_mut().zip(m.iter()) {
+                        *x += si * mj;
                     }
                 }
             }
             let mut k = 0;
             for i in 0..n {
                 if a[i] {
-                    for (x, &aj) in aa[k..k + n - i].iter_mut().zip(&a[i..]) {
-                        if aj {
-                            *x += 1.0;
-                        }
+                    for (x, &mj) in aa[k..k + n - i].iter_mut().zip(&m[i..]) {
+                        *x += mj;
                     }
                 }
                 k += n - i;

@@ -19,7 +19,7 @@ def run_duckdb(path, items):
     aggs = ", ".join(f"count_if({it} = {c})" for it in items for c in CODES)
     sql = f"SELECT unit_id, rater_group, count(*), {aggs} FROM read_parquet('{path}') GROUP BY ALL"
     rows = duckdb.sql(sql).fetchall()
-    return len(rows) * len(items) * len(CODES), sum(sum(r[3:]) for r in rows)
+    return len(rows) * len(items) * len(CODES), sum(sum(v or 0 for v in r[3:]) for r in rows)
 
 
 def run_polars(path, items):

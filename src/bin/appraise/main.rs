@@ -195,14 +195,7 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
     let files = report::render_all(&plan, &roster, &outcome)?;
     let written = report::write_atomic(&cfg.out, &files)?;
     summary(&plan, &roster, &outcome);
-    say!(
-        "wrote {}",
-        written
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    wrote(&written);
     Ok(())
 }
 
@@ -233,14 +226,7 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     let rejects_path = appraise::shard::rejects_path(&cfg.out);
     appraise::shard::write_tally(&cfg.out, &tally, &files)?;
     appraise::shard::write_rejects(&rejects_path, &rejects, &files)?;
-    for f in &files {
-        if let Some(n) = &f.note {
-            say!("note: {}: {n}", f.path);
-        }
-        if !f.ignored_columns.is_empty() {
-            say!("note: {}: ignored columns {}", f.path, f.ignored_columns.join(", "));
-        }
-    }
+    file_notes(&files);
     let a = tally.accounting();
     say!(
         "ballots read {} = valid {} + rejected {}{}",
@@ -274,14 +260,7 @@ fn demo(out: Option<&std::path::Path>) -> appraise::Result<()> {
     match out {
         Some(dir) => {
             let written = report::write_atomic(dir, &report::render_all(&plan, &roster, &outcome)?)?;
-            say!(
-                "wrote {}",
-                written
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            wrote(&written);
         }
         None => say!("(write every output file with: appraise demo --out DIR)"),
     }
@@ -296,14 +275,7 @@ fn out(text: &str) {
 
 /// Prints notes, the accounting, status counts and the front and back of the list.
 fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
-    for f in &outcome.files {
-        if let Some(n) = &f.note {
-            say!("note: {}: {n}", f.path);
-        }
-        if !f.ignored_columns.is_empty() {
-            say!("note: {}: ignored columns {}", f.path, f.ignored_columns.join(", "));
-        }
-    }
+    file_notes(&outcome.files);
     say!("{}", report::accounting_line(outcome));
     let ca = report::complaint_accounting(outcome);
     let c: &Complaints = &outcome.complaints;
@@ -359,4 +331,22 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
         .iter()
         .filter(|&&u| outcome.units[u].placing.bottom)
         .for_each(|&u| say!("{}", line(u)));
+}
+
+/// Notes about the ballot files read: detected encodings, ignored columns.
+fn file_notes(files: &[appraise::ballots::FileSummary]) {
+    for f in files {
+        if let Some(n) = &f.note {
+            say!("note: {}: {n}", f.path);
+        }
+        if !f.ignored_columns.is_empty() {
+            say!("note: {}: ignored columns {}", f.path, f.ignored_columns.join(", "));
+        }
+    }
+}
+
+/// Lists the files written.
+fn wrote(written: &[std::path::PathBuf]) {
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    say!("wrote {}", names.join(", "));
 }
