@@ -210,6 +210,12 @@ impl<'p> Validator<'p> {
         self.raters.reserve(rows);
     }
 
+    /// Frees the ballot-id keys (after the last file, when no later shard needs
+    /// them): the (unit, rater) keys stay for [`crate::flags::rater_spread`].
+    pub fn release_ballot_ids(&mut self) {
+        self.ballot_ids = KeySet::new();
+    }
+
     /// The plan.
     pub fn plan(&self) -> &'p Plan {
         self.plan

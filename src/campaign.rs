@@ -414,6 +414,9 @@ pub fn run(
         &mut rejects,
         progress,
     )?;
+    // The ballot ids are no longer needed: free them before the rater count, so the
+    // peak memory of a large run is that of reading it.
+    validator.release_ballot_ids();
     let spread = crate::flags::rater_spread(|| validator.rater_keys());
     drop(validator);
     let mut outcome = evaluate(plan, roster, tally, rejects, files, complaints, options.strict)?;

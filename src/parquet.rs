@@ -438,7 +438,27 @@ pub fn read_parquet(
     };
     let mut rows = 0u64;
     let mut judge = Judge::new(validator, &cols);
+    let n_items = cols.items.len();
     std::thread::scope(|scope| -> Result<()> {
+        // Judged rows go to a third thread that tallies them, in file order (the
+        // moments are float sums: their order is fixed, so are their bits), while
+        // the next rows are judged: the validator must stay sequential (duplicates),
+        // the tally need not share its thread. Buffers come back to be reused.
+        let (work_tx, work_rx) = mpsc::sync_channel::<Work>(8);
+        let (free_tx, free_rx) = mpsc::channel::<Work>();
+        scope.spawn(move || {
+            for w in work_rx {
+                w.apply(tally, n_items);
+                // The judging side may be done (and its end of this channel gone)
+                // while rows are still queued here: keep tallying them.
+                let _ = free_tx.send(w);
+            }
+        });
+        let mut pipe = Pipe {
+            tx: work_tx,
+            free: free_rx,
+            cur: Work::default(),
+        };
         // Row groups are decoded one ahead on a second thread and judged here, in
         // file order.
         let (tx, rx) = mpsc::sync_channel::<std::result::Result<Batch, String>>(0);
@@ -456,7 +476,7 @@ pub fn read_parquet(
         });
         for batch in rx {
             let batch = batch.map_err(|e| pl_error(path, e))?;
-            judge.batch(&batch, rows, file, tally, rejects);
+            judge.batch(&batch, rows, file, &mut pipe, rejects);
             rows += batch.df.height() as u64;
             progress(rows);
         }
@@ -506,7 +526,7 @@ impl<'v, 'p> Judge<'v, 'p> {
     }
 
     /// Judges every row of a row group whose first row is data row `base` (0-based).
-    fn batch(&mut self, batch: &Batch, base: u64, file: usize, tally: &mut Tally, rejects: &mut Vec<Reject>) {
+    fn batch(&mut self, batch: &Batch, base: u64, file: usize, pipe: &mut Pipe, rejects: &mut Vec<Reject>) {
         let c = self.cols;
         let [bid, uid, rid, gid] = [0, 1, 2, 3].map(|k| batch.col(&c.fixed[k]));
         let ru = c.rater_unit.as_deref().map_or(Col::Blank, |n| batch.col(n));
@@ -580,9 +600,9 @@ impl<'v, 'p> Judge<'v, 'p> {
                     }
                 };
                 match verdict {
-                    Ok(a) => tally.add_valid(a.unit, a.group, codes),
+                    Ok(a) => pipe.cur.valid(a.unit, a.group, codes),
                     Err((unit, reason, detail)) => {
-                        tally.add_rejected(unit, reason);
+                        pipe.cur.rejected.push((unit, reason));
                         rejects.push(Reject {
                             row: line,
                             ballot_id: bid.text(r, &mut buf).to_string(),
@@ -593,7 +613,68 @@ impl<'v, 'p> Judge<'v, 'p> {
                     }
                 }
             }
+            pipe.flush();
             r0 = r1;
         }
+    }
+}
+
+/// Judged rows on their way to the tally thread.
+#[derive(Default)]
+struct Work {
+    units: Vec<u32>,
+    groups: Vec<u32>,
+    /// The codes of the valid rows, one after the other.
+    codes: Vec<u8>,
+    rejected: Vec<(Option<usize>, Reason)>,
+}
+
+impl Work {
+    #[inline]
+    fn valid(&mut self, unit: usize, group: usize, codes: &[u8]) {
+        self.units.push(unit as u32);
+        self.groups.push(group as u32);
+        self.codes.extend_from_slice(codes);
+    }
+
+    /// Tallies the rows, in order, and empties the buffers.
+    fn apply(&self, tally: &mut Tally, n_items: usize) {
+        for (k, (&u, &g)) in self.units.iter().zip(&self.groups).enumerate() {
+            if let Some(codes) = self.codes.get(k * n_items..(k + 1) * n_items) {
+                tally.add_valid(u as usize, g as usize, codes);
+            }
+        }
+        for &(unit, reason) in &self.rejected {
+            tally.add_rejected(unit, reason);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.units.clear();
+        self.groups.clear();
+        self.codes.clear();
+        self.rejected.clear();
+    }
+}
+
+/// The judging side's end of the channel to the tally thread.
+struct Pipe {
+    tx: mpsc::SyncSender<Work>,
+    free: mpsc::Receiver<Work>,
+    cur: Work,
+}
+
+impl Pipe {
+    /// Sends the rows judged so far and takes a fresh (reused) buffer.
+    fn flush(&mut self) {
+        if self.cur.units.is_empty() && self.cur.rejected.is_empty() {
+            return;
+        }
+        let mut next = self.free.try_recv().unwrap_or_default();
+        next.clear();
+        let full = std::mem::replace(&mut self.cur, next);
+        // The tally thread only stops when this side is done (it never drops its
+        // receiver first), so a send cannot fail while rows are judged.
+        let _ = self.tx.send(full);
     }
 }

@@ -528,6 +528,28 @@ struct Json<'a> {
     complaints: ComplaintAccounting,
     files: &'a [crate::ballots::FileSummary],
     units: &'a [ResultRow],
+    /// Cronbach's alpha per dimension, in survey order.
+    reliability: Vec<ReliabilityJson<'a>>,
+    /// Data-quality flags, as in `flags.csv`.
+    flags: Vec<FlagJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ReliabilityJson<'a> {
+    dimension: &'a str,
+    #[serde(flatten)]
+    reliability: &'a stats::Reliability,
+}
+
+#[derive(Serialize)]
+struct FlagJson<'a> {
+    unit_id: Option<&'a str>,
+    rater_id: Option<&'a str>,
+    kind: &'static str,
+    observed: f64,
+    expected: f64,
+    unusual: f64,
+    detail: &'a str,
 }
 
 /// How the uncertainty figures were computed, written with the results.
@@ -610,9 +632,12 @@ fn by_reason(a: &Accounting) -> std::collections::BTreeMap<&'static str, u64> {
         .collect()
 }
 
-/// `results.json`: plan, accounting and the result rows.
+/// `results.json`: plan, methods, accounting, the result rows, reliability per
+/// dimension and the data-quality flags.
 pub fn results_json(plan: &Plan, outcome: &Outcome, rows: &[ResultRow]) -> Result<Vec<u8>> {
     let a = &outcome.accounting;
+    // The rows are in roster order: a unit's index is its row.
+    let roster_ids: Vec<&str> = rows.iter().map(|r| r.unit_id.as_str()).collect();
     let doc = Json {
         plan: &plan.id,
         survey: &plan.survey.id,
@@ -629,6 +654,29 @@ pub fn results_json(plan: &Plan, outcome: &Outcome, rows: &[ResultRow]) -> Resul
         files: &outcome.files,
         units: rows,
         methods: methods(),
+        reliability: plan
+            .survey
+            .dimensions
+            .iter()
+            .zip(&outcome.reliability)
+            .map(|(d, r)| ReliabilityJson {
+                dimension: &d.id,
+                reliability: r,
+            })
+            .collect(),
+        flags: outcome
+            .flags
+            .iter()
+            .map(|f| FlagJson {
+                unit_id: f.unit.and_then(|u| roster_ids.get(u).copied()),
+                rater_id: f.rater.as_deref(),
+                kind: f.kind,
+                observed: f.observed,
+                expected: f.expected,
+                unusual: f.unusual,
+                detail: &f.detail,
+            })
+            .collect(),
     };
     let mut v = serde_json::to_vec_pretty(&doc).map_err(|e| Error::from(ErrorKind::Usage(format!("json: {e}"))))?;
     v.push(b'\n');
