@@ -312,6 +312,31 @@ pub fn assert_accounting_closes(name: &str, files: &Files) {
         data_rows(&fixture_dir(name).join("complaints.csv")),
         "{name}: complaints.csv rows != read"
     );
+
+    // results.json carries the reliability of reliability.csv and the flags of
+    // flags.csv.
+    let rel = Table::from_bytes(output(files, "reliability.csv"));
+    let json_rel = json["reliability"].as_array().expect("reliability");
+    for d in json_rel {
+        let dim = d["dimension"].as_str().expect("dimension");
+        let row = rel
+            .rows
+            .iter()
+            .find(|r| r[rel.column("dimension")] == dim && r[rel.column("item")].is_empty())
+            .unwrap_or_else(|| panic!("{name}: no reliability.csv row for {dim}"));
+        let alpha = row[rel.column("alpha")].as_str();
+        match d["alpha"].as_f64() {
+            Some(a) => assert_eq!(alpha.parse::<f64>().ok(), Some(a), "{name}: alpha of {dim}"),
+            None => assert!(alpha.is_empty(), "{name}: alpha of {dim}"),
+        }
+    }
+    assert!(!json_rel.is_empty(), "{name}: reliability per dimension");
+    let flags = Table::from_bytes(output(files, "flags.csv"));
+    assert_eq!(
+        json["flags"].as_array().map(Vec::len),
+        Some(flags.rows.len()),
+        "{name}: flags"
+    );
 }
 
 #[test]
