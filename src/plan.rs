@@ -29,6 +29,22 @@ impl Period {
     pub fn contains(&self, d: Date) -> bool {
         self.start <= d && d <= self.end
     }
+
+    /// A period as written on the command line: a calendar month `YYYY-MM` (the
+    /// one run of a monthly ranking), or `YYYY-MM-DD..YYYY-MM-DD` (both ends
+    /// inclusive). `None` when it is neither or ends before it starts.
+    pub fn parse(s: &str) -> Option<Period> {
+        let s = s.trim();
+        if let Some((a, b)) = s.split_once("..") {
+            let (start, end) = (parse_date(a.trim())?, parse_date(b.trim())?);
+            return (start <= end).then_some(Period { start, end });
+        }
+        let start = parse_date(&format!("{s}-01"))?;
+        Some(Period {
+            start,
+            end: start.last_of_month(),
+        })
+    }
 }
 
 /// A rater group (评议人类别).
@@ -721,6 +737,22 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_from_the_command_line() {
+        let p = |s: &str| Period::parse(s).map(|p| (p.start.to_string(), p.end.to_string()));
+        // A month runs from its 1st to its last day: February 2016 has 29.
+        assert_eq!(p("2015-05"), Some(("2015-05-01".into(), "2015-05-31".into())));
+        assert_eq!(p("2016-02"), Some(("2016-02-01".into(), "2016-02-29".into())));
+        assert_eq!(p("2015-02"), Some(("2015-02-01".into(), "2015-02-28".into())));
+        assert_eq!(
+            p("2015-01-10..2015-03-31"),
+            Some(("2015-01-10".into(), "2015-03-31".into()))
+        );
+        assert_eq!(p("2015-13"), None);
+        assert_eq!(p("2015-5"), None);
+        assert_eq!(p("2015-03-31..2015-01-10"), None);
+    }
 
     fn survey() -> Survey {
         Survey::from_yaml(

@@ -366,7 +366,7 @@ fn previous_results_mark_windows_at_the_back_two_months_running() {
             .arg("--out")
             .arg(dir.path().join(out));
         if let Some(p) = previous {
-            c.arg("--previous").arg(p);
+            c.arg("--previous").arg(p).args(["--period", "2015-05"]);
         }
         c.assert().success().get_output().stdout.clone()
     };
@@ -394,6 +394,22 @@ fn previous_results_mark_windows_at_the_back_two_months_running() {
         .collect();
     assert!(!back.is_empty());
     assert_eq!(marked, back);
+    // May's run had `--period 2015-05`: the plan's April replaced by May.
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("may/results.json")).expect("json")).expect("parses");
+    assert_eq!(json["period"], serde_json::json!(["2015-05-01", "2015-05-31"]));
+    appraise()
+        .args(["score", "--period", "2015-13", "--plan"])
+        .arg(&plan)
+        .arg("--roster")
+        .arg(&roster)
+        .arg("--ballots")
+        .arg(dir.path().join("ballots.csv"))
+        .arg("--out")
+        .arg(dir.path().join("bad"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a period"));
     let report = std::fs::read_to_string(dir.path().join("may/report.md")).expect("report");
     assert!(report.contains("黄牌"), "{report}");
 }

@@ -56,6 +56,10 @@ pub enum Sub {
         /// consecutive-period rule (ranking.consecutive).
         #[arg(long, num_args = 1..)]
         previous: Vec<PathBuf>,
+        /// This run's period instead of the plan's: a month YYYY-MM (one run of a
+        /// monthly ranking) or YYYY-MM-DD..YYYY-MM-DD. Complaints count inside it.
+        #[arg(long, value_parser = parse_period)]
+        period: Option<appraise::plan::Period>,
         /// Output folder (created if missing).
         #[arg(long)]
         out: PathBuf,
@@ -185,6 +189,7 @@ pub struct ScoreConfig {
     pub input: Input,
     pub complaints: Option<Source>,
     pub previous: Vec<Source>,
+    pub period: Option<appraise::plan::Period>,
     pub out: PathBuf,
     pub options: appraise::campaign::Options,
     pub quiet: bool,
@@ -228,6 +233,7 @@ impl Cli {
                 format,
                 complaints,
                 previous,
+                period,
                 out,
                 strict,
                 input,
@@ -247,6 +253,7 @@ impl Cli {
                 not_file(&out)?;
                 Command::Score(ScoreConfig {
                     previous: previous.into_iter().map(Source::File).collect(),
+                    period,
                     plan,
                     roster,
                     input: if tallies.is_empty() {
@@ -337,6 +344,12 @@ impl Cli {
             }
         })
     }
+}
+
+/// A `--period` value (see [`appraise::plan::Period::parse`]).
+fn parse_period(s: &str) -> Result<appraise::plan::Period, String> {
+    appraise::plan::Period::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a period: give a month YYYY-MM or YYYY-MM-DD..YYYY-MM-DD"))
 }
 
 /// Expands `*` and `?` in the last component of each path (for globs the shell

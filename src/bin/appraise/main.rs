@@ -134,7 +134,10 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 }
 
 fn score(cfg: ScoreConfig) -> appraise::Result<()> {
-    let plan = Plan::load(&cfg.plan)?;
+    let mut plan = Plan::load(&cfg.plan)?;
+    if let Some(p) = cfg.period {
+        plan.period = p;
+    }
     let roster = Roster::load(&cfg.roster, cfg.options.encoding)?;
     let outcome = match &cfg.input {
         Input::Ballots(ballots) => {
