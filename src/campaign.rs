@@ -55,6 +55,8 @@ pub struct UnitResult {
     pub composite_ci: Option<(f64, f64)>,
     /// 95% marginal confidence set of the rank (ranked units only).
     pub rank_set: Option<RankSet>,
+    /// The plan's awards this unit received (indices into `plan.awards`).
+    pub awards: Vec<usize>,
 }
 
 impl UnitResult {
@@ -338,6 +340,7 @@ pub fn evaluate(
             composite_se,
             composite_ci,
             rank_set: None,
+            awards: Vec::new(),
         });
     }
     if strict {
@@ -364,6 +367,10 @@ pub fn evaluate(
         .collect();
     for (r, p) in units.iter_mut().zip(rank::place(plan, roster, &standings)) {
         r.placing = p;
+    }
+    let awards = rank::awards(plan, &units);
+    for (r, a) in units.iter_mut().zip(awards) {
+        r.awards = a;
     }
     let ranked: Vec<usize> = (0..units.len()).filter(|&u| units[u].placing.rank.is_some()).collect();
     let est: Vec<f64> = ranked.iter().map(|&u| units[u].final_score.unwrap_or(0.0)).collect();

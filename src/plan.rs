@@ -269,6 +269,8 @@ pub struct Plan {
     pub exclude: Vec<String>,
     /// Majority verdict, when the plan asks for one.
     pub verdict: Option<Verdict>,
+    /// Designations given beside the ranking (红旗窗口, 群众满意站所), in plan order.
+    pub awards: Vec<Award>,
 }
 
 /// One level of a majority verdict.
@@ -323,6 +325,34 @@ struct RawPlan {
     #[serde(default, deserialize_with = "yaml::scalar_strings")]
     exclude: Vec<String>,
     verdict: Option<Verdict>,
+    #[serde(default)]
+    awards: Vec<Award>,
+}
+
+/// A designation given to the first ranked units that meet its conditions (红旗窗口
+/// each month beside 前三/后三): not a grade band, so a unit can be both 前三 and
+/// 红旗. See [`crate::rank::awards`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Award {
+    /// Id, written in `results.csv`'s `awards` column.
+    #[serde(deserialize_with = "yaml::scalar_string")]
+    pub id: String,
+    /// Chinese name, e.g. 红旗窗口.
+    #[serde(default)]
+    pub zh: String,
+    /// English name.
+    #[serde(default)]
+    pub en: String,
+    /// How many units, in listing order (a unit tied in rank with the last one
+    /// also gets it).
+    pub count: u64,
+    /// Lowest satisfaction rate (0–1), if any.
+    pub min_rate: Option<f64>,
+    /// Lowest final score (on the published, rounded figure), if any.
+    pub min_final: Option<f64>,
+    /// Most verified complaints in the period, if limited (0: none at all).
+    pub max_complaints: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -673,6 +703,16 @@ impl Plan {
                 }
             }
         }
+        let mut award_ids = HashSet::new();
+        for (k, a) in raw.awards.iter().enumerate() {
+            p.id(format!("awards[{k}].id"), &a.id, &mut award_ids);
+            if let Some(r) = a.min_rate {
+                p.share(format!("awards[{k}].min_rate"), r);
+            }
+            if a.min_final.is_some_and(|f| !f.is_finite()) {
+                p.push(format!("awards[{k}].min_final"), "must be a number");
+            }
+        }
         let mut ex = HashSet::new();
         for (k, u) in raw.exclude.iter().enumerate() {
             if u.trim().is_empty() {
@@ -720,6 +760,7 @@ impl Plan {
             ranking: raw.ranking,
             exclude: raw.exclude.into_iter().map(|u| u.trim().to_string()).collect(),
             verdict: raw.verdict,
+            awards: raw.awards,
         })
     }
 

@@ -178,3 +178,39 @@ fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
         (None, None) => Ordering::Equal,
     }
 }
+
+/// The awards of each unit (indices into the plan's `awards`), in roster order.
+///
+/// An award goes to the ranked units that meet all of its conditions (`min_rate`
+/// on the satisfaction rate, `min_final` on the published final score,
+/// `max_complaints` on the verified complaints counted in the period), the first
+/// `count` of them in listing order, and to any further one tied in rank with the
+/// last of those (as the 前N flags include ties).
+pub fn awards(plan: &Plan, units: &[crate::campaign::UnitResult]) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); units.len()];
+    let mut listing: Vec<usize> = (0..units.len())
+        .filter(|&u| units[u].placing.position.is_some())
+        .collect();
+    listing.sort_by_key(|&u| units[u].placing.position);
+    let d = plan.ranking.decimals;
+    for (a, award) in plan.awards.iter().enumerate() {
+        let eligible = listing.iter().copied().filter(|&u| {
+            let r = &units[u];
+            award.min_rate.is_none_or(|m| r.score.rate.is_some_and(|x| x >= m))
+                && award
+                    .min_final
+                    .is_none_or(|m| r.placing.published.is_some_and(|p| num::steps_value(p, d) >= m))
+                && award.max_complaints.is_none_or(|m| r.complaints.counted <= m)
+        });
+        let mut last_rank = None;
+        for (taken, u) in eligible.enumerate() {
+            let rank = units[u].placing.rank;
+            if taken as u64 >= award.count && rank != last_rank {
+                break;
+            }
+            out[u].push(a);
+            last_rank = rank;
+        }
+    }
+    out
+}

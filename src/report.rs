@@ -51,6 +51,10 @@ pub struct ResultRow {
     /// has the rule, empty when too few earlier periods were given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consecutive: Option<bool>,
+    /// Ids of the plan's awards the unit received (a column `awards`, ids joined
+    /// by `;`, only when the plan has awards).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub awards: Vec<String>,
     /// Final `F`.
     pub r#final: Option<f64>,
     /// Grade id.
@@ -162,6 +166,12 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
                 }),
                 straight_lining: outcome.tally.straight[r.unit],
                 consecutive: outcome.consecutive.get(r.unit).copied().flatten(),
+                awards: r
+                    .awards
+                    .iter()
+                    .filter_map(|&a| plan.awards.get(a))
+                    .map(|a| a.id.clone())
+                    .collect(),
                 groups: r
                     .score
                     .groups
@@ -276,6 +286,10 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
         if consecutive {
             head.push("consecutive".into());
         }
+        let awards = !plan.awards.is_empty();
+        if awards {
+            head.push("awards".into());
+        }
         for g in plan.groups.iter().filter(|g| g.report) {
             head.extend(
                 ["valid_ballots", "composite", "satisfaction_rate"]
@@ -326,6 +340,9 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
             }
             if consecutive {
                 rec.push(r.consecutive.map_or_else(String::new, |c| c.to_string()));
+            }
+            if awards {
+                rec.push(safe_cell(&r.awards.join(";")));
             }
             for g in &r.groups {
                 rec.extend([
@@ -770,6 +787,27 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
     top.iter().for_each(|&u| row(&mut s, u));
     let _ = write!(s, "\n## Back of the list (后{})\n\n{head}", plan.ranking.bottom_n);
     bottom.iter().for_each(|&u| row(&mut s, u));
+    for (a, award) in plan.awards.iter().enumerate() {
+        let given: Vec<String> = listing
+            .iter()
+            .filter(|&&u| outcome.units[u].awards.contains(&a))
+            .map(|&u| format!("{}（{}）", md(&roster.units[u].id), md(&roster.units[u].name)))
+            .collect();
+        let name = [award.zh.as_str(), award.en.as_str(), award.id.as_str()]
+            .into_iter()
+            .find(|x| !x.is_empty())
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "\n{}: {}",
+            md(name),
+            if given.is_empty() {
+                "none qualified".to_string()
+            } else {
+                given.join(", ")
+            }
+        );
+    }
     if let Some(rule) = &plan.ranking.consecutive {
         let marked: Vec<String> = listing
             .iter()

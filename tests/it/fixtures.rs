@@ -58,6 +58,8 @@ pub fn read_out_dir(dir: &Path) -> Files {
         "rejects.csv",
         "complaint_rejects.csv",
         "report.md",
+        "reliability.csv",
+        "flags.csv",
     ]
     .iter()
     .filter_map(|n| std::fs::read(dir.join(n)).ok().map(|b| (n.to_string(), b)))

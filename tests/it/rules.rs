@@ -217,13 +217,17 @@ impl Scored {
 
     /// Rendered output file.
     fn file(&self, name: &str) -> Table {
+        Table::from_bytes(&self.file_bytes(name))
+    }
+
+    fn file_bytes(&self, name: &str) -> Vec<u8> {
         let files =
             report::render_all(&self.plan, &self.roster, &self.outcome).unwrap_or_else(|e| panic!("render: {e}"));
         let (_, bytes) = files
             .into_iter()
             .find(|(n, _)| *n == name)
             .unwrap_or_else(|| panic!("no {name}"));
-        Table::from_bytes(&bytes)
+        bytes
     }
 
     /// (row, reason) of each rejected ballot, in output order.
@@ -782,6 +786,39 @@ fn consecutive_period_rule_marks_units_on_the_same_side_periods_running() {
     )
     .expect_err("yes");
     assert!(e.to_string().contains("z.csv:2"), "{e}");
+}
+
+#[test]
+fn awards_go_to_the_first_qualified_units_in_listing_order_with_ties() {
+    let opts = "      - {code: \"99\", score: 99, satisfied: true}\n      - {code: \"98\", score: 98, satisfied: true}\n      - {code: \"95\", score: 95, satisfied: true}\n      - {code: \"90\", score: 90}\n";
+    let mut b = Ballots::new(&["q"]);
+    for (u, x) in [("A", "98"), ("B", "98"), ("C", "95"), ("D", "90"), ("E", "99")] {
+        b.add(1, u, "pub", x);
+    }
+    let rules = "complaints:\n  categories:\n    - {id: note}\n\
+                 awards:\n  - {id: hongqi, zh: 红旗窗口, count: 1, min_rate: 1.0, max_complaints: 0}\n\
+                 \x20\x20- {id: manyi, zh: 满意窗口, count: 3, min_final: 95}\n";
+    let s = Camp::new(
+        &one_item_survey(opts),
+        plan(PUB_NPC, &format!("{LOOSE}{rules}")),
+        roster(&["A", "B", "C", "D", "E"]),
+        &b,
+    )
+    .complaints(&format!("{COMPLAINT_HEAD}K1,E,2010-06-01,note,verified,x\n"))
+    .run();
+    // Listing: E 99 (rank 1), A 98 and B 98 (rank 2), C 95 (4), D 90 (5, rate 0).
+    // 红旗: rate 1 and no verified complaint → A, B, C qualify (E has a complaint, D
+    // a rate of 0); count 1 takes A, and B, tied with A in rank, too.
+    // 满意: final ≥ 95 → E, A, B, C; count 3 takes E, A, B; C (rank 4) is not tied.
+    let t = s.file("results.csv");
+    let awards = |u: &str| t.cell("unit_id", u, "awards").to_string();
+    assert_eq!(awards("E"), "manyi");
+    assert_eq!(awards("A"), "hongqi;manyi");
+    assert_eq!(awards("B"), "hongqi;manyi");
+    assert_eq!(awards("C"), "");
+    assert_eq!(awards("D"), "");
+    let report = String::from_utf8(s.file_bytes("report.md")).expect("utf-8");
+    assert!(report.contains("红旗窗口: A（单位A）, B（单位B）"), "{report}");
 }
 
 #[test]
