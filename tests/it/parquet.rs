@@ -30,6 +30,18 @@ fn render(plan: &Plan, roster: &Roster, o: &Outcome, name: &str) -> Vec<u8> {
         .1
 }
 
+/// A run on one file, which may fail.
+fn try_run(plan: &Plan, roster: &Roster, file: &Path) -> appraise::Result<Outcome> {
+    campaign::run(
+        plan,
+        roster,
+        &[Source::file(file)],
+        None,
+        &Options::default(),
+        &mut |_| {},
+    )
+}
+
 fn run(plan: &Plan, roster: &Roster, files: &[Source]) -> Outcome {
     campaign::run(plan, roster, files, None, &Options::default(), &mut |_| {}).unwrap_or_else(|e| panic!("run: {e}"))
 }
@@ -312,28 +324,12 @@ fn a_parquet_file_without_an_item_column_or_with_float_codes_is_unusable() {
     ParquetWriter::new(std::fs::File::create(&q).expect("create"))
         .finish(&mut df)
         .expect("write");
-    let e = campaign::run(
-        &plan,
-        &roster,
-        &[Source::file(&q)],
-        None,
-        &Options::default(),
-        &mut |_| {},
-    )
-    .expect_err("item b is missing");
+    let e = try_run(&plan, &roster, &q).expect_err("item b is missing");
     assert!(e.to_string().contains("no column for item `b`"), "{e}");
 
     let f = dir.path().join("float.parquet");
     write_rows(&f, &DataType::Float64, 100);
-    let e = campaign::run(
-        &plan,
-        &roster,
-        &[Source::file(&f)],
-        None,
-        &Options::default(),
-        &mut |_| {},
-    )
-    .expect_err("float codes");
+    let e = try_run(&plan, &roster, &f).expect_err("float codes");
     assert!(e.to_string().contains("must be integers or strings"), "{e}");
 
     let bad = dir.path().join("not.parquet");
