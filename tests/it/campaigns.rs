@@ -130,3 +130,94 @@ fn star_bands_and_window_front_and_back() {
     let bottoms = results.values("bottom").iter().filter(|t| **t == "true").count();
     assert!(tops >= 3 && bottoms >= 3, "前三 {tops}, 后三 {bottoms}");
 }
+
+/// Every shipped plan on a small hand-built case: two units of its own roster, each
+/// with an even number of ballots from every rater group (enough for the panel
+/// rules: every group quota, the public share). Unit A answers code 1 to every
+/// item on every ballot; unit B answers code 1 on half of each group's ballots and
+/// a dissatisfied code on the other half.
+///
+/// By hand: every item mean of A is code 1's score, 100, so every dimension, group
+/// and the composite are 100 and the rate is 1. For B each item's mean is the
+/// midpoint of the two scores, in every group (the halves are even within each
+/// group, so group weights change nothing): 4-level scale (1 = 100, 3 = 0) →
+/// (100 + 0) / 2 = 50; 好差评 scale (1 = 100, 4 不满意 = 55) → (100 + 55) / 2 = 77.5;
+/// half of the answers are satisfied → rate 0.5. A ranks 1, B 2; the other units
+/// have no ballots and are not ranked.
+#[test]
+fn every_shipped_plan_on_a_hand_built_case() {
+    let dir = manifest_dir().join("surveys");
+    for (name, roster_file) in CAMPAIGNS {
+        let plan = Plan::load(&dir.join(format!("{name}.plan.yaml"))).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let roster = Roster::load(&dir.join("examples").join(roster_file), Encoding::Auto).expect("roster");
+        let (bad_code, b_composite) = if name == "chuangkou-haochaping" {
+            ("4", 77.5)
+        } else {
+            ("3", 50.0)
+        };
+        let units: Vec<&str> = roster
+            .units
+            .iter()
+            .map(|u| u.id.as_str())
+            .filter(|u| !plan.exclude.iter().any(|x| x == u))
+            .take(2)
+            .collect();
+        // Ballots per group: public groups 2a each, the others 2 each, with a large
+        // enough for a 0.7 public share; with quotas, every group the same 8.
+        let public = plan.groups.iter().filter(|g| g.public).count();
+        let others = plan.groups.len() - public;
+        let quotas = plan.groups.iter().any(|g| g.min_share.is_some());
+        let a = (((0.7 / 0.3) * others as f64 / public.max(1) as f64).ceil() as usize).max(4);
+        let items: Vec<&str> = plan.survey.items.iter().map(|i| i.id.as_str()).collect();
+        let mut csv = format!("ballot_id,unit_id,rater_id,rater_group,{}\n", items.join(","));
+        let mut next = 0;
+        for (k, unit) in units.iter().enumerate() {
+            for g in &plan.groups {
+                let n = if quotas {
+                    8
+                } else if g.public {
+                    2 * a
+                } else {
+                    2
+                };
+                for j in 0..n {
+                    next += 1;
+                    let code = if k == 1 && j % 2 == 1 { bad_code } else { "1" };
+                    let answers = vec![code; items.len()].join(",");
+                    csv.push_str(&format!("B{next},{unit},R{next},{},{answers}\n", g.id));
+                }
+            }
+        }
+        let outcome = campaign::run(
+            &plan,
+            &roster,
+            &[Source::text("ballots.csv", csv)],
+            None,
+            &Default::default(),
+            &mut |_| {},
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let get = |id: &str| {
+            let k = roster.index(id).expect("unit");
+            &outcome.units[k]
+        };
+        let (ua, ub) = (get(units[0]), get(units[1]));
+        assert_eq!(ua.status.code(), "ranked", "{name}: {}", ua.why_not_ranked());
+        assert_eq!(ub.status.code(), "ranked", "{name}: {}", ub.why_not_ranked());
+        assert_eq!(ua.score.composite, Some(100.0), "{name}");
+        assert_eq!(ua.score.rate, Some(1.0), "{name}");
+        assert_eq!(ub.score.composite, Some(b_composite), "{name}");
+        assert_eq!(ub.score.rate, Some(0.5), "{name}");
+        assert_eq!((ua.placing.rank, ub.placing.rank), (Some(1), Some(2)), "{name}");
+        for g in &ub.score.groups {
+            assert_eq!(
+                (g.composite, g.rate),
+                (Some(b_composite), Some(0.5)),
+                "{name} group {}",
+                g.group
+            );
+        }
+        let ranked = outcome.units.iter().filter(|u| u.placing.rank.is_some()).count();
+        assert_eq!(ranked, 2, "{name}");
+    }
+}
