@@ -207,12 +207,13 @@ pub fn merge_tallies(
 /// caller can say that `rejects.csv` lacks those rows. A rejects file whose rows do
 /// not add up to the shard's rejected count is an error: it belongs to another run.
 pub fn merge_tally_files(plan: &Plan, roster: &Roster, paths: &[std::path::PathBuf]) -> Result<Merged> {
+    let layout = Layout::new(plan, roster);
     let mut tallies = Vec::with_capacity(paths.len());
     let mut rejects = Vec::new();
     let mut missing = Vec::new();
     let mut offset = 0;
     for p in paths {
-        let (tally, files) = crate::shard::read_tally(p)?;
+        let (tally, files) = crate::shard::read_tally(p, &layout)?;
         let side = crate::shard::rejects_path(p);
         if side.is_file() {
             let r = crate::shard::read_rejects(&side, &files, offset)?;

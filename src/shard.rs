@@ -154,7 +154,10 @@ pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<
 }
 
 /// Reads a tally file back: the tally and the ballot files it was made from.
-pub fn read_tally(path: &Path) -> Result<(Tally, Vec<FileSummary>)> {
+/// `expected` is the layout of the plan and roster it is to be merged under
+/// ([`Layout::new`]): a file made under another is refused before anything is
+/// allocated for it (a damaged or hostile header cannot ask for memory).
+pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSummary>)> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = ParquetReader::new(f);
     let meta = reader.get_metadata().map_err(|e| bad_file(path, e))?.clone();
@@ -171,25 +174,24 @@ pub fn read_tally(path: &Path) -> Result<(Tally, Vec<FileSummary>)> {
             format!("format {} (this version reads {FORMAT})", h.format),
         ));
     }
-    let layout = Layout {
-        units: h.units,
-        groups: h.groups,
-        items: h.items,
-        offsets: h.offsets,
-        slots: h.slots,
-        slot_scores: h.slot_score_bits.iter().map(|&b| f64::from_bits(b)).collect(),
-        moment_groups: h.moment_groups,
-        dimensions: h.dimensions,
-        key: h.key,
-    };
-    if layout.offsets.len() != layout.items + 1
-        || layout.slot_scores.len() != layout.slots
-        || layout.offsets.last() != Some(&layout.slots)
-        || layout.dimensions.iter().flatten().any(|&i| i >= layout.items)
-    {
-        return Err(bad_file(path, "inconsistent layout"));
+    let e = expected;
+    let same = h.key == e.key
+        && (h.units, h.groups, h.items, h.slots, h.moment_groups)
+            == (e.units, e.groups, e.items, e.slots, e.moment_groups)
+        && h.offsets == e.offsets
+        && h.dimensions == e.dimensions
+        && h.slot_score_bits
+            .iter()
+            .copied()
+            .eq(e.slot_scores.iter().map(|x| x.to_bits()));
+    if !same {
+        return Err(ErrorKind::TallyMismatch(format!(
+            "{} was made under another plan, survey or roster than the one given; tally and score with the same ones",
+            path.display()
+        ))
+        .into());
     }
-    let mut tally = Tally::new(layout);
+    let mut tally = Tally::new(expected.clone());
     let df = reader.finish().map_err(|e| bad_file(path, e))?;
     let col = |name: &str, dt: &DataType| -> Result<Series> {
         let s = df

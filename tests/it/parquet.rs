@@ -356,7 +356,7 @@ fn a_tally_file_round_trips_every_bit() {
         campaign::tally_files(&plan, &roster, &[Source::file(&csv)], Encoding::Utf8, &mut |_| {}).expect("tally");
     let p = dir.path().join("t.tally.parquet");
     shard::write_tally(&p, &tally, &files).expect("write");
-    let (back, back_files) = shard::read_tally(&p).expect("read");
+    let (back, back_files) = shard::read_tally(&p, &Layout::new(&plan, &roster)).expect("read");
     assert_eq!(back_files, files);
     assert_eq!(format!("{back:?}"), format!("{tally:?}"));
     let bits = |t: &Tally| {
@@ -369,6 +369,14 @@ fn a_tally_file_round_trips_every_bit() {
     assert_eq!(bits(&back), bits(&tally));
     assert_eq!(back.layout.key, tally.layout.key);
     assert!(tally.moments.iter().any(|&x| x != 0.0));
+    // Under another roster (one unit fewer) the file is refused, naming it.
+    let fewer = Roster::read_from(
+        &Source::text("r.csv", "unit_id,name,department,kind\nU002,乙,D,K\n"),
+        Encoding::Utf8,
+    )
+    .expect("roster");
+    let e = shard::read_tally(&p, &Layout::new(&plan, &fewer)).expect_err("another roster");
+    assert!(e.to_string().contains("t.tally.parquet"), "{e}");
 
     // A tally of another roster does not merge.
     let other = Roster::read_from(
@@ -446,7 +454,7 @@ fn shards_tallied_in_order_with_keys_merge_to_the_single_run() {
         shard::write_tally(&tp, &t, &files).expect("write tally");
         shard::write_keys(&kp, &v, &roster).expect("write keys");
         keys.push(kp);
-        tallies.push(shard::read_tally(&tp).expect("read tally"));
+        tallies.push(shard::read_tally(&tp, &Layout::new(&plan, &roster)).expect("read tally"));
         without_keys.push(
             campaign::tally_files(&plan, &roster, &[Source::file(part)], Encoding::Utf8, &mut |_| {})
                 .expect("tally")
