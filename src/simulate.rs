@@ -45,6 +45,36 @@ pub struct Faults {
 }
 
 impl Faults {
+    /// Sets one rate from `name=rate` (the field names of this struct; a rate in
+    /// 0–1), as `appraise simulate --fault` takes it.
+    pub fn set(&mut self, spec: &str) -> std::result::Result<(), String> {
+        let (name, rate) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("--fault `{spec}`: write NAME=RATE, e.g. bad_code=0.01"))?;
+        let rate: f64 = rate
+            .trim()
+            .parse()
+            .ok()
+            .filter(|r: &f64| (0.0..=1.0).contains(r))
+            .ok_or_else(|| format!("--fault `{spec}`: the rate must be a number from 0 to 1"))?;
+        let slot = match name.trim() {
+            "unknown_unit" => &mut self.unknown_unit,
+            "unknown_group" => &mut self.unknown_group,
+            "bad_code" => &mut self.bad_code,
+            "blank_ballot" => &mut self.blank_ballot,
+            "duplicate_rater" => &mut self.duplicate_rater,
+            "duplicate_id" => &mut self.duplicate_id,
+            "conflict_of_interest" => &mut self.conflict_of_interest,
+            other => {
+                return Err(format!(
+                    "--fault `{spec}`: no fault `{other}`; one of unknown_unit, unknown_group, bad_code, blank_ballot, duplicate_rater, duplicate_id, conflict_of_interest"
+                ));
+            }
+        };
+        *slot = rate;
+        Ok(())
+    }
+
     /// No faults at all.
     pub fn none() -> Faults {
         Faults {
@@ -559,6 +589,17 @@ pub fn write_complaints<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fault_rates_from_the_command_line() {
+        let mut f = Faults::none();
+        f.set("bad_code=0.25").expect("bad_code");
+        f.set(" duplicate_id = 1 ").expect("duplicate_id");
+        assert_eq!((f.bad_code, f.duplicate_id, f.unknown_unit), (0.25, 1.0, 0.0));
+        assert!(f.set("bad_code=1.5").is_err());
+        assert!(f.set("bad_code").is_err());
+        assert!(f.set("typo=0.1").unwrap_err().contains("no fault `typo`"));
+    }
 
     #[test]
     fn a_stratified_panel_meets_every_quota() {

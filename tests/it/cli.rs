@@ -413,3 +413,31 @@ fn previous_results_mark_windows_at_the_back_two_months_running() {
     let report = std::fs::read_to_string(dir.path().join("may/report.md")).expect("report");
     assert!(report.contains("黄牌"), "{report}");
 }
+
+#[test]
+fn simulate_plants_the_faults_asked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = manifest_dir().join("surveys/san-fuwu.plan.yaml");
+    let roster = manifest_dir().join("surveys/examples/san-fuwu.roster.csv");
+    let sim = |extra: &[&str]| {
+        let mut c = appraise();
+        c.args(["simulate", "--no-faults", "--plan"])
+            .arg(&plan)
+            .arg("--roster")
+            .arg(&roster)
+            .arg("--out")
+            .arg(dir.path())
+            .args(extra);
+        c.assert()
+    };
+    sim(&["--fault", "bad_code=0.5"]).success();
+    let text = std::fs::read_to_string(dir.path().join("ballots.csv")).expect("ballots");
+    let rows = text.lines().count() - 1;
+    // Half the ballots carry a bad code (binomial: 0.5 ± 4 sd of ≈ 600 rows).
+    let bad = text.lines().skip(1).filter(|l| l.split(',').any(|c| c == "x")).count();
+    let sd = (rows as f64 * 0.25).sqrt();
+    assert!((bad as f64 - rows as f64 / 2.0).abs() < 4.0 * sd, "{bad} of {rows}");
+    sim(&["--fault", "bad_code=2"])
+        .code(2)
+        .stderr(predicate::str::contains("from 0 to 1"));
+}

@@ -124,6 +124,11 @@ pub enum Sub {
         /// Plant no faults (every ballot valid unless the panel says otherwise).
         #[arg(long)]
         no_faults: bool,
+        /// Rate (per ballot) of one planted fault, e.g. `--fault bad_code=0.01`;
+        /// repeatable. Faults: unknown_unit, unknown_group, bad_code, blank_ballot,
+        /// duplicate_rater, duplicate_id, conflict_of_interest.
+        #[arg(long = "fault", value_name = "NAME=RATE")]
+        faults: Vec<String>,
         /// Format of the ballots file: csv (ballots.csv) or parquet (ballots.parquet:
         /// integer codes, row groups of 2^20 rows, zstd).
         #[arg(long, default_value = "csv")]
@@ -318,6 +323,7 @@ impl Cli {
                 ballots_per_unit,
                 seed,
                 no_faults,
+                faults,
                 format,
                 input,
             } => {
@@ -332,6 +338,9 @@ impl Cli {
                 if no_faults {
                     config.faults = appraise::simulate::Faults::none();
                     config.short_panel_rate = 0.0;
+                }
+                for f in &faults {
+                    config.faults.set(f)?;
                 }
                 Command::Simulate {
                     plan,
