@@ -106,12 +106,17 @@ pub struct Outcome {
 impl Outcome {
     /// Indices into [`Outcome::units`] of ranked units, in listing order.
     pub fn listing(&self) -> Vec<usize> {
-        let mut v: Vec<usize> = (0..self.units.len())
-            .filter(|&u| self.units[u].placing.position.is_some())
-            .collect();
-        v.sort_by_key(|&u| self.units[u].placing.position);
-        v
+        listing(&self.units)
     }
+}
+
+/// Indices of the ranked units of `units`, in listing order.
+pub(crate) fn listing(units: &[UnitResult]) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..units.len())
+        .filter(|&u| units[u].placing.position.is_some())
+        .collect();
+    v.sort_by_key(|&u| units[u].placing.position);
+    v
 }
 
 /// Reads every ballot file into one tally (duplicates are judged across all files,
@@ -124,6 +129,20 @@ pub fn tally_files(
     encoding: Encoding,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Tally, Vec<Reject>, Vec<FileSummary>)> {
+    let (tally, rejects, files, _) = read_all(plan, roster, files, encoding, Format::Auto, progress)?;
+    Ok((tally, rejects, files))
+}
+
+/// A fresh tally and validator over `files` ([`read_ballots`]); the validator is
+/// returned with the keys it took.
+fn read_all<'p>(
+    plan: &'p Plan,
+    roster: &'p Roster,
+    files: &[Source],
+    encoding: Encoding,
+    format: Format,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Tally, Vec<Reject>, Vec<FileSummary>, Validator<'p>)> {
     let mut tally = Tally::new(Layout::new(plan, roster));
     let mut validator = Validator::new(plan, roster);
     let mut rejects = Vec::new();
@@ -131,12 +150,12 @@ pub fn tally_files(
         &mut validator,
         files,
         encoding,
-        Format::Auto,
+        format,
         &mut tally,
         &mut rejects,
         progress,
     )?;
-    Ok((tally, rejects, files))
+    Ok((tally, rejects, files, validator))
 }
 
 /// Reads ballot files in order into `tally` through `validator` (which may hold
@@ -410,18 +429,8 @@ pub fn run(
         Some(p) => Complaints::load(p, options.encoding, plan, roster)?,
         None => Complaints::none(roster),
     };
-    let mut tally = Tally::new(Layout::new(plan, roster));
-    let mut validator = Validator::new(plan, roster);
-    let mut rejects = Vec::new();
-    let files = read_ballots(
-        &mut validator,
-        ballot_files,
-        options.encoding,
-        options.format,
-        &mut tally,
-        &mut rejects,
-        progress,
-    )?;
+    let (tally, rejects, files, mut validator) =
+        read_all(plan, roster, ballot_files, options.encoding, options.format, progress)?;
     // The ballot ids are no longer needed: free them before the rater count, so the
     // peak memory of a large run is that of reading it.
     validator.release_ballot_ids();

@@ -188,10 +188,7 @@ fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
 /// last of those (as the 前N flags include ties).
 pub fn awards(plan: &Plan, units: &[crate::campaign::UnitResult]) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new(); units.len()];
-    let mut listing: Vec<usize> = (0..units.len())
-        .filter(|&u| units[u].placing.position.is_some())
-        .collect();
-    listing.sort_by_key(|&u| units[u].placing.position);
+    let listing = crate::campaign::listing(units);
     let d = plan.ranking.decimals;
     for (a, award) in plan.awards.iter().enumerate() {
         let eligible = listing.iter().copied().filter(|&u| {
