@@ -355,7 +355,7 @@ fn previous_results_mark_windows_at_the_back_two_months_running() {
         .arg(dir.path())
         .assert()
         .success();
-    let score = |out: &str, previous: Option<&Path>| {
+    let score = |out: &str, extra: &[&std::ffi::OsStr]| {
         let mut c = appraise();
         c.args(["score", "-q", "--plan"])
             .arg(&plan)
@@ -364,20 +364,28 @@ fn previous_results_mark_windows_at_the_back_two_months_running() {
             .arg("--ballots")
             .arg(dir.path().join("ballots.csv"))
             .arg("--out")
-            .arg(dir.path().join(out));
-        if let Some(p) = previous {
-            c.arg("--previous").arg(p).args(["--period", "2015-05"]);
-        }
-        c.assert().success().get_output().stdout.clone()
+            .arg(dir.path().join(out))
+            .args(extra);
+        c.assert()
     };
-    let first = score("april", None);
+    let first = score("april", &[]).success().get_output().stdout.clone();
     assert!(String::from_utf8_lossy(&first).contains("needs 1 earlier results.csv"));
     let april = crate::Table::from_bytes(&std::fs::read(dir.path().join("april/results.csv")).expect("april"));
     let col = april.column("consecutive");
     assert!(april.rows.iter().all(|r| r[col].is_empty()));
     // The same ballots again as "May": the back of the list is the same windows, so
     // exactly April's 后三 are marked.
-    score("may", Some(&dir.path().join("april/results.csv")));
+    let april_results = dir.path().join("april/results.csv");
+    score(
+        "may",
+        &[
+            "--previous".as_ref(),
+            april_results.as_os_str(),
+            "--period".as_ref(),
+            "2015-05".as_ref(),
+        ],
+    )
+    .success();
     let may = crate::Table::from_bytes(&std::fs::read(dir.path().join("may/results.csv")).expect("may"));
     let (bottom, mark) = (may.column("bottom"), may.column("consecutive"));
     let marked: Vec<&str> = may
@@ -398,16 +406,7 @@ fn previous_results_mark_windows_at_the_back_two_months_running() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("may/results.json")).expect("json")).expect("parses");
     assert_eq!(json["period"], serde_json::json!(["2015-05-01", "2015-05-31"]));
-    appraise()
-        .args(["score", "--period", "2015-13", "--plan"])
-        .arg(&plan)
-        .arg("--roster")
-        .arg(&roster)
-        .arg("--ballots")
-        .arg(dir.path().join("ballots.csv"))
-        .arg("--out")
-        .arg(dir.path().join("bad"))
-        .assert()
+    score("bad", &["--period".as_ref(), "2015-13".as_ref()])
         .code(2)
         .stderr(predicate::str::contains("not a period"));
     let report = std::fs::read_to_string(dir.path().join("may/report.md")).expect("report");

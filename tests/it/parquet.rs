@@ -502,17 +502,19 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
     let parts = split_csv(&csv, &[3001], dir.path());
     let plan = manifest_dir().join("surveys/caidian-2010.plan.yaml");
     let roster = manifest_dir().join("surveys/examples/caidian-2010.roster.csv");
-    let appraise = || {
+    // `appraise SUBCOMMAND FLAGS… --plan P --roster R`, in the data folder.
+    let appraise = |sub: &[&str]| {
         let mut c = Command::cargo_bin("appraise").expect("binary");
-        c.current_dir(dir.path());
+        c.current_dir(dir.path())
+            .args(sub)
+            .arg("--plan")
+            .arg(&plan)
+            .arg("--roster")
+            .arg(&roster);
         c
     };
     let one = dir.path().join("one");
-    appraise()
-        .args(["score", "--quiet", "--plan"])
-        .arg(&plan)
-        .arg("--roster")
-        .arg(&roster)
+    appraise(&["score", "--quiet"])
         .arg("--ballots")
         .args(&parts)
         .arg("--out")
@@ -520,11 +522,7 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
         .assert()
         .success();
     // Shard 0, then shard 1 (a quoted glob that matches one file) with shard 0's keys.
-    appraise()
-        .args(["tally", "-q", "--plan"])
-        .arg(&plan)
-        .arg("--roster")
-        .arg(&roster)
+    appraise(&["tally", "-q"])
         .args([
             "--ballots",
             "part0.csv",
@@ -535,11 +533,7 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
         ])
         .assert()
         .success();
-    appraise()
-        .args(["tally", "-q", "--plan"])
-        .arg(&plan)
-        .arg("--roster")
-        .arg(&roster)
+    appraise(&["tally", "-q"])
         .args([
             "--ballots",
             "part1*.csv",
@@ -552,11 +546,7 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
         .success();
     assert!(dir.path().join("t0.rejects.csv").is_file() && dir.path().join("t1.rejects.csv").is_file());
     let merged = dir.path().join("merged");
-    let out = appraise()
-        .args(["score", "--plan"])
-        .arg(&plan)
-        .arg("--roster")
-        .arg(&roster)
+    let out = appraise(&["score"])
         .args(["--tallies", "t0.tally.parquet", "t1.tally.parquet", "--out"])
         .arg(&merged)
         .assert()
@@ -600,12 +590,8 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
     let header_and_one: String = kept.lines().take(2).map(|l| format!("{l}\n")).collect();
     std::fs::write(&t1, header_and_one).expect("write");
     let score_merged = || {
-        let mut c = appraise();
-        c.args(["score", "-q", "--plan"])
-            .arg(&plan)
-            .arg("--roster")
-            .arg(&roster)
-            .args(["--tallies", "t0.tally.parquet", "t1.tally.parquet", "--out"])
+        let mut c = appraise(&["score", "-q"]);
+        c.args(["--tallies", "t0.tally.parquet", "t1.tally.parquet", "--out"])
             .arg(dir.path().join("merged2"));
         c
     };
@@ -621,11 +607,7 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
 
     // Parquet by extension and by --format give the single run's results too.
     let via_pq = dir.path().join("pq");
-    appraise()
-        .args(["score", "-q", "--plan"])
-        .arg(&plan)
-        .arg("--roster")
-        .arg(&roster)
+    appraise(&["score", "-q"])
         .arg("--ballots")
         .arg(&pq)
         .arg("--out")
@@ -635,11 +617,7 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
     let renamed = dir.path().join("ballots.data");
     std::fs::copy(&pq, &renamed).expect("copy");
     let via_format = dir.path().join("fmt");
-    appraise()
-        .args(["score", "-q", "--format", "parquet", "--plan"])
-        .arg(&plan)
-        .arg("--roster")
-        .arg(&roster)
+    appraise(&["score", "-q", "--format", "parquet"])
         .arg("--ballots")
         .arg(&renamed)
         .arg("--out")
