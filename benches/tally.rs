@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use appraise::campaign::{self, Options};
+use appraise::count::tally::{Layout, Tally};
 use appraise::simulate::{self, SimConfig};
-use appraise::tally::{Layout, Tally};
 use appraise::{Encoding, Plan, Roster, Source};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -128,7 +128,7 @@ fn bench_read_and_run(c: &mut Criterion) {
                 tally.clone(),
                 rejects.clone(),
                 files.clone(),
-                appraise::complaints::Complaints::none(&roster),
+                appraise::judge::complaints::Complaints::none(&roster),
                 false,
             )
         })

@@ -13,13 +13,14 @@
 
 use std::path::Path;
 
-use crate::campaign::{self, Options, Outcome};
-use crate::complaints::Complaints;
+use crate::campaign::Options;
 use crate::error::Result;
-use crate::plan::Plan;
-use crate::roster::Roster;
-use crate::schema::Survey;
-use crate::text::{Encoding, Source};
+use crate::input::text::{Encoding, Source};
+use crate::judge::complaints::Complaints;
+use crate::rules::plan::Plan;
+use crate::rules::roster::Roster;
+use crate::rules::schema::Survey;
+use crate::score::outcome::Outcome;
 
 /// `surveys/caidian-2010.plan.yaml`.
 pub const PLAN: &str = include_str!("../surveys/caidian-2010.plan.yaml");
@@ -58,6 +59,7 @@ pub fn sources() -> (Source, Source) {
 pub fn run(plan: &Plan, roster: &Roster) -> Result<Outcome> {
     let (ballots, complaints) = sources();
     let c = Complaints::load(&complaints, Encoding::Utf8, plan, roster)?;
-    let (tally, rejects, files) = campaign::tally_files(plan, roster, &[ballots], Encoding::Utf8, &mut |_| {})?;
-    campaign::evaluate(plan, roster, tally, rejects, files, c, Options::default().strict)
+    let (tally, rejects, files) =
+        crate::count::read::tally_files(plan, roster, &[ballots], Encoding::Utf8, &mut |_| {})?;
+    crate::score::evaluate::evaluate(plan, roster, tally, rejects, files, c, Options::default().strict)
 }

@@ -8,7 +8,7 @@
 //! An [`Error`] stops a run: it is returned only when an input *as a whole* is
 //! unusable (a plan that does not validate, a roster with a repeated unit, a ballot
 //! file without a `unit_id` column). A single bad ballot or complaint is not an
-//! error but a reject: see [`crate::ballots::Reject`].
+//! error but a reject: see `judge::ballots::Reject`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -45,8 +45,8 @@
 //! let outcome = appraise::campaign::run(
 //!     &plan, &roster, &ballots, None, &Default::default(), &mut |_rows| {},
 //! )?;
-//! let files = appraise::report::render_all(&plan, &roster, &outcome)?;
-//! appraise::report::write_atomic("out".as_ref(), &files)?;
+//! let files = appraise::output::render_all(&plan, &roster, &outcome)?;
+//! appraise::files::write_atomic("out".as_ref(), &files)?;
 //! # Ok(()) }
 //! ```
 
@@ -54,33 +54,25 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod ballots;
-pub mod campaign;
-pub mod complaints;
-mod csvin;
-pub mod demo;
+pub mod cell;
 pub mod error;
-pub mod flags;
-pub mod history;
-pub mod keys;
+pub mod files;
 pub mod num;
-pub mod panel;
-pub mod parquet;
-pub mod plan;
-pub mod rank;
-pub mod report;
-pub mod roster;
-pub mod schema;
+
+pub mod count;
+pub mod input;
+pub mod judge;
+pub mod output;
+pub mod rules;
 pub mod score;
-pub mod shard;
+
+pub mod campaign;
+pub mod demo;
 pub mod simulate;
-pub mod stats;
-pub mod tally;
-pub mod text;
-mod yaml;
 
 pub use error::{Error, ErrorKind, Position, Result};
-pub use plan::Plan;
-pub use roster::Roster;
-pub use schema::Survey;
-pub use text::{Encoding, Source};
+pub use input::text::{Encoding, Source};
+pub use rules::plan::Plan;
+pub use rules::roster::Roster;
+pub use rules::schema::Survey;
+pub use score::outcome::Outcome;

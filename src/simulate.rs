@@ -22,8 +22,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Poisson};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::plan::Plan;
-use crate::roster::Roster;
+use crate::rules::plan::Plan;
+use crate::rules::roster::Roster;
 
 /// Rates (per ballot) of the faults the validator must catch.
 #[derive(Clone, Debug, PartialEq)]
@@ -142,18 +142,18 @@ impl Default for SimConfig {
 /// Writes `ballots.csv` and `complaints.csv` into `dir`, each atomically; returns
 /// the rows of each.
 pub fn write_files(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::path::Path) -> Result<(u64, u64)> {
-    let b = crate::report::write_stream(&dir.join("ballots.csv"), |w| write_ballots(plan, roster, cfg, w))?;
-    let c = crate::report::write_stream(&dir.join("complaints.csv"), |w| write_complaints(plan, roster, cfg, w))?;
+    let b = crate::files::write_stream(&dir.join("ballots.csv"), |w| write_ballots(plan, roster, cfg, w))?;
+    let c = crate::files::write_stream(&dir.join("complaints.csv"), |w| write_complaints(plan, roster, cfg, w))?;
     Ok((b, c))
 }
 
 /// Writes `ballots.parquet` (see [`write_ballots_parquet`]) and `complaints.csv`
 /// into `dir`, each atomically; returns the rows of each.
 pub fn write_files_parquet(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::path::Path) -> Result<(u64, u64)> {
-    let b = crate::report::write_stream(&dir.join("ballots.parquet"), |w| {
+    let b = crate::files::write_stream(&dir.join("ballots.parquet"), |w| {
         write_ballots_parquet(plan, roster, cfg, w)
     })?;
-    let c = crate::report::write_stream(&dir.join("complaints.csv"), |w| write_complaints(plan, roster, cfg, w))?;
+    let c = crate::files::write_stream(&dir.join("complaints.csv"), |w| write_complaints(plan, roster, cfg, w))?;
     Ok((b, c))
 }
 

@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = Roster::read_from(&Source::text("roster.csv", text.as_ref()), Encoding::Auto);
     // The raw bytes through encoding detection and decoding (UTF-8, BOM, GBK, …).
-    if let Ok(mut t) = appraise::text::from_reader(std::io::Cursor::new(data.to_vec()), Encoding::Auto) {
+    if let Ok(mut t) = appraise::input::text::from_reader(std::io::Cursor::new(data.to_vec()), Encoding::Auto) {
         let mut out = Vec::new();
         let _ = std::io::Read::read_to_end(&mut t.reader, &mut out);
     }

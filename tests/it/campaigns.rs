@@ -4,7 +4,7 @@
 //! window ranking's 前三/后三).
 
 use appraise::simulate::{self, SimConfig};
-use appraise::{Encoding, Plan, Roster, Source, campaign, report};
+use appraise::{Encoding, Plan, Roster, Source, campaign, output};
 
 use crate::{Table, manifest_dir};
 
@@ -35,7 +35,7 @@ fn run(name: &str, roster_file: &str) -> (Plan, Table, campaign::Outcome) {
     let c = Source::text(format!("{name}/complaints.csv"), String::from_utf8(complaints).unwrap());
     let outcome = campaign::run(&plan, &roster, &[b], Some(&c), &Default::default(), &mut |_| {})
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    let files = report::render_all(&plan, &roster, &outcome).unwrap();
+    let files = output::render_all(&plan, &roster, &outcome).unwrap();
     let results = files
         .iter()
         .find(|(n, _)| *n == "results.csv")

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use appraise::{Encoding, Plan, Roster, Source, campaign, report};
+use appraise::{Encoding, Plan, Roster, Source, campaign, output};
 
 use crate::{Table, fixture_dir};
 
@@ -42,7 +42,7 @@ pub fn run_fixture(name: &str) -> Files {
         &mut |_| {},
     )
     .unwrap_or_else(|e| panic!("{name}: run: {e}"));
-    report::render_all(&plan, &roster, &outcome)
+    output::render_all(&plan, &roster, &outcome)
         .unwrap_or_else(|e| panic!("{name}: render: {e}"))
         .into_iter()
         .map(|(n, b)| (n.to_string(), b))

@@ -7,6 +7,7 @@
 mod campaigns;
 mod cli;
 mod fixtures;
+mod layout;
 mod messy;
 mod parquet;
 mod props;
@@ -17,7 +18,7 @@ mod snapshots;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use appraise::campaign::Outcome;
+use appraise::score::outcome::Outcome;
 use appraise::{Plan, Roster};
 
 /// The crate's root folder.

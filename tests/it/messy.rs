@@ -723,14 +723,14 @@ fn names(dir: &Path) -> Vec<String> {
 #[test]
 fn write_atomic_failing_while_staging_renames_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    appraise::report::write_atomic(
+    appraise::files::write_atomic(
         dir.path(),
         &[("a.csv", b"old a".to_vec()), ("b.csv", b"old b".to_vec())],
     )
     .expect("first write");
     // The second file cannot be staged (its folder does not exist): the first,
     // already staged, must not be renamed into place.
-    let err = appraise::report::write_atomic(
+    let err = appraise::files::write_atomic(
         dir.path(),
         &[("a.csv", b"new a".to_vec()), ("missing/b.csv", b"new b".to_vec())],
     )
@@ -744,12 +744,12 @@ fn write_atomic_failing_while_staging_renames_nothing() {
 #[test]
 fn write_atomic_failing_while_renaming_leaves_whole_files_only() {
     let dir = tempfile::tempdir().expect("tempdir");
-    appraise::report::write_atomic(dir.path(), &[("a.csv", b"old a".to_vec())]).expect("first write");
+    appraise::files::write_atomic(dir.path(), &[("a.csv", b"old a".to_vec())]).expect("first write");
     // `d` is a folder: its file is staged but cannot be renamed onto it.
     std::fs::create_dir(dir.path().join("d")).expect("mkdir");
     std::fs::write(dir.path().join("d").join("keep"), b"k").expect("write");
     let new = b"new a, longer than the old".to_vec();
-    let err = appraise::report::write_atomic(dir.path(), &[("a.csv", new.clone()), ("d", b"x".to_vec())])
+    let err = appraise::files::write_atomic(dir.path(), &[("a.csv", new.clone()), ("d", b"x".to_vec())])
         .expect_err("renaming onto a folder fails");
     assert!(err.to_string().contains('d'), "{err}");
     let a = std::fs::read(dir.path().join("a.csv")).expect("a");
@@ -762,7 +762,7 @@ fn write_stream_failing_midway_keeps_the_old_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("ballots.csv");
     std::fs::write(&path, b"old").expect("write");
-    let r: appraise::Result<()> = appraise::report::write_stream(&path, |w| {
+    let r: appraise::Result<()> = appraise::files::write_stream(&path, |w| {
         w.write_all(b"half of the new")
             .map_err(|e| appraise::ErrorKind::Usage(e.to_string()))?;
         Err(appraise::ErrorKind::Usage("rendering failed midway".into()).into())

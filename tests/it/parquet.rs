@@ -4,12 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
-use appraise::ballots::{Reason, Reject, Validator};
-use appraise::campaign::{self, Options, Outcome};
-use appraise::complaints::Complaints;
+use appraise::judge::ballots::{Reason, Reject, Validator};
+
+use appraise::campaign::{self, Options};
+use appraise::count::tally::{Layout, Tally};
+use appraise::judge::complaints::Complaints;
+use appraise::score::outcome::Outcome;
 use appraise::simulate::{self, SimConfig};
-use appraise::tally::{Layout, Tally};
-use appraise::{Encoding, Plan, Roster, Source, Survey, report, shard};
+use appraise::{Encoding, Plan, Roster, Source, Survey, count::shard, output};
 use assert_cmd::Command;
 use polars::prelude::{
     Categories, DataFrame, DataType, IntoColumn, NamedFrom, ParquetReader, ParquetWriter, SerReader, Series,
@@ -22,7 +24,7 @@ fn demo_campaign() -> (Plan, Roster) {
 }
 
 fn render(plan: &Plan, roster: &Roster, o: &Outcome, name: &str) -> Vec<u8> {
-    report::render_all(plan, roster, o)
+    output::render_all(plan, roster, o)
         .expect("renders")
         .into_iter()
         .find(|(n, _)| *n == name)

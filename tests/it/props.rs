@@ -11,11 +11,12 @@
 
 use std::path::Path;
 
-use appraise::ballots::Reject;
-use appraise::campaign::{self, Outcome};
-use appraise::complaints::Complaints;
-use appraise::tally::Tally;
-use appraise::{Encoding, Plan, Roster, Source, Survey};
+use appraise::judge::ballots::Reject;
+
+use appraise::count::tally::Tally;
+use appraise::judge::complaints::Complaints;
+use appraise::score::outcome::Outcome;
+use appraise::{Encoding, Plan, Roster, Source, Survey, campaign};
 use proptest::prelude::*;
 use proptest::sample::Index;
 

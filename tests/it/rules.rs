@@ -3,10 +3,12 @@
 
 use std::path::Path;
 
-use appraise::campaign::{self, Options, Outcome, UnitResult};
-use appraise::history::Period;
-use appraise::rank::UnitStatus;
-use appraise::{Encoding, ErrorKind, Plan, Roster, Source, Survey, num, report};
+use appraise::campaign::{self, Options};
+use appraise::score::history::Period;
+use appraise::score::outcome::Outcome;
+use appraise::score::result::UnitResult;
+use appraise::score::result::UnitStatus;
+use appraise::{Encoding, ErrorKind, Plan, Roster, Source, Survey, num, output};
 
 use crate::Table;
 
@@ -222,7 +224,7 @@ impl Scored {
 
     fn file_bytes(&self, name: &str) -> Vec<u8> {
         let files =
-            report::render_all(&self.plan, &self.roster, &self.outcome).unwrap_or_else(|e| panic!("render: {e}"));
+            output::render_all(&self.plan, &self.roster, &self.outcome).unwrap_or_else(|e| panic!("render: {e}"));
         let (_, bytes) = files
             .into_iter()
             .find(|(n, _)| *n == name)
@@ -970,7 +972,7 @@ C19,U6,2010-02-30,general,verified,x
     approx(s.unit("U2").final_score, 94.0, "U2 final");
     approx(s.unit("U5").final_score, 95.0, "U5 final");
     // Accounting: 22 rows = 7 rejected + 9 counted + 3 out of period + 2 unverified + 1 dismissed.
-    let a = report::complaint_accounting(&s.outcome);
+    let a = output::complaint_accounting(&s.outcome);
     assert_eq!(
         (
             a.read,

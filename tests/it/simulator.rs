@@ -2,7 +2,7 @@
 //! final scores order the units as their planted quality does, and every planted
 //! fault comes back as rejects at its planted rate.
 
-use appraise::ballots::Reason;
+use appraise::judge::ballots::Reason;
 use appraise::simulate::{self, Faults, SimConfig};
 use appraise::{Encoding, Plan, Roster, Source, campaign};
 

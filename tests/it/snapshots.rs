@@ -3,7 +3,7 @@
 //! data committed under `surveys/examples/caidian-2010/`.
 
 use appraise::simulate::{SimConfig, write_ballots, write_complaints};
-use appraise::{Encoding, Plan, Roster, demo, report};
+use appraise::{Encoding, Plan, Roster, demo, output};
 
 use crate::fixtures::fixture_files;
 use crate::manifest_dir;
@@ -15,7 +15,7 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn demo_results_csv() {
     let (plan, roster, outcome) = crate::demo();
-    let files = report::render_all(plan, roster, outcome).expect("render");
+    let files = output::render_all(plan, roster, outcome).expect("render");
     let (_, csv) = files.iter().find(|(n, _)| *n == "results.csv").expect("results.csv");
     insta::assert_snapshot!("demo_results_csv", text(csv));
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use appraise::ballots::Format;
+use appraise::count::read::Format;
 use appraise::{Encoding, Source};
 use clap::{Args, Parser, Subcommand};
 
@@ -59,7 +59,7 @@ pub enum Sub {
         /// This run's period instead of the plan's: a month YYYY-MM (one run of a
         /// monthly ranking) or YYYY-MM-DD..YYYY-MM-DD. Complaints count inside it.
         #[arg(long, value_parser = parse_period)]
-        period: Option<appraise::plan::Period>,
+        period: Option<appraise::rules::plan::Period>,
         /// Output folder (created if missing).
         #[arg(long)]
         out: PathBuf,
@@ -194,7 +194,7 @@ pub struct ScoreConfig {
     pub input: Input,
     pub complaints: Option<Source>,
     pub previous: Vec<Source>,
-    pub period: Option<appraise::plan::Period>,
+    pub period: Option<appraise::rules::plan::Period>,
     pub out: PathBuf,
     pub options: appraise::campaign::Options,
     pub quiet: bool,
@@ -355,9 +355,9 @@ impl Cli {
     }
 }
 
-/// A `--period` value (see [`appraise::plan::Period::parse`]).
-fn parse_period(s: &str) -> Result<appraise::plan::Period, String> {
-    appraise::plan::Period::parse(s)
+/// A `--period` value (see [`appraise::rules::plan::Period::parse`]).
+fn parse_period(s: &str) -> Result<appraise::rules::plan::Period, String> {
+    appraise::rules::plan::Period::parse(s)
         .ok_or_else(|| format!("`{s}` is not a period: give a month YYYY-MM or YYYY-MM-DD..YYYY-MM-DD"))
 }
 

@@ -15,10 +15,10 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use appraise::campaign::{self, Outcome};
-use appraise::complaints::Complaints;
-use appraise::rank::UnitStatus;
-use appraise::{Encoding, ErrorKind, Plan, Roster, num, report};
+use appraise::judge::complaints::Complaints;
+use appraise::score::outcome::Outcome;
+use appraise::score::result::UnitStatus;
+use appraise::{Encoding, ErrorKind, Plan, Roster, campaign, num, output};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -180,7 +180,7 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
     let earlier = cfg
         .previous
         .iter()
-        .map(|p| appraise::history::Period::load(p, cfg.options.encoding))
+        .map(|p| appraise::score::history::Period::load(p, cfg.options.encoding))
         .collect::<appraise::Result<Vec<_>>>()?;
     campaign::apply_history(&plan, &roster, &mut outcome, &earlier);
     if plan.ranking.consecutive.is_none() && !earlier.is_empty() {
@@ -195,8 +195,8 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
             earlier.len()
         );
     }
-    let files = report::render_all(&plan, &roster, &outcome)?;
-    let written = report::write_atomic(&cfg.out, &files)?;
+    let files = output::render_all(&plan, &roster, &outcome)?;
+    let written = appraise::files::write_atomic(&cfg.out, &files)?;
     summary(&plan, &roster, &outcome);
     wrote(&written);
     Ok(())
@@ -207,12 +207,12 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     let plan = Plan::load(&cfg.plan)?;
     let roster = Roster::load(&cfg.roster, cfg.encoding)?;
     campaign::check_plan_roster(&plan, &roster)?;
-    let mut validator = appraise::ballots::Validator::new(&plan, &roster);
+    let mut validator = appraise::judge::ballots::Validator::new(&plan, &roster);
     let mut known = 0;
     for k in &cfg.known_keys {
-        known += appraise::shard::read_keys(k, &mut validator)?;
+        known += appraise::count::shard::read_keys(k, &mut validator)?;
     }
-    let mut tally = appraise::tally::Tally::new(appraise::tally::Layout::new(&plan, &roster));
+    let mut tally = appraise::count::tally::Tally::new(appraise::count::tally::Layout::new(&plan, &roster));
     let mut rejects = Vec::new();
     let bar = progress_bar(cfg.quiet);
     let files = campaign::read_ballots(
@@ -226,9 +226,9 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     );
     bar.finish_and_clear();
     let files = files?;
-    let rejects_path = appraise::shard::rejects_path(&cfg.out);
-    appraise::shard::write_tally(&cfg.out, &tally, &files)?;
-    appraise::shard::write_rejects(&rejects_path, &rejects, &files)?;
+    let rejects_path = appraise::count::shard::rejects_path(&cfg.out);
+    appraise::count::shard::write_tally(&cfg.out, &tally, &files)?;
+    appraise::count::shard::write_rejects(&rejects_path, &rejects, &files)?;
     file_notes(&files);
     let a = tally.accounting();
     say!(
@@ -244,7 +244,7 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     );
     say!("wrote {}, {}", cfg.out.display(), rejects_path.display());
     if let Some(k) = &cfg.keys_out {
-        let n = appraise::shard::write_keys(k, &validator, &roster)?;
+        let n = appraise::count::shard::write_keys(k, &validator, &roster)?;
         say!("wrote {n} keys to {}", k.display());
     }
     Ok(())
@@ -262,7 +262,7 @@ fn demo(out: Option<&std::path::Path>) -> appraise::Result<()> {
     summary(&plan, &roster, &outcome);
     match out {
         Some(dir) => {
-            let written = report::write_atomic(dir, &report::render_all(&plan, &roster, &outcome)?)?;
+            let written = appraise::files::write_atomic(dir, &output::render_all(&plan, &roster, &outcome)?)?;
             wrote(&written);
         }
         None => say!("(write every output file with: appraise demo --out DIR)"),
@@ -279,8 +279,8 @@ fn out(text: &str) {
 /// Prints notes, the accounting, status counts and the front and back of the list.
 fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
     file_notes(&outcome.files);
-    say!("{}", report::accounting_line(outcome));
-    let ca = report::complaint_accounting(outcome);
+    say!("{}", output::accounting_line(outcome));
+    let ca = output::complaint_accounting(outcome);
     let c: &Complaints = &outcome.complaints;
     if c.rows > 0 {
         say!(
@@ -337,7 +337,7 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
 }
 
 /// Notes about the ballot files read: detected encodings, ignored columns.
-fn file_notes(files: &[appraise::ballots::FileSummary]) {
+fn file_notes(files: &[appraise::judge::ballots::FileSummary]) {
     for f in files {
         if let Some(n) = &f.note {
             say!("note: {}: {n}", f.path);

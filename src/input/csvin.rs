@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Position, Result};
-use crate::text;
+use crate::input::text;
 
 /// An open CSV file with its header read.
 pub(crate) struct CsvInput {

@@ -28,10 +28,11 @@ use polars::prelude::{
 };
 use polars_arrow::array::Utf8ViewArray;
 
-use crate::ballots::{self, BLANK, FileSummary, Reason, Reject, Validator};
+use crate::count::tally::Tally;
 use crate::error::{Error, Position, Result};
-use crate::schema::RESERVED_COLUMNS;
-use crate::tally::Tally;
+use crate::judge::ballots;
+use crate::judge::ballots::{BLANK, FileSummary, Reason, Reject, Validator};
+use crate::rules::schema::RESERVED_COLUMNS;
 
 /// Marks a cell that holds no code of its item's scale.
 const BAD: u8 = BLANK - 1;

@@ -12,8 +12,9 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, Result};
-use crate::schema::{Labels, Survey};
-use crate::yaml::{self, Problems};
+use crate::input::yaml;
+use crate::input::yaml::Problems;
+use crate::rules::schema::{Labels, Survey};
 
 /// The appraisal period; both ends inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -201,7 +202,7 @@ pub struct Ranking {
 }
 
 /// A unit on the same side of the list `periods` periods running is marked (后三
-/// two months running → 黄牌 / 约谈); see [`crate::history`].
+/// two months running → 黄牌 / 约谈); see `score::history`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Consecutive {
@@ -331,7 +332,7 @@ struct RawPlan {
 
 /// A designation given to the first ranked units that meet its conditions (红旗窗口
 /// each month beside 前三/后三): not a grade band, so a unit can be both 前三 and
-/// 红旗. See [`crate::rank::awards`].
+/// 红旗. See `score::rank::awards`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Award {

@@ -30,8 +30,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use statrs::distribution::{DiscreteCDF, Poisson};
 
-use crate::campaign::UnitResult;
-use crate::tally::Tally;
+use crate::count::tally::Tally;
+use crate::score::result::UnitResult;
 
 /// Fewest valid ballots a unit needs to be judged.
 pub const MIN_BALLOTS: u64 = 5;
@@ -227,7 +227,7 @@ pub fn rater_spread<'k, I>(keys: impl Fn() -> I) -> Vec<Flag>
 where
     I: Iterator<Item = (usize, &'k str)>,
 {
-    let mut hashes: Vec<u64> = keys().map(|(_, r)| crate::keys::hash(r.as_bytes())).collect();
+    let mut hashes: Vec<u64> = keys().map(|(_, r)| crate::judge::keys::hash(r.as_bytes())).collect();
     hashes.sort_unstable();
     let mut runs: Vec<(u64, u64)> = Vec::new();
     for h in hashes {
@@ -251,7 +251,7 @@ where
     }
     let mut exact: BTreeMap<&str, u64> = BTreeMap::new();
     for (_, r) in keys() {
-        if wanted.contains(&crate::keys::hash(r.as_bytes())) {
+        if wanted.contains(&crate::judge::keys::hash(r.as_bytes())) {
             *exact.entry(r).or_default() += 1;
         }
     }
@@ -268,7 +268,7 @@ where
             unusual: at_least(c) as f64 / raters as f64,
             detail: format!(
                 "rater {} is on the valid ballots of {c} units; the median rater is on {median}, and {} of {raters} raters reach {c}",
-                crate::ballots::clip(r),
+                crate::judge::ballots::clip(r),
                 at_least(c)
             ),
         })

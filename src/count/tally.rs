@@ -8,10 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ballots::Reason;
 use crate::error::{ErrorKind, Result};
-use crate::plan::{GroupWeighting, Plan};
-use crate::roster::Roster;
+use crate::judge::ballots::Reason;
+use crate::rules::plan::{GroupWeighting, Plan};
+use crate::rules::roster::Roster;
 
 /// The shape of a tally: how many units, groups and option slots, and the scores
 /// the second moments are taken of.
@@ -124,7 +124,7 @@ pub type ReasonCounts = [u64; Reason::COUNT];
 /// each group of it) carries the second moments of the per-ballot vectors
 /// `s_b` (item scores, 0 where unscored) and `a_b` (1 where an item has a scored
 /// answer): `Σ s sᵀ`, `Σ s aᵀ`, `Σ a aᵀ`. They are what the linearised standard
-/// error of the composite needs (see [`crate::stats`]), and they add up across
+/// error of the composite needs (see `score::stats`), and they add up across
 /// shards like the counts. With whole-number option scores every sum is an exact
 /// integer in an f64, so merging in any order gives the same bits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::plan::Plan;
-use crate::roster::Unit;
+use crate::rules::plan::Plan;
+use crate::rules::roster::Unit;
 
 /// The panel rule's verdict on one unit.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -1,4 +1,4 @@
-//! Shared helpers for the YAML loaders of [`crate::schema`] and [`crate::plan`].
+//! Shared helpers for the YAML loaders of the survey and the plan (`rules`).
 
 use std::path::Path;
 

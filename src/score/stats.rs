@@ -28,9 +28,9 @@ use libm::erfc;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use crate::plan::{GroupWeighting, Plan};
-use crate::score::UnitScore;
-use crate::tally::Tally;
+use crate::count::tally::Tally;
+use crate::rules::plan::{GroupWeighting, Plan};
+use crate::score::unit::UnitScore;
 
 /// The confidence level of every interval the engine reports.
 pub const LEVEL: f64 = 0.95;
@@ -571,7 +571,7 @@ mod tests {
 #[cfg(test)]
 mod reference {
     use super::*;
-    use crate::text::{Encoding, Source};
+    use crate::input::text::{Encoding, Source};
     use std::path::Path;
 
     fn rows(text: &str) -> Vec<Vec<String>> {
@@ -592,7 +592,7 @@ mod reference {
     #[test]
     fn wilson_matches_statsmodels() {
         // statsmodels.stats.proportion.proportion_confint(count, nobs, method="wilson")
-        for r in rows(include_str!("../tests/fixtures/stats/wilson.csv")) {
+        for r in rows(include_str!("../../tests/fixtures/stats/wilson.csv")) {
             let (k, n): (u64, u64) = (r[0].parse().unwrap(), r[1].parse().unwrap());
             let (lo, hi) = wilson(k, n, 0.95).unwrap();
             close(lo, r[2].parse().unwrap(), &format!("lo {k}/{n}"));
@@ -632,7 +632,7 @@ mod reference {
         for (b, line) in text.lines().skip(1).enumerate() {
             csv.push_str(&format!("B{b},U,R{b},g,{line}\n"));
         }
-        let (tally, rejects, _) = crate::campaign::tally_files(
+        let (tally, rejects, _) = crate::count::read::tally_files(
             &plan,
             &roster,
             &[Source::text("b.csv", csv)],
@@ -647,12 +647,12 @@ mod reference {
     #[test]
     fn alpha_matches_pingouin() {
         // pingouin.cronbach_alpha(data, nan_policy="listwise"); item–total with numpy.
-        let expected = rows(include_str!("../tests/fixtures/stats/alpha_expected.csv"));
-        let items = rows(include_str!("../tests/fixtures/stats/item_total.csv"));
+        let expected = rows(include_str!("../../tests/fixtures/stats/alpha_expected.csv"));
+        let items = rows(include_str!("../../tests/fixtures/stats/item_total.csv"));
         for (name, data) in [
-            ("a", include_str!("../tests/fixtures/stats/alpha_a.csv")),
-            ("b", include_str!("../tests/fixtures/stats/alpha_b.csv")),
-            ("c", include_str!("../tests/fixtures/stats/alpha_c.csv")),
+            ("a", include_str!("../../tests/fixtures/stats/alpha_a.csv")),
+            ("b", include_str!("../../tests/fixtures/stats/alpha_b.csv")),
+            ("c", include_str!("../../tests/fixtures/stats/alpha_c.csv")),
         ] {
             let r = alpha_of_dataset(data);
             let e = expected.iter().find(|e| e[0] == name).unwrap();
@@ -676,7 +676,7 @@ mod reference {
     #[test]
     fn composite_se_matches_the_influence_function() {
         // mpmath central differences of C in each ballot's weight (make_reference.py).
-        let data = include_str!("../tests/fixtures/stats/composite_ballots.csv");
+        let data = include_str!("../../tests/fixtures/stats/composite_ballots.csv");
         let survey = crate::Survey::from_yaml(
             "id: s\nscales:\n  s:\n    options:\n      - {code: \"100\", score: 100}\n      - {code: \"60\", score: 60}\n      - {code: \"0\", score: 0}\n      - {code: A, abstain: true}\ndimensions: [{id: d1, weight: 1}, {id: d2, weight: 2}]\nitems:\n  - {id: i1, dimension: d1, scale: s, weight: 2, zh: a}\n  - {id: i2, dimension: d1, scale: s, weight: 1, zh: b}\n  - {id: i3, dimension: d2, scale: s, zh: c}\n  - {id: i4, dimension: d2, scale: s, zh: d}\n  - {id: i5, dimension: d2, scale: s, zh: e}\n",
             Path::new("s.yaml"),
@@ -691,7 +691,7 @@ mod reference {
         for (b, line) in data.lines().skip(1).enumerate() {
             csv.push_str(&format!("B{b},U,R{b},{line}\n"));
         }
-        for r in rows(include_str!("../tests/fixtures/stats/composite_expected.csv")) {
+        for r in rows(include_str!("../../tests/fixtures/stats/composite_expected.csv")) {
             let plan = crate::Plan::from_yaml(
                 &format!(
                     "id: p\nsurvey: s.yaml\nperiod: {{start: 2020-01-01, end: 2020-12-31}}\ngroups: [{{id: public, public: true, weight: 3}}, {{id: npc, weight: 1}}]\nvalidity: {{min_answered_share: 0}}\nscoring: {{group_weighting: {}}}\n",
@@ -701,7 +701,7 @@ mod reference {
                 survey.clone(),
             )
             .unwrap();
-            let (tally, rejects, _) = crate::campaign::tally_files(
+            let (tally, rejects, _) = crate::count::read::tally_files(
                 &plan,
                 &roster,
                 &[Source::text("b.csv", csv.clone())],
@@ -710,7 +710,7 @@ mod reference {
             )
             .unwrap();
             assert!(rejects.is_empty(), "{rejects:?}");
-            let score = crate::score::score_unit(&plan, &tally, 0);
+            let score = crate::score::unit::score_unit(&plan, &tally, 0);
             close(
                 score.composite.unwrap(),
                 r[1].parse().unwrap(),
@@ -727,11 +727,11 @@ mod reference {
     #[test]
     fn rank_sets_match_an_independent_quadrature() {
         // scipy.integrate.quad + brentq, cross-checked by 10^6 simulated draws.
-        let input = rows(include_str!("../tests/fixtures/stats/ranks_input.csv"));
+        let input = rows(include_str!("../../tests/fixtures/stats/ranks_input.csv"));
         let est: Vec<f64> = input.iter().map(|r| r[1].parse().unwrap()).collect();
         let se: Vec<f64> = input.iter().map(|r| r[2].parse().unwrap()).collect();
         let sets = rank_sets(&est, &se, 0.95);
-        for (k, r) in rows(include_str!("../tests/fixtures/stats/ranks_expected.csv"))
+        for (k, r) in rows(include_str!("../../tests/fixtures/stats/ranks_expected.csv"))
             .iter()
             .enumerate()
         {
@@ -753,8 +753,8 @@ mod reference {
 #[cfg(test)]
 mod coverage {
     use super::*;
-    use crate::tally::{Layout, Tally};
-    use crate::text::{Encoding, Source};
+    use crate::count::tally::{Layout, Tally};
+    use crate::input::text::{Encoding, Source};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
     use std::path::Path;
@@ -788,7 +788,7 @@ mod coverage {
             *c = if u < 0.04 {
                 3 // abstain
             } else if u < 0.06 {
-                crate::ballots::BLANK
+                crate::judge::ballots::BLANK
             } else {
                 let y = 0.4 + 0.8 * rater + 0.1 * i as f64 + (rng.random::<f64>() - 0.5) * 1.6;
                 if y > 0.2 {
@@ -809,7 +809,7 @@ mod coverage {
             ballot(rng, &mut codes);
             t.add_valid(0, 0, &codes);
         }
-        let s = crate::score::score_unit(plan, &t, 0);
+        let s = crate::score::unit::score_unit(plan, &t, 0);
         (s.composite.unwrap_or(f64::NAN), composite_se(plan, &t, 0, &s))
     }
 

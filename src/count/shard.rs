@@ -27,10 +27,12 @@ use polars::prelude::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::ballots::{FileSummary, Reason, Reject, Validator};
+use crate::cell::{csv_bytes, safe_cell};
+use crate::count::tally::{Layout, Tally};
 use crate::error::{Error, ErrorKind, Position, Result};
-use crate::roster::Roster;
-use crate::tally::{Layout, Tally};
+use crate::judge::ballots::{FileSummary, Reason, Reject, Validator};
+use crate::rules::plan::Plan;
+use crate::rules::roster::Roster;
 
 /// Key of the JSON header in the Parquet key-value metadata.
 const META_KEY: &str = "appraise.tally";
@@ -69,7 +71,7 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
 
 /// Writes `df` (with optional key-value metadata) to `path` atomically.
 fn write_parquet(path: &Path, df: &mut DataFrame, meta: Option<(String, String)>) -> Result<()> {
-    crate::report::write_stream(path, |w| {
+    crate::files::write_stream(path, |w| {
         ParquetWriter::new(w)
             .with_key_value_metadata(meta.map(|kv| KeyValueMetadata::from_static(vec![kv])))
             .finish(df)
@@ -355,8 +357,8 @@ pub fn rejects_path(tally: &Path) -> std::path::PathBuf {
 /// Writes a shard's rejects as `rejects.csv` does (`row, ballot_id, reason,
 /// detail, file`; `file` as named when the shard was tallied).
 pub fn write_rejects(path: &Path, rejects: &[Reject], files: &[FileSummary]) -> Result<()> {
-    let bytes = crate::report::rejects_table(rejects, files)?;
-    crate::report::write_stream(path, |w| w.write_all(&bytes).map_err(|e| Error::io(path, e)))
+    let bytes = crate::count::shard::rejects_table(rejects, files)?;
+    crate::files::write_stream(path, |w| w.write_all(&bytes).map_err(|e| Error::io(path, e)))
 }
 
 /// Reads a shard's rejects file back. `files` are the shard's ballot files (from
@@ -390,18 +392,119 @@ pub fn read_rejects(path: &Path, files: &[FileSummary], offset: usize) -> Result
             .parse()
             .map_err(|_| bad(line, format!("row `{row}` is not a number")))?;
         let reason = Reason::from_code(reason).ok_or_else(|| bad(line, format!("unknown reason `{reason}`")))?;
-        let file = crate::report::unsafe_cell(file);
+        let file = crate::cell::unsafe_cell(file);
         let k = files
             .iter()
             .position(|f| f.path == file)
             .ok_or_else(|| bad(line, format!("file `{file}` is not one the tally was made from")))?;
         out.push(Reject {
             row,
-            ballot_id: crate::report::unsafe_cell(id).to_string(),
+            ballot_id: crate::cell::unsafe_cell(id).to_string(),
             reason,
-            detail: crate::report::unsafe_cell(detail).to_string(),
+            detail: crate::cell::unsafe_cell(detail).to_string(),
             file: offset + k,
         });
     }
     Ok(out)
+}
+
+/// The `rejects.csv` table of `rejects` whose `file` indexes `files` (also the
+/// rejects file beside a tally shard, [`crate::count::shard::write_rejects`]).
+pub fn rejects_table(rejects: &[Reject], files: &[FileSummary]) -> Result<Vec<u8>> {
+    csv_bytes(|w| {
+        w.write_record(["row", "ballot_id", "reason", "detail", "file"])?;
+        for r in rejects {
+            let file = files.get(r.file).map_or("", |f| f.path.as_str());
+            w.write_record([
+                r.row.to_string(),
+                safe_cell(&r.ballot_id),
+                r.reason.code().into(),
+                safe_cell(&r.detail),
+                safe_cell(file),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// Merges tallies read from tally files (`appraise tally`) into one, checking that
+/// each was made under this plan and roster; the file summaries are concatenated
+/// in the order given. The sums are exact, so the order of the shards does not
+/// change the result.
+pub fn merge_tallies(
+    plan: &Plan,
+    roster: &Roster,
+    tallies: Vec<(Tally, Vec<FileSummary>)>,
+) -> Result<(Tally, Vec<FileSummary>)> {
+    let mut merged = Tally::new(Layout::new(plan, roster));
+    let mut files = Vec::new();
+    for (t, f) in tallies {
+        if t.layout.key != merged.layout.key {
+            return Err(ErrorKind::TallyMismatch(
+                "a tally was made under another plan, survey or roster than the one given".into(),
+            )
+            .into());
+        }
+        merged.merge(&t)?;
+        files.extend(f);
+    }
+    Ok((merged, files))
+}
+
+/// Reads tally files (`appraise tally --out`) and merges them ([`merge_tallies`]),
+/// with the rejects each shard wrote beside its tally
+/// ([`crate::count::shard::rejects_path`]), so that the merged `rejects.csv` lists every
+/// rejected ballot. A shard whose rejects file is missing (or was left behind on
+/// purpose) still counts its rejects in the accounting; its path is returned so the
+/// caller can say that `rejects.csv` lacks those rows. A rejects file whose rows do
+/// not add up to the shard's rejected count is an error: it belongs to another run.
+pub fn merge_tally_files(plan: &Plan, roster: &Roster, paths: &[std::path::PathBuf]) -> Result<Merged> {
+    let layout = Layout::new(plan, roster);
+    let mut tallies = Vec::with_capacity(paths.len());
+    let mut rejects = Vec::new();
+    let mut missing = Vec::new();
+    let mut offset = 0;
+    for p in paths {
+        let (tally, files) = crate::count::shard::read_tally(p, &layout)?;
+        let side = crate::count::shard::rejects_path(p);
+        if side.is_file() {
+            let r = crate::count::shard::read_rejects(&side, &files, offset)?;
+            let counted = tally.accounting().rejected;
+            if r.len() as u64 != counted {
+                return Err(ErrorKind::Mismatch {
+                    path: side,
+                    message: format!(
+                        "{} rejects listed, the tally {} counts {counted}; use the rejects file written with that tally",
+                        r.len(),
+                        p.display()
+                    ),
+                }
+                .into());
+            }
+            rejects.extend(r);
+        } else if tally.accounting().rejected > 0 {
+            missing.push(side);
+        }
+        offset += files.len();
+        tallies.push((tally, files));
+    }
+    let (tally, files) = merge_tallies(plan, roster, tallies)?;
+    Ok(Merged {
+        tally,
+        rejects,
+        files,
+        lacking: missing,
+    })
+}
+
+/// Tally shards merged by [`merge_tally_files`].
+pub struct Merged {
+    /// The sum of the shards' tallies.
+    pub tally: Tally,
+    /// The shards' rejects, in shard order; `file` indexes `files`.
+    pub rejects: Vec<Reject>,
+    /// The ballot files of every shard, in shard order.
+    pub files: Vec<FileSummary>,
+    /// Rejects files that were not found (their shards had rejects).
+    pub lacking: Vec<std::path::PathBuf>,
 }

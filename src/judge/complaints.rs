@@ -19,11 +19,11 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::csvin;
 use crate::error::Result;
-use crate::plan::{Plan, parse_date};
-use crate::roster::Roster;
-use crate::text::{Encoding, Source};
+use crate::input::csvin;
+use crate::input::text::{Encoding, Source};
+use crate::rules::plan::{Plan, parse_date};
+use crate::rules::roster::Roster;
 
 /// Why a complaint was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

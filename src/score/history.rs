@@ -12,11 +12,11 @@
 
 use std::collections::HashSet;
 
-use crate::campaign::Outcome;
-use crate::csvin;
 use crate::error::{Error, Position, Result};
-use crate::plan::{Consecutive, Side};
-use crate::text::{Encoding, Source};
+use crate::input::csvin;
+use crate::input::text::{Encoding, Source};
+use crate::rules::plan::{Consecutive, Side};
+use crate::score::outcome::Outcome;
 
 /// The units on one side of the list in one earlier period.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl Period {
                 )),
             };
             let (top, bottom) = (flag(1, "top")?, flag(2, "bottom")?);
-            let unit = crate::report::unsafe_cell(get(0)).to_string();
+            let unit = crate::cell::unsafe_cell(get(0)).to_string();
             if top {
                 out.top.insert(unit.clone());
             }

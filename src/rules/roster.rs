@@ -10,9 +10,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::csvin::{self, CsvInput};
 use crate::error::{Error, Position, Result};
-use crate::text::{Encoding, Source};
+use crate::input::csvin;
+use crate::input::csvin::CsvInput;
+use crate::input::text::{Encoding, Source};
 
 /// One unit under appraisal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -11,7 +11,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::yaml::{self, Problems};
+use crate::input::yaml;
+use crate::input::yaml::Problems;
 
 /// Column names a ballot file reserves; no item may use them as its id.
 pub const RESERVED_COLUMNS: [&str; 5] = ["ballot_id", "unit_id", "rater_id", "rater_group", "rater_unit"];

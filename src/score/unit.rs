@@ -14,8 +14,8 @@
 
 use serde::Serialize;
 
-use crate::plan::{GroupWeighting, Plan};
-use crate::tally::Tally;
+use crate::count::tally::Tally;
+use crate::rules::plan::{GroupWeighting, Plan};
 
 /// Per-item results of one unit, pooled over groups.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -19,7 +19,7 @@ use foldhash::fast::FixedState;
 
 const SEED: u64 = 0x6170_7072_6169_7365; // "appraise"
 
-/// The fixed-seed hash of the module's tables (also used by [`crate::flags`]).
+/// The fixed-seed hash of the module's tables (also used by `score::flags`).
 #[inline]
 pub(crate) fn hash(bytes: &[u8]) -> u64 {
     FixedState::with_seed(SEED).hash_one(bytes)

@@ -16,80 +16,10 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::num;
-use crate::plan::{Plan, ShareOf};
-use crate::roster::Roster;
-
-/// A unit's status (SPEC §10).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitStatus {
-    /// Listed in the plan's `exclude` (不再参加评选).
-    Excluded,
-    /// More ballots came back than were issued (作废, to be re-run).
-    Void,
-    /// A verified veto complaint in the period (一票否决).
-    Vetoed,
-    /// Fewer valid ballots than `min_valid_ballots`.
-    TooFewBallots,
-    /// Public share or a group quota not met.
-    PanelShort,
-    /// A dimension has no score.
-    Incomplete,
-    /// Ranked.
-    Ranked,
-}
-
-impl UnitStatus {
-    /// The code written in `results.csv`.
-    pub fn code(self) -> &'static str {
-        match self {
-            UnitStatus::Excluded => "excluded",
-            UnitStatus::Void => "void",
-            UnitStatus::Vetoed => "vetoed",
-            UnitStatus::TooFewBallots => "too_few_ballots",
-            UnitStatus::PanelShort => "panel_short",
-            UnitStatus::Incomplete => "incomplete",
-            UnitStatus::Ranked => "ranked",
-        }
-    }
-}
-
-/// What ranking needs to know of one unit.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Standing {
-    /// Status.
-    pub status: UnitStatus,
-    /// Final score `F`.
-    pub final_score: Option<f64>,
-    /// Satisfaction rate (second sort key).
-    pub rate: Option<f64>,
-    /// Valid ballots (third sort key).
-    pub valid: u64,
-}
-
-/// The placing of one unit.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Placing {
-    /// Published final score as a whole number of `10^-decimals` steps.
-    pub published: Option<i64>,
-    /// Index into the plan's grades.
-    pub grade: Option<usize>,
-    /// Rank among ranked units.
-    pub rank: Option<u64>,
-    /// Rank among ranked units of the same department.
-    pub rank_department: Option<u64>,
-    /// Rank among ranked units of the same kind.
-    pub rank_kind: Option<u64>,
-    /// Among the first `top_n` (rank ≤ top_n).
-    pub top: bool,
-    /// Among the last `bottom_n` (fewer than `bottom_n` ranked units below it).
-    pub bottom: bool,
-    /// Position in listing order among ranked units (0-based).
-    pub position: Option<usize>,
-}
+use crate::rules::plan::{Plan, ShareOf};
+use crate::rules::roster::Roster;
+use crate::score::result::{Placing, Standing, UnitStatus};
 
 /// Ranks, grades and flags every unit; `standings` are in roster order.
 pub fn place(plan: &Plan, roster: &Roster, standings: &[Standing]) -> Vec<Placing> {
@@ -116,7 +46,7 @@ pub fn place(plan: &Plan, roster: &Roster, standings: &[Standing]) -> Vec<Placin
     let steps: Vec<i64> = order.iter().map(|&u| key(u)).collect();
     // Places left in each band with a quota, per scope: the whole list, or each
     // department or kind (keyed by its name).
-    let scope = |g: &crate::plan::Grade, u: usize| -> &str {
+    let scope = |g: &crate::rules::plan::Grade, u: usize| -> &str {
         match g.share_of {
             ShareOf::Ranked => "",
             ShareOf::Department => &roster.units[u].department,
@@ -186,9 +116,9 @@ fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
 /// `max_complaints` on the verified complaints counted in the period), the first
 /// `count` of them in listing order, and to any further one tied in rank with the
 /// last of those (as the 前N flags include ties).
-pub fn awards(plan: &Plan, units: &[crate::campaign::UnitResult]) -> Vec<Vec<usize>> {
+pub fn awards(plan: &Plan, units: &[crate::score::result::UnitResult]) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new(); units.len()];
-    let listing = crate::campaign::listing(units);
+    let listing = crate::score::result::listing(units);
     let d = plan.ranking.decimals;
     for (a, award) in plan.awards.iter().enumerate() {
         let eligible = listing.iter().copied().filter(|&u| {

@@ -1,0 +1,244 @@
+//! Reading ballot files (CSV or Parquet, by extension) through one validator into one tally.
+
+use crate::count::tally::{Layout, Tally};
+use crate::error::{Error, ErrorKind, Position, Result};
+use crate::input::csvin;
+use crate::input::text::{Encoding, Source};
+use crate::judge::ballots::{BLANK, BallotKeys, Reason};
+use crate::judge::ballots::{FileSummary, Reject, Validator};
+use crate::rules::plan::Plan;
+use crate::rules::roster::Roster;
+use crate::rules::schema::RESERVED_COLUMNS;
+
+/// How a ballot file is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// By the file's extension: `.parquet`, `.parq` or `.pq` is Parquet, anything
+    /// else CSV.
+    #[default]
+    Auto,
+    /// CSV text (SPEC §3), in the campaign's encoding.
+    Csv,
+    /// Parquet ([`crate::count::parquet`]).
+    Parquet,
+}
+
+impl Format {
+    /// The format of `source` (never `Auto`).
+    pub fn of(self, source: &Source) -> Format {
+        match (self, source) {
+            (Format::Auto, Source::File(p)) if crate::count::parquet::is_parquet_path(p) => Format::Parquet,
+            (Format::Auto, _) => Format::Csv,
+            (f, _) => f,
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Format, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Format::Auto),
+            "csv" => Ok(Format::Csv),
+            "parquet" | "pq" => Ok(Format::Parquet),
+            other => Err(format!("unknown format `{other}`: use auto, csv or parquet")),
+        }
+    }
+}
+
+/// Reads every ballot file into one tally (duplicates are judged across all files,
+/// in the order given). `progress` receives the rows read so far. The format of
+/// each file is chosen by its extension (see [`Format::Auto`]).
+pub fn tally_files(
+    plan: &Plan,
+    roster: &Roster,
+    files: &[Source],
+    encoding: Encoding,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Tally, Vec<Reject>, Vec<FileSummary>)> {
+    let (tally, rejects, files, _) = read_all(plan, roster, files, encoding, Format::Auto, progress)?;
+    Ok((tally, rejects, files))
+}
+
+/// A fresh tally and validator over `files` ([`read_ballots`]); the validator is
+/// returned with the keys it took.
+pub(crate) fn read_all<'p>(
+    plan: &'p Plan,
+    roster: &'p Roster,
+    files: &[Source],
+    encoding: Encoding,
+    format: Format,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Tally, Vec<Reject>, Vec<FileSummary>, Validator<'p>)> {
+    let mut tally = Tally::new(Layout::new(plan, roster));
+    let mut validator = Validator::new(plan, roster);
+    let mut rejects = Vec::new();
+    let files = read_ballots(
+        &mut validator,
+        files,
+        encoding,
+        format,
+        &mut tally,
+        &mut rejects,
+        progress,
+    )?;
+    Ok((tally, rejects, files, validator))
+}
+
+/// Reads ballot files in order into `tally` through `validator` (which may hold
+/// keys taken earlier: [`Validator::take_known`]); rejects are appended to
+/// `rejects`, each carrying the index of its file in `files`. `progress` receives
+/// the rows read so far, over all files.
+pub fn read_ballots(
+    validator: &mut Validator<'_>,
+    files: &[Source],
+    encoding: Encoding,
+    format: Format,
+    tally: &mut Tally,
+    rejects: &mut Vec<Reject>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<FileSummary>> {
+    let mut summaries = Vec::with_capacity(files.len());
+    let mut done = 0;
+    for (k, f) in files.iter().enumerate() {
+        let mut each = |n| progress(done + n);
+        let s = match (format.of(f), f) {
+            (Format::Parquet, Source::File(p)) => {
+                crate::count::parquet::read_parquet(p, k, validator, tally, rejects, &mut each)?
+            }
+            (Format::Parquet, Source::Text { name, .. }) => {
+                return Err(ErrorKind::Usage(format!(
+                    "{}: Parquet ballots must come from a file, not from text",
+                    name.display()
+                ))
+                .into());
+            }
+            _ => read_csv(f, k, encoding, validator, tally, rejects, &mut each)?,
+        };
+        done += s.rows;
+        summaries.push(s);
+    }
+    Ok(summaries)
+}
+
+/// Reads a wide ballot CSV (SPEC §3), judging every row and adding it to `tally`;
+/// rejected rows are appended to `rejects`. `progress` is called with the number of
+/// rows read so far, every 65,536 rows and at the end.
+///
+/// Errors only when the file as a whole is unusable: it cannot be opened, has no
+/// header, lacks a fixed column or an item column.
+pub fn read_csv(
+    source: &Source,
+    file: usize,
+    encoding: Encoding,
+    validator: &mut Validator<'_>,
+    tally: &mut Tally,
+    rejects: &mut Vec<Reject>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<FileSummary> {
+    let path = source.path();
+    let mut input = csvin::from_text(path, source.open(encoding)?)?;
+    let fixed = input.require(&RESERVED_COLUMNS[..4], "ballot file")?;
+    let rater_unit = input.column("rater_unit");
+    let survey = &validator.plan().survey;
+    let mut item_cols = Vec::with_capacity(survey.items.len());
+    for it in &survey.items {
+        match input.column(&it.id) {
+            Some(c) => item_cols.push(c),
+            None => {
+                return Err(Error::input(
+                    Position::line(path, 1).with_column(it.id.clone()),
+                    format!(
+                        "the ballot file has no column for item `{}`; every item of survey `{}` needs a column (blank cells are fine)",
+                        it.id, survey.id
+                    ),
+                ));
+            }
+        }
+    }
+    let ignored_columns = input
+        .header
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !fixed.contains(k) && Some(*k) != rater_unit && !item_cols.contains(k))
+        .map(|(_, h)| h.clone())
+        .collect();
+    let width = input.header.len();
+    let mut codes = vec![BLANK; survey.items.len()];
+    let mut rec = csv::StringRecord::new();
+    let mut rows = 0u64;
+    loop {
+        match input.reader.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let Some(pos) = e.position().cloned() else {
+                    return Err(csvin::csv_error(path, e));
+                };
+                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    return Err(csvin::csv_error(path, e));
+                }
+                rows += 1;
+                tally.add_rejected(None, Reason::MalformedRow);
+                rejects.push(Reject {
+                    row: pos.line(),
+                    ballot_id: String::new(),
+                    reason: Reason::MalformedRow,
+                    detail: "not valid UTF-8; if the file is GBK, pass --encoding gbk".into(),
+                    file,
+                });
+                continue;
+            }
+        }
+        if csvin::is_blank_line(&rec) {
+            continue; // an empty line holds no row
+        }
+        rows += 1;
+        if rows % 65_536 == 0 {
+            progress(rows);
+        }
+        let line = csvin::line_of(&rec);
+        let get = |k: usize| rec.get(k).unwrap_or("");
+        if rec.len() != width {
+            let unit = validator.unit_index(get(fixed[1]).trim());
+            tally.add_rejected(unit, Reason::MalformedRow);
+            rejects.push(Reject {
+                row: line,
+                ballot_id: get(fixed[0]).trim().to_string(),
+                reason: Reason::MalformedRow,
+                detail: format!("{} fields, header has {width}", rec.len()),
+                file,
+            });
+            continue;
+        }
+        let keys = BallotKeys {
+            line,
+            ballot_id: get(fixed[0]),
+            unit_id: get(fixed[1]),
+            rater_id: get(fixed[2]),
+            rater_group: get(fixed[3]),
+            rater_unit: rater_unit.map_or("", get),
+        };
+        match validator.judge(&keys, |i| get(item_cols[i]), &mut codes) {
+            Ok(a) => tally.add_valid(a.unit, a.group, &codes),
+            Err((unit, reason, detail)) => {
+                tally.add_rejected(unit, reason);
+                rejects.push(Reject {
+                    row: line,
+                    ballot_id: keys.ballot_id.trim().to_string(),
+                    reason,
+                    detail,
+                    file,
+                });
+            }
+        }
+    }
+    progress(rows);
+    Ok(FileSummary {
+        path: path.display().to_string(),
+        rows,
+        ignored_columns,
+        note: input.note,
+    })
+}

@@ -1,0 +1,7 @@
+//! Stage 3, judge: each ballot row is valid or a reject with its reason
+//! ([`ballots::Validator`], SPEC §5); each complaint counts or is rejected
+//! ([`complaints`], SPEC §8). Rejects are data, not errors.
+
+pub mod ballots;
+pub mod complaints;
+pub mod keys;

@@ -1,0 +1,50 @@
+//! Outputs (SPEC §10–§11): `results.csv`, `results.json`, `items.csv`,
+//! `rejects.csv`, `complaint_rejects.csv` and the human `report.md`.
+//!
+//! Machine formats carry full precision (the shortest decimal that reads back as
+//! the same f64); the report rounds to the plan's `decimals`. Every file is built
+//! in memory, written to a temporary file in the output folder, and renamed into
+//! place only when all of them are written: a run stopped at any moment leaves the
+//! previous complete outputs or none. Text that came from an input is neutralised
+//! against spreadsheet formula injection in CSV (OWASP: a leading `=`, `+`, `-`,
+//! `@`, tab or CR gets a `'` unless the cell is a number) and escaped in Markdown.
+
+mod complaint_rejects_csv;
+mod flags_csv;
+mod items_csv;
+mod rejects_csv;
+mod reliability_csv;
+mod report_md;
+mod results_csv;
+mod results_json;
+pub mod rows;
+
+pub use complaint_rejects_csv::complaint_rejects_csv;
+pub use flags_csv::flags_csv;
+pub use items_csv::items_csv;
+pub use rejects_csv::rejects_csv;
+pub use reliability_csv::reliability_csv;
+pub use report_md::{accounting_line, report_md};
+pub use results_csv::results_csv;
+pub use results_json::{ComplaintAccounting, Methods, complaint_accounting, methods, results_json};
+pub use rows::{GroupRow, ResultRow, result_rows};
+
+use crate::error::Result;
+use crate::rules::plan::Plan;
+use crate::rules::roster::Roster;
+use crate::score::outcome::Outcome;
+
+/// Every output file of a run, as (file name, contents).
+pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let rows = result_rows(plan, roster, outcome);
+    Ok(vec![
+        ("results.csv", results_csv(plan, roster, &rows)?),
+        ("results.json", results_json(plan, outcome, &rows)?),
+        ("items.csv", items_csv(plan, roster, outcome)?),
+        ("rejects.csv", rejects_csv(outcome)?),
+        ("complaint_rejects.csv", complaint_rejects_csv(outcome)?),
+        ("reliability.csv", reliability_csv(plan, outcome)?),
+        ("flags.csv", flags_csv(roster, outcome)?),
+        ("report.md", report_md(plan, roster, outcome).into_bytes()),
+    ])
+}

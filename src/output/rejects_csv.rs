@@ -1,0 +1,11 @@
+//! `rejects.csv`: every rejected ballot with its reason.
+
+use crate::count::shard::rejects_table;
+use crate::error::Result;
+use crate::score::outcome::Outcome;
+
+/// `rejects.csv`: `row, ballot_id, reason, detail, file` (the ballot file the row
+/// is in, as named on the command line).
+pub fn rejects_csv(outcome: &Outcome) -> Result<Vec<u8>> {
+    rejects_table(&outcome.rejects, &outcome.files)
+}

@@ -1,0 +1,176 @@
+//! The rows of the results table, shared by `results.csv`, `results.json` and the reports.
+
+use serde::Serialize;
+
+use crate::num::{self};
+use crate::rules::plan::Plan;
+use crate::rules::roster::Roster;
+use crate::score::outcome::Outcome;
+
+/// One row of `results.csv` / an element of `results.json`'s `units`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ResultRow {
+    /// Unit id.
+    pub unit_id: String,
+    /// Status code.
+    pub status: &'static str,
+    /// Valid ballots.
+    pub valid_ballots: u64,
+    /// Rejected ballots naming the unit.
+    pub rejected_ballots: u64,
+    /// Public share of valid ballots.
+    pub public_share: Option<f64>,
+    /// Dimension scores, survey order (`results.csv` has one column per dimension).
+    pub dimensions: Vec<Option<f64>>,
+    /// Composite `C`.
+    pub composite: Option<f64>,
+    /// Satisfaction rate `R`.
+    pub satisfaction_rate: Option<f64>,
+    /// Deduction `X`.
+    pub deduction: f64,
+    /// Bonus added (SPEC §9; a column only when the plan has a bonus category).
+    pub bonus: f64,
+    /// The consecutive-period mark ([`crate::score::history`]; a column only when the plan
+    /// has the rule, empty when too few earlier periods were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consecutive: Option<bool>,
+    /// Ids of the plan's awards the unit received (a column `awards`, ids joined
+    /// by `;`, only when the plan has awards).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub awards: Vec<String>,
+    /// Final `F`.
+    pub r#final: Option<f64>,
+    /// Grade id.
+    pub grade: Option<String>,
+    /// Rank.
+    pub rank: Option<u64>,
+    /// Unit name.
+    pub name: String,
+    /// Department.
+    pub department: String,
+    /// Kind.
+    pub kind: String,
+    /// Rank within the department.
+    pub rank_department: Option<u64>,
+    /// Rank within the kind.
+    pub rank_kind: Option<u64>,
+    /// Among the first `top_n`.
+    pub top: bool,
+    /// Among the last `bottom_n`.
+    pub bottom: bool,
+    /// The published final score, rounded to `decimals`.
+    pub final_published: Option<String>,
+    /// Ballot rows read for the unit.
+    pub ballots_read: u64,
+    /// Why the unit is not ranked.
+    pub note: String,
+    /// Standard error of the composite (linearisation).
+    pub composite_se: Option<f64>,
+    /// Lower end of the composite's 95% interval.
+    pub composite_lo: Option<f64>,
+    /// Upper end of the composite's 95% interval.
+    pub composite_hi: Option<f64>,
+    /// Best rank in the 95% marginal confidence set.
+    pub rank_lo: Option<u64>,
+    /// Worst rank in the 95% marginal confidence set.
+    pub rank_hi: Option<u64>,
+    /// The whole rank set lies inside the first `top_n` places.
+    pub top_on_evidence: bool,
+    /// The whole rank set lies inside the last `bottom_n` places.
+    pub bottom_on_evidence: bool,
+    /// Majority verdict id, when the plan has a verdict rule.
+    pub verdict: Option<String>,
+    /// Valid ballots that answered every item (three or more) with one option.
+    pub straight_lining: u64,
+    /// Results of the groups the plan reports on their own.
+    pub groups: Vec<GroupRow>,
+}
+
+/// A reported group's own results in a [`ResultRow`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupRow {
+    /// Group id.
+    pub group: String,
+    /// The group's valid ballots.
+    pub valid_ballots: u64,
+    /// Composite from the group's answers alone.
+    pub composite: Option<f64>,
+    /// Satisfaction rate from the group's answers alone.
+    pub satisfaction_rate: Option<f64>,
+}
+
+/// The rows of the results table, in roster order.
+pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<ResultRow> {
+    let d = plan.ranking.decimals;
+    let ranked = outcome.units.iter().filter(|r| r.placing.rank.is_some()).count() as u64;
+    outcome
+        .units
+        .iter()
+        .map(|r| {
+            let u = &roster.units[r.unit];
+            let p = &r.placing;
+            ResultRow {
+                unit_id: u.id.clone(),
+                status: r.status.code(),
+                valid_ballots: r.score.valid,
+                rejected_ballots: r.rejected,
+                public_share: r.score.public_share,
+                dimensions: r.score.dimensions.clone(),
+                composite: r.score.composite,
+                satisfaction_rate: r.score.rate,
+                deduction: r.complaints.deduction,
+                bonus: r.complaints.bonus,
+                r#final: r.final_score,
+                grade: p.grade.map(|g| plan.grades[g].id.clone()),
+                rank: p.rank,
+                name: u.name.clone(),
+                department: u.department.clone(),
+                kind: u.kind.clone(),
+                rank_department: p.rank_department,
+                rank_kind: p.rank_kind,
+                top: p.top,
+                bottom: p.bottom,
+                final_published: p.published.map(|s| num::steps_text(s, d)),
+                ballots_read: r.read,
+                note: r.why_not_ranked(),
+                composite_se: r.composite_se,
+                composite_lo: r.composite_ci.map(|c| c.0),
+                composite_hi: r.composite_ci.map(|c| c.1),
+                rank_lo: r.rank_set.map(|s| s.lower),
+                rank_hi: r.rank_set.map(|s| s.upper),
+                top_on_evidence: r.rank_set.is_some_and(|s| s.upper <= plan.ranking.top_n),
+                bottom_on_evidence: r
+                    .rank_set
+                    .is_some_and(|s| s.lower + plan.ranking.bottom_n > ranked && plan.ranking.bottom_n > 0),
+                verdict: r.score.verdict.and_then(|v| {
+                    plan.verdict
+                        .as_ref()
+                        .map(|x| x.levels.get(v).unwrap_or(&x.otherwise).id.clone())
+                }),
+                straight_lining: outcome.tally.straight[r.unit],
+                consecutive: outcome.consecutive.get(r.unit).copied().flatten(),
+                awards: r
+                    .awards
+                    .iter()
+                    .filter_map(|&a| plan.awards.get(a))
+                    .map(|a| a.id.clone())
+                    .collect(),
+                groups: r
+                    .score
+                    .groups
+                    .iter()
+                    .map(|g| GroupRow {
+                        group: plan.groups[g.group].id.clone(),
+                        valid_ballots: g.valid,
+                        composite: g.composite,
+                        satisfaction_rate: g.rate,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn opt_u(x: Option<u64>) -> String {
+    x.map_or_else(String::new, |v| v.to_string())
+}

@@ -1,0 +1,150 @@
+//! From a tally and the complaints to statuses, scores, ranks and flags (SPEC §7–§10).
+
+use crate::count::tally::Tally;
+use crate::error::{Error, ErrorKind, PanelViolation, Result};
+use crate::judge::ballots::{FileSummary, Reject};
+use crate::judge::complaints::Complaints;
+use crate::rules::plan::Plan;
+use crate::rules::roster::Roster;
+use crate::score::outcome::Outcome;
+use crate::score::result::{Placing, Standing, UnitResult, UnitStatus};
+use crate::score::{panel, rank, stats, unit};
+
+/// Marks units under the plan's consecutive-period rule from the `results.csv` of
+/// earlier periods, most recent first (nothing to do when the plan has no rule).
+pub fn apply_history(plan: &Plan, roster: &Roster, outcome: &mut Outcome, earlier: &[crate::score::history::Period]) {
+    if let Some(rule) = &plan.ranking.consecutive {
+        let ids: Vec<&str> = roster.units.iter().map(|u| u.id.as_str()).collect();
+        outcome.consecutive = crate::score::history::consecutive(rule, &ids, outcome, earlier);
+    }
+}
+
+/// Checks that every `exclude` entry of the plan is a roster unit.
+pub fn check_plan_roster(plan: &Plan, roster: &Roster) -> Result<()> {
+    let missing: Vec<&str> = plan
+        .exclude
+        .iter()
+        .filter(|u| roster.index(u).is_none())
+        .map(|s| s.as_str())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ErrorKind::Mismatch {
+            path: plan.path.clone(),
+            message: format!(
+                "`exclude` lists unit(s) not in the roster: {}; correct the ids or remove them",
+                missing.join(", ")
+            ),
+        }
+        .into())
+    }
+}
+
+/// Scores, judges and ranks every unit from a tally and the complaints.
+pub fn evaluate(
+    plan: &Plan,
+    roster: &Roster,
+    tally: Tally,
+    rejects: Vec<Reject>,
+    files: Vec<FileSummary>,
+    complaints: Complaints,
+    strict: bool,
+) -> Result<Outcome> {
+    check_plan_roster(plan, roster)?;
+    let mut units = Vec::with_capacity(roster.len());
+    for (u, unit) in roster.units.iter().enumerate() {
+        let score = unit::score_unit(plan, &tally, u);
+        let panel = panel::check(plan, unit, &score.valid_by_group, tally.read[u]);
+        let c = complaints.units.get(u).cloned().unwrap_or_default();
+        let status = if plan.exclude.contains(&unit.id) {
+            UnitStatus::Excluded
+        } else if panel.over_returned.is_some() {
+            UnitStatus::Void
+        } else if c.vetoed {
+            UnitStatus::Vetoed
+        } else if panel.too_few {
+            UnitStatus::TooFewBallots
+        } else if !panel.short.is_empty() {
+            UnitStatus::PanelShort
+        } else if !score.is_complete() {
+            UnitStatus::Incomplete
+        } else {
+            UnitStatus::Ranked
+        };
+        let final_score = score
+            .composite
+            .map(|composite| (composite - c.deduction + c.bonus).max(0.0));
+        let composite_se = stats::composite_se(plan, &tally, u, &score);
+        let z = stats::z_value(stats::LEVEL);
+        let composite_ci = score
+            .composite
+            .zip(composite_se)
+            .map(|(c, se)| (c - z * se, c + z * se));
+        units.push(UnitResult {
+            unit: u,
+            status,
+            read: tally.read[u],
+            rejected: tally.rejected_of(u),
+            panel,
+            score,
+            complaints: c,
+            final_score,
+            placing: Placing::default(),
+            composite_se,
+            composite_ci,
+            rank_set: None,
+            awards: Vec::new(),
+        });
+    }
+    if strict {
+        let violations: Vec<PanelViolation> = units
+            .iter()
+            .filter(|r| matches!(r.status, UnitStatus::PanelShort | UnitStatus::TooFewBallots))
+            .map(|r| PanelViolation {
+                unit_id: roster.units[r.unit].id.clone(),
+                detail: r.why_not_ranked(),
+            })
+            .collect();
+        if !violations.is_empty() {
+            return Err(Error::from(ErrorKind::Panel { violations }));
+        }
+    }
+    let standings: Vec<Standing> = units
+        .iter()
+        .map(|r| Standing {
+            status: r.status,
+            final_score: r.final_score,
+            rate: r.score.rate,
+            valid: r.score.valid,
+        })
+        .collect();
+    for (r, p) in units.iter_mut().zip(rank::place(plan, roster, &standings)) {
+        r.placing = p;
+    }
+    let awards = rank::awards(plan, &units);
+    for (r, a) in units.iter_mut().zip(awards) {
+        r.awards = a;
+    }
+    let ranked: Vec<usize> = (0..units.len()).filter(|&u| units[u].placing.rank.is_some()).collect();
+    let est: Vec<f64> = ranked.iter().map(|&u| units[u].final_score.unwrap_or(0.0)).collect();
+    let se: Vec<f64> = ranked.iter().map(|&u| units[u].composite_se.unwrap_or(0.0)).collect();
+    for (&u, set) in ranked.iter().zip(stats::rank_sets(&est, &se, stats::LEVEL)) {
+        units[u].rank_set = Some(set);
+    }
+    let reliability = (0..plan.survey.dimensions.len())
+        .map(|d| stats::reliability(&tally, d))
+        .collect();
+    let flags = crate::score::flags::flags(&tally, &units);
+    Ok(Outcome {
+        units,
+        rejects,
+        files,
+        accounting: tally.accounting(),
+        complaints,
+        reliability,
+        flags,
+        consecutive: Vec::new(),
+        tally,
+    })
+}

@@ -1,0 +1,42 @@
+//! The result of a campaign: every unit, the rejects, the accounting.
+
+use serde::Serialize;
+
+use crate::count::tally::{Accounting, Tally};
+use crate::judge::ballots::{FileSummary, Reject};
+use crate::judge::complaints::Complaints;
+use crate::score::result::{UnitResult, listing};
+use crate::score::stats::Reliability;
+
+/// The result of a campaign.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    /// Per roster unit, in roster order.
+    pub units: Vec<UnitResult>,
+    /// Rejected ballots, in input order.
+    pub rejects: Vec<Reject>,
+    /// The ballot files read.
+    pub files: Vec<FileSummary>,
+    /// Ballots read = valid + rejected.
+    pub accounting: Accounting,
+    /// Complaints and their rejects.
+    pub complaints: Complaints,
+    /// Cronbach's alpha and item diagnostics per dimension.
+    pub reliability: Vec<Reliability>,
+    /// Data-quality flags (reported, never applied).
+    pub flags: Vec<crate::score::flags::Flag>,
+    /// The consecutive-period mark of each unit, in roster order (empty when the
+    /// plan has no such rule; `None` when too few earlier periods were given): see
+    /// [`apply_history`].
+    pub consecutive: Vec<Option<bool>>,
+    /// The tally everything was computed from.
+    #[serde(skip)]
+    pub tally: Tally,
+}
+
+impl Outcome {
+    /// Indices into [`Outcome::units`] of ranked units, in listing order.
+    pub fn listing(&self) -> Vec<usize> {
+        listing(&self.units)
+    }
+}
