@@ -12,7 +12,9 @@ use crate::rules::roster::Roster;
 // The stages' entry points, gathered here so that an embedding program finds the
 // whole pipeline in one module.
 pub use crate::count::read::{Format, read_ballots, tally_files};
-pub use crate::count::shard::{Merged, merge_tallies, merge_tally_files};
+pub use crate::count::shard::{Merged, merge_tallies};
+#[cfg(feature = "parquet")]
+pub use crate::count::shard::merge_tally_files;
 pub use crate::score::evaluate::{apply_history, check_plan_roster, evaluate};
 pub use crate::score::outcome::Outcome;
 pub use crate::score::result::UnitResult;

@@ -67,6 +67,7 @@ pub mod rules;
 pub mod score;
 
 pub mod campaign;
+pub mod collector;
 pub mod demo;
 pub mod simulate;
 

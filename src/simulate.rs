@@ -147,6 +147,7 @@ pub fn write_files(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::pat
     Ok((b, c))
 }
 
+#[cfg(feature = "parquet")]
 /// Writes `ballots.parquet` (see [`write_ballots_parquet`]) and `complaints.csv`
 /// into `dir`, each atomically; returns the rows of each.
 pub fn write_files_parquet(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::path::Path) -> Result<(u64, u64)> {
@@ -413,9 +414,11 @@ pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, ou
     Ok(rows)
 }
 
+#[cfg(feature = "parquet")]
 /// Rows per row group of a simulated Parquet file.
 pub const PARQUET_ROW_GROUP: usize = 1 << 20;
 
+#[cfg(feature = "parquet")]
 /// Writes a ballots Parquet file (zstd, row groups of [`PARQUET_ROW_GROUP`] rows)
 /// with the same ballots as [`write_ballots`] for the same configuration: string
 /// id columns (null for a blank `rater_unit`), and per item an Int8 column of the

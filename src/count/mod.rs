@@ -2,6 +2,7 @@
 //! [`tally::Tally`], the only thing scores are computed from; tally files
 //! (shards) written, read back and merged exactly.
 
+#[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod read;
 pub mod shard;

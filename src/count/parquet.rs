@@ -41,12 +41,6 @@ const NONE: u32 = u32::MAX;
 /// Rows judged per sub-batch: the codes of a sub-batch stay in cache.
 const SUB: usize = 4096;
 
-/// Whether a path names a Parquet file by its extension (`.parquet`, `.parq`, `.pq`).
-pub fn is_parquet_path(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "parquet" | "parq" | "pq"))
-}
 
 fn pl_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::input(

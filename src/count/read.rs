@@ -6,6 +6,7 @@ use crate::input::csvin;
 use crate::input::text::{Encoding, Source};
 use crate::judge::ballots::{BLANK, BallotKeys, Reason};
 use crate::judge::ballots::{FileSummary, Reject, Validator};
+use crate::judge::record::Ballot;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 use crate::rules::schema::RESERVED_COLUMNS;
@@ -19,15 +20,22 @@ pub enum Format {
     Auto,
     /// CSV text (SPEC §3), in the campaign's encoding.
     Csv,
-    /// Parquet ([`crate::count::parquet`]).
+    /// Parquet (`count::parquet`, with the `parquet` feature).
     Parquet,
+}
+
+/// Whether a path names a Parquet file by its extension (`.parquet`, `.parq`, `.pq`).
+pub fn is_parquet_path(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "parquet" | "parq" | "pq"))
 }
 
 impl Format {
     /// The format of `source` (never `Auto`).
     pub fn of(self, source: &Source) -> Format {
         match (self, source) {
-            (Format::Auto, Source::File(p)) if crate::count::parquet::is_parquet_path(p) => Format::Parquet,
+            (Format::Auto, Source::File(p)) if is_parquet_path(p) => Format::Parquet,
             (Format::Auto, _) => Format::Csv,
             (f, _) => f,
         }
@@ -104,8 +112,17 @@ pub fn read_ballots(
     for (k, f) in files.iter().enumerate() {
         let mut each = |n| progress(done + n);
         let s = match (format.of(f), f) {
+            #[cfg(feature = "parquet")]
             (Format::Parquet, Source::File(p)) => {
                 crate::count::parquet::read_parquet(p, k, validator, tally, rejects, &mut each)?
+            }
+            #[cfg(not(feature = "parquet"))]
+            (Format::Parquet, Source::File(p)) => {
+                return Err(ErrorKind::Usage(format!(
+                    "{}: this build of appraise has no Parquet support; build it with the `parquet` feature (on by default) or give the ballots as CSV",
+                    p.display()
+                ))
+                .into());
             }
             (Format::Parquet, Source::Text { name, .. }) => {
                 return Err(ErrorKind::Usage(format!(
@@ -241,4 +258,43 @@ pub fn read_csv(
         ignored_columns,
         note: input.note,
     })
+}
+
+/// Reads typed ballots ([`Ballot`]) into `tally` through `validator`, judged
+/// exactly like CSV rows with the same text. Each reject carries the record's
+/// 0-based index in `records` as its `row` and `file` as its file index; `name`
+/// names the batch in the returned summary (and so in `rejects.csv`).
+pub fn read_records<B: std::borrow::Borrow<Ballot>>(
+    validator: &mut Validator<'_>,
+    records: impl IntoIterator<Item = B>,
+    name: &str,
+    file: usize,
+    tally: &mut Tally,
+    rejects: &mut Vec<Reject>,
+) -> FileSummary {
+    let mut codes = vec![BLANK; validator.plan().survey.items.len()];
+    let mut rows = 0u64;
+    for (k, b) in records.into_iter().enumerate() {
+        let b = b.borrow();
+        rows += 1;
+        match validator.judge_ballot(b, k as u64, &mut codes) {
+            Ok(a) => tally.add_valid(a.unit, a.group, &codes),
+            Err((unit, reason, detail)) => {
+                tally.add_rejected(unit, reason);
+                rejects.push(Reject {
+                    row: k as u64,
+                    ballot_id: b.ballot_id.trim().to_string(),
+                    reason,
+                    detail,
+                    file,
+                });
+            }
+        }
+    }
+    FileSummary {
+        path: name.to_string(),
+        rows,
+        ignored_columns: Vec::new(),
+        note: None,
+    }
 }

@@ -19,26 +19,34 @@
 //! other columns null), then rows with `unit_id` and `rater_id` set. Passed as
 //! `--known-keys` to the next shard, they are judged as already read.
 
+#[cfg(feature = "parquet")]
 use std::fs::File;
 use std::path::Path;
 
+#[cfg(feature = "parquet")]
 use polars::prelude::{
     DataFrame, DataType, IntoColumn, KeyValueMetadata, NamedFrom, ParquetReader, ParquetWriter, SerReader, Series,
 };
+#[cfg(feature = "parquet")]
 use serde::{Deserialize, Serialize};
 
 use crate::cell::{csv_bytes, safe_cell};
 use crate::count::tally::{Layout, Tally};
 use crate::error::{Error, ErrorKind, Position, Result};
-use crate::judge::ballots::{FileSummary, Reason, Reject, Validator};
+#[cfg(feature = "parquet")]
+use crate::judge::ballots::Validator;
+use crate::judge::ballots::{FileSummary, Reason, Reject};
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 
+#[cfg(feature = "parquet")]
 /// Key of the JSON header in the Parquet key-value metadata.
 const META_KEY: &str = "appraise.tally";
+#[cfg(feature = "parquet")]
 /// Format version of tally files.
 const FORMAT: u32 = 1;
 
+#[cfg(feature = "parquet")]
 #[derive(Serialize, Deserialize)]
 struct Header {
     format: u32,
@@ -55,9 +63,12 @@ struct Header {
     files: Vec<FileSummary>,
 }
 
+#[cfg(feature = "parquet")]
 const COUNT_FIELDS: [&str; 6] = ["counts", "valid", "read", "rejected", "unattributed", "straight"];
+#[cfg(feature = "parquet")]
 const VALUE_FIELDS: [&str; 2] = ["moments", "reliability"];
 
+#[cfg(feature = "parquet")]
 fn bad_file(path: &Path, message: impl std::fmt::Display) -> Error {
     Error::input(
         Position::file(path),
@@ -65,10 +76,12 @@ fn bad_file(path: &Path, message: impl std::fmt::Display) -> Error {
     )
 }
 
+#[cfg(feature = "parquet")]
 fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::io(path, std::io::Error::other(e.to_string()))
 }
 
+#[cfg(feature = "parquet")]
 /// Writes `df` (with optional key-value metadata) to `path` atomically.
 fn write_parquet(path: &Path, df: &mut DataFrame, meta: Option<(String, String)>) -> Result<()> {
     crate::files::write_stream(path, |w| {
@@ -80,6 +93,7 @@ fn write_parquet(path: &Path, df: &mut DataFrame, meta: Option<(String, String)>
     })
 }
 
+#[cfg(feature = "parquet")]
 /// Writes a tally (and the summaries of the ballot files it was made from).
 pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<()> {
     let l = &tally.layout;
@@ -155,6 +169,7 @@ pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<
     write_parquet(path, &mut df, Some((META_KEY.to_string(), json)))
 }
 
+#[cfg(feature = "parquet")]
 /// Reads a tally file back: the tally and the ballot files it was made from.
 /// `expected` is the layout of the plan and roster it is to be merged under
 /// ([`Layout::new`]): a file made under another is refused before anything is
@@ -265,6 +280,7 @@ pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSumm
     Ok((tally, h.files))
 }
 
+#[cfg(feature = "parquet")]
 /// Writes the duplicate keys a validator has taken (those of the valid ballots it
 /// judged, and any known keys it was given); returns the rows written.
 pub fn write_keys(path: &Path, validator: &Validator<'_>, roster: &Roster) -> Result<u64> {
@@ -295,6 +311,7 @@ pub fn write_keys(path: &Path, validator: &Validator<'_>, roster: &Roster) -> Re
     Ok(height as u64)
 }
 
+#[cfg(feature = "parquet")]
 /// Gives a validator the keys of a keys file (judged as already read); returns the
 /// rows read. A key naming a unit that is not in the roster is an error (the keys
 /// come from a shard of another campaign).
@@ -451,6 +468,7 @@ pub fn merge_tallies(
     Ok((merged, files))
 }
 
+#[cfg(feature = "parquet")]
 /// Reads tally files (`appraise tally --out`) and merges them ([`merge_tallies`]),
 /// with the rejects each shard wrote beside its tally
 /// ([`crate::count::shard::rejects_path`]), so that the merged `rejects.csv` lists every

@@ -15,7 +15,7 @@ use crate::rules::roster::Roster;
 
 /// The shape of a tally: how many units, groups and option slots, and the scores
 /// the second moments are taken of.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Layout {
     /// Units in the roster.
     pub units: usize,
@@ -127,7 +127,7 @@ pub type ReasonCounts = [u64; Reason::COUNT];
 /// error of the composite needs (see `score::stats`), and they add up across
 /// shards like the counts. With whole-number option scores every sum is an exact
 /// integer in an f64, so merging in any order gives the same bits.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// The shape.
     pub layout: Layout,
@@ -466,7 +466,7 @@ impl Moments<'_> {
 }
 
 /// Ballots read = valid + rejected, in total (per unit in the results table).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Accounting {
     /// Ballot rows read.
     pub read: u64,
@@ -474,10 +474,42 @@ pub struct Accounting {
     pub valid: u64,
     /// Rejected ballots.
     pub rejected: u64,
-    /// Rejected ballots per reason, indexed by [`Reason::index`].
+    /// Rejected ballots per reason, indexed by [`Reason::index`]; in JSON an
+    /// object keyed by the reason's code (`{"bad_code": 3, …}`, every reason).
+    #[serde(with = "by_code")]
     pub by_reason: ReasonCounts,
     /// Rejected rows that name no roster unit (they appear in no unit's row).
     pub unattributed: u64,
+}
+
+/// `ReasonCounts` in JSON as an object keyed by reason code, in reason order.
+mod by_code {
+    use std::collections::BTreeMap;
+
+    use serde::de::Error as _;
+    use serde::ser::SerializeMap;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::ReasonCounts;
+    use crate::judge::ballots::Reason;
+
+    pub fn serialize<S: Serializer>(counts: &ReasonCounts, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(counts.len()))?;
+        for r in Reason::ALL {
+            m.serialize_entry(r.code(), &counts[r.index()])?;
+        }
+        m.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ReasonCounts, D::Error> {
+        let map = BTreeMap::<String, u64>::deserialize(d)?;
+        let mut counts = ReasonCounts::default();
+        for (code, n) in map {
+            let r = Reason::from_code(&code).ok_or_else(|| D::Error::custom(format!("unknown reason `{code}`")))?;
+            counts[r.index()] = n;
+        }
+        Ok(counts)
+    }
 }
 
 #[cfg(test)]

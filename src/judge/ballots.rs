@@ -25,7 +25,7 @@ use crate::rules::roster::Roster;
 use crate::rules::schema::Scale;
 
 /// Why a ballot was rejected. The order is the order of the checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// The row has more or fewer fields than the header (or is not valid text).
@@ -83,7 +83,7 @@ impl Reason {
 }
 
 /// A rejected ballot: a row of `rejects.csv`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reject {
     /// Source line (header = 1).
     pub row: u64,
@@ -136,10 +136,37 @@ pub struct Validator<'p> {
     min_answered: usize,
     units: StrIndex,
     groups: StrIndex,
+    keys: TakenKeys,
+    scratch: Vec<u8>,
+}
+
+/// The keys of the valid ballots a [`Validator`] has taken: what makes a later
+/// ballot a `duplicate`. It is the validator's only state, so it can be kept
+/// between batches ([`Validator::with_keys`], [`Validator::into_keys`]) by a
+/// program that owns its plan and roster behind `Arc` (`Collector`).
+#[derive(Clone, Debug, Default)]
+pub struct TakenKeys {
     ballot_ids: KeySet,
     /// `unit index (u32, little-endian) ++ rater_id`.
     raters: KeySet,
-    scratch: Vec<u8>,
+}
+
+impl TakenKeys {
+    /// The ballot ids taken, in the order they were taken.
+    pub fn ballot_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.ballot_ids
+            .iter()
+            .map(|k| std::str::from_utf8(k).unwrap_or_default())
+    }
+
+    /// The (unit index, rater_id) keys taken, in the order they were taken.
+    pub fn rater_keys(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
+        self.raters.iter().map(|k| {
+            let (u, r) = k.split_at(4);
+            let unit = u32::from_le_bytes([u[0], u[1], u[2], u[3]]) as usize;
+            (unit, std::str::from_utf8(r).unwrap_or_default())
+        })
+    }
 }
 
 /// A judged ballot that failed: the unit (when the row names a roster unit, for
@@ -149,6 +176,12 @@ pub type Rejection = (Option<usize>, Reason, String);
 impl<'p> Validator<'p> {
     /// A validator for a plan and roster.
     pub fn new(plan: &'p Plan, roster: &'p Roster) -> Validator<'p> {
+        Validator::with_keys(plan, roster, TakenKeys::default())
+    }
+
+    /// A validator that goes on from the keys an earlier one took
+    /// ([`Validator::into_keys`]): ballots it judges are duplicates of those.
+    pub fn with_keys(plan: &'p Plan, roster: &'p Roster, keys: TakenKeys) -> Validator<'p> {
         let n = plan.survey.items.len() as u64;
         Validator {
             plan,
@@ -156,8 +189,7 @@ impl<'p> Validator<'p> {
             min_answered: num::ceil_share(plan.validity.min_answered_share, n) as usize,
             units: StrIndex::new(roster.units.iter().map(|u| u.id.as_str())),
             groups: StrIndex::new(plan.groups.iter().map(|g| g.id.as_str())),
-            ballot_ids: KeySet::new(),
-            raters: KeySet::new(),
+            keys,
             scratch: Vec::new(),
         }
     }
@@ -165,14 +197,24 @@ impl<'p> Validator<'p> {
     /// Makes room for the keys of `rows` more ballots (a file whose row count is
     /// known), so the key sets are not rebuilt as they grow.
     pub fn reserve(&mut self, rows: usize) {
-        self.ballot_ids.reserve(rows);
-        self.raters.reserve(rows);
+        self.keys.ballot_ids.reserve(rows);
+        self.keys.raters.reserve(rows);
     }
 
     /// Frees the ballot-id keys (after the last file, when no later shard needs
     /// them): the (unit, rater) keys stay for the `rater_spread` flag (`score::flags`).
     pub fn release_ballot_ids(&mut self) {
-        self.ballot_ids = KeySet::new();
+        self.keys.ballot_ids = KeySet::new();
+    }
+
+    /// The keys taken so far, to go on with in a later validator.
+    pub fn into_keys(self) -> TakenKeys {
+        self.keys
+    }
+
+    /// The keys taken so far.
+    pub fn keys(&self) -> &TakenKeys {
+        &self.keys
     }
 
     /// The plan.
@@ -278,7 +320,7 @@ impl<'p> Validator<'p> {
         let id_slot = if ballot_id.is_empty() {
             None
         } else {
-            match self.ballot_ids.find(ballot_id.as_bytes()) {
+            match self.keys.ballot_ids.find(ballot_id.as_bytes()) {
                 Ok(()) => {
                     return Err((
                         Some(unit),
@@ -295,7 +337,7 @@ impl<'p> Validator<'p> {
             self.scratch.clear();
             self.scratch.extend_from_slice(&(unit as u32).to_le_bytes());
             self.scratch.extend_from_slice(rater.as_bytes());
-            match self.raters.find(&self.scratch) {
+            match self.keys.raters.find(&self.scratch) {
                 Ok(()) => {
                     return Err((
                         Some(unit),
@@ -314,10 +356,10 @@ impl<'p> Validator<'p> {
             ));
         }
         if let Some(v) = id_slot {
-            self.ballot_ids.insert_at(v, ballot_id.as_bytes());
+            self.keys.ballot_ids.insert_at(v, ballot_id.as_bytes());
         }
         if let Some(v) = rater_slot {
-            self.raters.insert_at(v, &self.scratch);
+            self.keys.raters.insert_at(v, &self.scratch);
         }
         Ok(Accepted { unit, group })
     }
@@ -327,29 +369,23 @@ impl<'p> Validator<'p> {
     /// `rater` keys name their unit by roster index. Blank ids are no keys.
     pub fn take_known(&mut self, ballot_id: Option<&str>, rater: Option<(usize, &str)>) {
         if let Some(b) = ballot_id.map(str::trim).filter(|b| !b.is_empty()) {
-            self.ballot_ids.insert(b.as_bytes());
+            self.keys.ballot_ids.insert(b.as_bytes());
         }
         if let Some((unit, r)) = rater.map(|(u, r)| (u, r.trim())).filter(|(_, r)| !r.is_empty()) {
             let mut key = (unit as u32).to_le_bytes().to_vec();
             key.extend_from_slice(r.as_bytes());
-            self.raters.insert(&key);
+            self.keys.raters.insert(&key);
         }
     }
 
     /// The ballot ids taken, in the order they were taken.
     pub fn ballot_ids(&self) -> impl Iterator<Item = &str> + '_ {
-        self.ballot_ids
-            .iter()
-            .map(|k| std::str::from_utf8(k).unwrap_or_default())
+        self.keys.ballot_ids()
     }
 
     /// The (unit index, rater_id) keys taken, in the order they were taken.
     pub fn rater_keys(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
-        self.raters.iter().map(|k| {
-            let (u, r) = k.split_at(4);
-            let unit = u32::from_le_bytes([u[0], u[1], u[2], u[3]]) as usize;
-            (unit, std::str::from_utf8(r).unwrap_or_default())
-        })
+        self.keys.rater_keys()
     }
 }
 

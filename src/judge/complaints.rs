@@ -17,7 +17,7 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::input::csvin;
@@ -26,7 +26,7 @@ use crate::rules::plan::{Plan, parse_date};
 use crate::rules::roster::Roster;
 
 /// Why a complaint was rejected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintReason {
     /// The row has more or fewer fields than the header.
@@ -58,7 +58,7 @@ impl ComplaintReason {
 }
 
 /// A rejected complaint: a row of `complaint_rejects.csv`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComplaintReject {
     /// Source line (header = 1).
     pub row: u64,
@@ -71,7 +71,7 @@ pub struct ComplaintReject {
 }
 
 /// A complaint's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// 经查实: deducts when in the period.
@@ -83,7 +83,7 @@ pub enum Status {
 }
 
 /// Per-unit effect of the complaints.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UnitComplaints {
     /// Complaints read for the unit (not rejected).
     pub read: u64,
@@ -110,7 +110,7 @@ pub struct UnitComplaints {
 }
 
 /// The complaints of a campaign.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Complaints {
     /// Per roster unit.
     pub units: Vec<UnitComplaints>,

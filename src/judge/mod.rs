@@ -5,3 +5,4 @@
 pub mod ballots;
 pub mod complaints;
 pub mod keys;
+pub mod record;

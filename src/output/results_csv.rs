@@ -3,7 +3,7 @@
 use crate::cell::{csv_bytes, safe_cell};
 use crate::error::Result;
 use crate::num::full;
-use crate::output::rows::*;
+use crate::score::rows::*;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 
@@ -71,7 +71,7 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
         for (r, u) in rows.iter().zip(&roster.units) {
             let mut rec = vec![
                 safe_cell(&r.unit_id),
-                r.status.to_string(),
+                r.status.code().to_string(),
                 r.valid_ballots.to_string(),
                 r.rejected_ballots.to_string(),
                 full(r.public_share),

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::count::tally::Accounting;
 use crate::error::{Error, ErrorKind, Result};
 use crate::judge::ballots::Reason;
-use crate::output::rows::*;
+use crate::score::rows::*;
 use crate::rules::plan::Plan;
 use crate::score::outcome::Outcome;
 use crate::score::stats;
@@ -38,7 +38,7 @@ struct ReliabilityJson<'a> {
 struct FlagJson<'a> {
     unit_id: Option<&'a str>,
     rater_id: Option<&'a str>,
-    kind: &'static str,
+    kind: &'a str,
     observed: f64,
     expected: f64,
     unusual: f64,
@@ -163,7 +163,7 @@ pub fn results_json(plan: &Plan, outcome: &Outcome, rows: &[ResultRow]) -> Resul
             .map(|f| FlagJson {
                 unit_id: f.unit.and_then(|u| roster_ids.get(u).copied()),
                 rater_id: f.rater.as_deref(),
-                kind: f.kind,
+                kind: &f.kind,
                 observed: f.observed,
                 expected: f.expected,
                 unusual: f.unusual,

@@ -27,7 +27,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{DiscreteCDF, Poisson};
 
 use crate::count::tally::Tally;
@@ -37,10 +37,10 @@ use crate::score::result::UnitResult;
 pub const MIN_BALLOTS: u64 = 5;
 
 /// One data-quality flag.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Flag {
     /// `straight_lining`, `repeated_patterns`, `uniform_unit` or `rater_spread`.
-    pub kind: &'static str,
+    pub kind: std::borrow::Cow<'static, str>,
     /// Roster index of the unit (`None` for a flag about a rater).
     pub unit: Option<usize>,
     /// The rater a `rater_spread` flag is about.
@@ -157,7 +157,7 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
             && share >= 0.5
         {
             out.push(Flag {
-                kind: "straight_lining",
+                kind: "straight_lining".into(),
                 unit: Some(r.unit),
                 rater: None,
                 observed: share,
@@ -181,7 +181,7 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
                 };
                 if tail < 1e-4 {
                     out.push(Flag {
-                        kind: "repeated_patterns",
+                        kind: "repeated_patterns".into(),
                         unit: Some(r.unit),
                         rater: None,
                         observed: repeats as f64,
@@ -199,7 +199,7 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
             && v < med / 4.0
         {
             out.push(Flag {
-                kind: "uniform_unit",
+                kind: "uniform_unit".into(),
                 unit: Some(r.unit),
                 rater: None,
                 observed: v,
@@ -260,7 +260,7 @@ where
     found
         .into_iter()
         .map(|(r, c)| Flag {
-            kind: "rater_spread",
+            kind: "rater_spread".into(),
             unit: None,
             rater: Some(r.to_string()),
             observed: c as f64,

@@ -12,5 +12,6 @@ pub mod outcome;
 pub mod panel;
 pub mod rank;
 pub mod result;
+pub mod rows;
 pub mod stats;
 pub mod unit;

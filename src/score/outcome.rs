@@ -1,6 +1,6 @@
 //! The result of a campaign: every unit, the rejects, the accounting.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::count::tally::{Accounting, Tally};
 use crate::judge::ballots::{FileSummary, Reject};
@@ -9,7 +9,7 @@ use crate::score::result::{UnitResult, listing};
 use crate::score::stats::Reliability;
 
 /// The result of a campaign.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Outcome {
     /// Per roster unit, in roster order.
     pub units: Vec<UnitResult>,

@@ -2,13 +2,13 @@
 //! from public groups (群众代表不得低于70%), per-group `min_share` quotas, at least
 //! `min_valid_ballots` valid ballots, and no more ballot rows than were issued.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::rules::plan::Plan;
 use crate::rules::roster::Unit;
 
 /// The panel rule's verdict on one unit.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PanelCheck {
     /// Fewer valid ballots than `min_valid_ballots`.
     pub too_few: bool,

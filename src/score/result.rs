@@ -1,6 +1,6 @@
 //! What is known of one unit after scoring: status, placing, and the whole result.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::judge::complaints::UnitComplaints;
 use crate::score::panel::PanelCheck;
@@ -8,7 +8,7 @@ use crate::score::stats::RankSet;
 use crate::score::unit::UnitScore;
 
 /// A unit's status (SPEC §10).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitStatus {
     /// Listed in the plan's `exclude` (不再参加评选).
@@ -56,7 +56,7 @@ pub struct Standing {
 }
 
 /// The placing of one unit.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Placing {
     /// Published final score as a whole number of `10^-decimals` steps.
     pub published: Option<i64>,
@@ -77,7 +77,7 @@ pub struct Placing {
 }
 
 /// Everything known about one unit after scoring.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UnitResult {
     /// Index into the roster.
     pub unit: usize,

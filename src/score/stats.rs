@@ -25,7 +25,7 @@
 //!   item–total correlations and alpha if an item is deleted.
 
 use libm::erfc;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::count::tally::Tally;
@@ -160,7 +160,7 @@ pub fn composite_se(plan: &Plan, tally: &Tally, unit: usize, score: &UnitScore) 
 }
 
 /// A marginal confidence set for one unit's rank (1 = best).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RankSet {
     /// The critical value `c_j`.
     pub c: f64,
@@ -426,7 +426,7 @@ fn rank_set(est: &[f64], se: &[f64], level: f64, j: usize, warm: Option<f64>) ->
 }
 
 /// Cronbach's alpha of one dimension, with item diagnostics.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Reliability {
     /// Ballots used (listwise complete on the dimension).
     pub n: u64,

@@ -12,13 +12,13 @@
 //! Sums run in a fixed order (groups, then options, in file order), so the same
 //! tally always gives the same bits.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::count::tally::Tally;
 use crate::rules::plan::{GroupWeighting, Plan};
 
 /// Per-item results of one unit, pooled over groups.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ItemScore {
     /// Count per option (scale order), pooled over groups.
     pub counts: Vec<u64>,
@@ -37,7 +37,7 @@ pub struct ItemScore {
 }
 
 /// Scores of one unit.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UnitScore {
     /// Valid ballots.
     pub valid: u64,
@@ -67,7 +67,7 @@ pub struct UnitScore {
 }
 
 /// One reported group's own results for a unit.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct GroupScore {
     /// Plan group index.
     pub group: usize,

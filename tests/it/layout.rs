@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["count"],
     &["score"],
     &["output"],
-    &["campaign", "demo", "simulate"],
+    &["campaign", "collector", "demo", "simulate"],
 ];
 
 fn layer(top: &str) -> Option<usize> {

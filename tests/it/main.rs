@@ -4,6 +4,7 @@
 //! Everything a test reads lives under `tests/` or is shipped with the crate
 //! (`surveys/`); paths are found from `CARGO_MANIFEST_DIR`.
 
+mod api;
 mod campaigns;
 mod cli;
 mod fixtures;

@@ -1,19 +1,20 @@
 //! The rows of the results table, shared by `results.csv`, `results.json` and the reports.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::num::{self};
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 use crate::score::outcome::Outcome;
+use crate::score::result::UnitStatus;
 
 /// One row of `results.csv` / an element of `results.json`'s `units`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResultRow {
     /// Unit id.
     pub unit_id: String,
     /// Status code.
-    pub status: &'static str,
+    pub status: UnitStatus,
     /// Valid ballots.
     pub valid_ballots: u64,
     /// Rejected ballots naming the unit.
@@ -32,11 +33,11 @@ pub struct ResultRow {
     pub bonus: f64,
     /// The consecutive-period mark ([`crate::score::history`]; a column only when the plan
     /// has the rule, empty when too few earlier periods were given).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consecutive: Option<bool>,
     /// Ids of the plan's awards the unit received (a column `awards`, ids joined
     /// by `;`, only when the plan has awards).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub awards: Vec<String>,
     /// Final `F`.
     pub r#final: Option<f64>,
@@ -87,7 +88,7 @@ pub struct ResultRow {
 }
 
 /// A reported group's own results in a [`ResultRow`].
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupRow {
     /// Group id.
     pub group: String,
@@ -111,7 +112,7 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
             let p = &r.placing;
             ResultRow {
                 unit_id: u.id.clone(),
-                status: r.status.code(),
+                status: r.status,
                 valid_ballots: r.score.valid,
                 rejected_ballots: r.rejected,
                 public_share: r.score.public_share,
@@ -173,4 +174,13 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
 
 pub(crate) fn opt_u(x: Option<u64>) -> String {
     x.map_or_else(String::new, |v| v.to_string())
+}
+
+impl Outcome {
+    /// The per-unit results in roster order, self-contained: unit ids, status,
+    /// scores, grade id, ranks, intervals and awards by id — the rows of
+    /// `results.csv` and `results.json`, owned and (de)serialisable.
+    pub fn results(&self, plan: &Plan, roster: &Roster) -> Vec<ResultRow> {
+        result_rows(plan, roster, self)
+    }
 }

@@ -1,0 +1,228 @@
+//! A campaign fed over time: batches of ballots arrive (a web form, a queue, a
+//! day's files), and the results are wanted at any moment.
+//!
+//! [`Collector`] owns everything it needs — the plan and roster behind [`Arc`],
+//! the keys of the valid ballots taken so far, the tally, the rejects — so it is
+//! `Send` and can live in a server's state. A ballot is a duplicate of any earlier
+//! one, whatever batch or file it came in: the keys are kept across batches, as a
+//! single run over all the batches in arrival order would keep them. The outcome
+//! at any moment is exactly that of [`campaign::run`](crate::campaign::run) over
+//! the same ballots in the same order.
+//!
+//! With the `parquet` feature, [`Collector::save`] writes its state to a folder
+//! (the tally and keys files of `appraise tally`, the rejects beside them, the
+//! complaints as JSON) and [`Collector::load`] reads it back, so a restarted
+//! server loses nothing.
+
+use std::sync::Arc;
+
+use crate::count::read::{Format, read_ballots, read_records};
+use crate::count::tally::{Layout, Tally};
+use crate::error::Result;
+use crate::input::text::{Encoding, Source};
+use crate::judge::ballots::{FileSummary, Reject, TakenKeys, Validator};
+use crate::judge::complaints::Complaints;
+use crate::judge::record::Ballot;
+use crate::rules::plan::Plan;
+use crate::rules::roster::Roster;
+use crate::score::evaluate::{check_plan_roster, evaluate};
+use crate::score::flags::rater_spread;
+use crate::score::outcome::Outcome;
+
+/// An owned, growing campaign: push batches, ask for the outcome at any time.
+///
+/// ```
+/// use std::sync::Arc;
+/// use appraise::collector::Collector;
+/// use appraise::judge::record::Ballot;
+///
+/// # fn main() -> appraise::Result<()> {
+/// let (plan, roster) = appraise::demo::campaign()?;
+/// let mut c = Collector::new(Arc::new(plan), Arc::new(roster))?;
+/// let items: Vec<String> = c.plan().survey.items.iter().map(|i| i.id.clone()).collect();
+/// let ballot = |id: &str, rater: &str| {
+///     items.iter().fold(Ballot::new(id, "U001", rater, "public"), |b, i| b.answer(i.as_str(), "1"))
+/// };
+/// c.push("morning", [ballot("B1", "R1"), ballot("B2", "R2")])?;
+/// c.push("evening", [ballot("B2", "R3")])?; // B2 again: a duplicate across batches
+/// let outcome = c.outcome()?;
+/// assert_eq!(outcome.accounting.read, 3);
+/// assert_eq!(outcome.rejects[0].reason.code(), "duplicate");
+/// assert_eq!(outcome.rejects[0].file, 1); // the second batch
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Collector {
+    plan: Arc<Plan>,
+    roster: Arc<Roster>,
+    keys: TakenKeys,
+    tally: Tally,
+    rejects: Vec<Reject>,
+    files: Vec<FileSummary>,
+    complaints: Complaints,
+}
+
+impl Collector {
+    /// An empty campaign under `plan` and `roster` (checked against each other as
+    /// a run checks them).
+    pub fn new(plan: Arc<Plan>, roster: Arc<Roster>) -> Result<Collector> {
+        check_plan_roster(&plan, &roster)?;
+        let tally = Tally::new(Layout::new(&plan, &roster));
+        let complaints = Complaints::none(&roster);
+        Ok(Collector {
+            plan,
+            roster,
+            keys: TakenKeys::default(),
+            tally,
+            rejects: Vec::new(),
+            files: Vec::new(),
+            complaints,
+        })
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The roster.
+    pub fn roster(&self) -> &Roster {
+        &self.roster
+    }
+
+    /// Judges and counts a batch of typed ballots, named `name` in the file
+    /// summaries; its rejects carry the batch's index among everything pushed
+    /// (`file`) and each record's index in the batch (`row`). Returns the batch's
+    /// summary.
+    pub fn push<B: std::borrow::Borrow<Ballot>>(
+        &mut self,
+        name: &str,
+        batch: impl IntoIterator<Item = B>,
+    ) -> Result<FileSummary> {
+        let mut validator = Validator::with_keys(&self.plan, &self.roster, std::mem::take(&mut self.keys));
+        let file = self.files.len();
+        let summary = read_records(&mut validator, batch, name, file, &mut self.tally, &mut self.rejects);
+        self.keys = validator.into_keys();
+        self.files.push(summary.clone());
+        Ok(summary)
+    }
+
+    /// Judges and counts a ballot file (CSV, or Parquet with the `parquet`
+    /// feature), as one more batch.
+    pub fn push_file(&mut self, source: &Source, encoding: Encoding) -> Result<FileSummary> {
+        let mut validator = Validator::with_keys(&self.plan, &self.roster, std::mem::take(&mut self.keys));
+        // The file index of its rejects is that of the file among all batches.
+        let before = self.rejects.len();
+        let read = read_ballots(
+            &mut validator,
+            std::slice::from_ref(source),
+            encoding,
+            Format::Auto,
+            &mut self.tally,
+            &mut self.rejects,
+            &mut |_| {},
+        );
+        self.keys = validator.into_keys();
+        let mut summaries = read?;
+        let file = self.files.len();
+        for r in &mut self.rejects[before..] {
+            r.file = file;
+        }
+        let summary = summaries.pop().unwrap_or_else(|| FileSummary {
+            path: source.path().display().to_string(),
+            rows: 0,
+            ignored_columns: Vec::new(),
+            note: None,
+        });
+        self.files.push(summary.clone());
+        Ok(summary)
+    }
+
+    /// Sets the campaign's complaints (read with `Complaints::load`); the
+    /// outcome deducts and vetoes by them.
+    pub fn set_complaints(&mut self, complaints: Complaints) {
+        self.complaints = complaints;
+    }
+
+    /// Ballot rows pushed so far (valid + rejected).
+    pub fn ballots_read(&self) -> u64 {
+        self.tally.accounting().read
+    }
+
+    /// The outcome of everything pushed so far: scores, statuses, ranks,
+    /// intervals and flags, as a single run over the same ballots gives them.
+    pub fn outcome(&self) -> Result<Outcome> {
+        let mut outcome = evaluate(
+            &self.plan,
+            &self.roster,
+            self.tally.clone(),
+            self.rejects.clone(),
+            self.files.clone(),
+            self.complaints.clone(),
+            false,
+        )?;
+        outcome.flags.extend(rater_spread(|| self.keys.rater_keys()));
+        Ok(outcome)
+    }
+}
+
+#[cfg(feature = "parquet")]
+mod state {
+    use std::path::Path;
+
+    use super::*;
+    use crate::count::shard;
+    use crate::error::{Error, ErrorKind};
+
+    const TALLY: &str = "tally.parquet";
+    const KEYS: &str = "keys.parquet";
+    const REJECTS: &str = "rejects.csv";
+    const COMPLAINTS: &str = "complaints.json";
+
+    impl Collector {
+        /// Writes the collector's state into the folder `dir` (created when
+        /// missing): `tally.parquet`, `keys.parquet`, `rejects.csv` and
+        /// `complaints.json`, each written whole or not at all.
+        pub fn save(&self, dir: &Path) -> Result<()> {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            shard::write_tally(&dir.join(TALLY), &self.tally, &self.files)?;
+            let validator = Validator::with_keys(&self.plan, &self.roster, self.keys.clone());
+            shard::write_keys(&dir.join(KEYS), &validator, &self.roster)?;
+            shard::write_rejects(&dir.join(REJECTS), &self.rejects, &self.files)?;
+            let json = serde_json::to_vec(&self.complaints)
+                .map_err(|e| Error::from(ErrorKind::Usage(format!("could not write the complaints state: {e}"))))?;
+            crate::files::write_atomic(dir, &[(COMPLAINTS, json)])?;
+            Ok(())
+        }
+
+        /// Reads a state written by [`Collector::save`] under the same plan and
+        /// roster (a state of another plan or roster is refused).
+        pub fn load(plan: Arc<Plan>, roster: Arc<Roster>, dir: &Path) -> Result<Collector> {
+            let mut c = Collector::new(plan, roster)?;
+            let (tally, files) = shard::read_tally(&dir.join(TALLY), &Layout::new(&c.plan, &c.roster))?;
+            let mut validator = Validator::new(&c.plan, &c.roster);
+            shard::read_keys(&dir.join(KEYS), &mut validator)?;
+            c.keys = validator.into_keys();
+            c.rejects = shard::read_rejects(&dir.join(REJECTS), &files, 0)?;
+            let path = dir.join(COMPLAINTS);
+            let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let complaints: Complaints = serde_json::from_slice(&text).map_err(|e| {
+                Error::from(ErrorKind::Mismatch {
+                    path: path.clone(),
+                    message: format!("not a complaints state written by Collector::save: {e}"),
+                })
+            })?;
+            if complaints.units.len() != c.roster.len() {
+                return Err(ErrorKind::Mismatch {
+                    path,
+                    message: "the complaints state was saved with another roster".into(),
+                }
+                .into());
+            }
+            c.complaints = complaints;
+            c.tally = tally;
+            c.files = files;
+            Ok(c)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The library as an embedding program uses it: typed ballots, the collector, an
+//! owned outcome that survives a JSON round trip.
+
+use std::sync::Arc;
+
+use appraise::collector::Collector;
+use appraise::judge::record::Ballot;
+use appraise::{Encoding, Outcome, Source, campaign, output};
+
+/// The demo's ballots as typed records, in file order (blank cells left out).
+fn demo_records() -> Vec<Ballot> {
+    let mut r = csv::Reader::from_reader(appraise::demo::BALLOTS.as_bytes());
+    let header: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("row");
+            let mut b = Ballot::default();
+            for (h, v) in header.iter().zip(rec.iter()) {
+                match h.as_str() {
+                    "ballot_id" => b.ballot_id = v.into(),
+                    "unit_id" => b.unit_id = v.into(),
+                    "rater_id" => b.rater_id = v.into(),
+                    "rater_group" => b.rater_group = v.into(),
+                    "rater_unit" => b.rater_unit = (!v.is_empty()).then(|| v.to_string()),
+                    item if !v.is_empty() => b = b.answer(item, v),
+                    _ => {}
+                }
+            }
+            b
+        })
+        .collect()
+}
+
+/// Every output file of an outcome, for byte comparison.
+fn outputs(plan: &appraise::Plan, roster: &appraise::Roster, o: &Outcome) -> Vec<(&'static str, Vec<u8>)> {
+    output::render_all(plan, roster, o).expect("render")
+}
+
+#[test]
+fn typed_ballots_score_exactly_like_the_csv_file() {
+    let (plan, roster, by_file) = crate::demo();
+    let records = demo_records();
+    assert!(records.len() > 5000, "{} records", records.len());
+    let mut c = Collector::new(Arc::new(plan.clone()), Arc::new(roster.clone())).expect("collector");
+    // Two batches: duplicates are judged across them as in one file.
+    let (first, second) = records.split_at(records.len() / 2);
+    c.push("first", first).expect("push");
+    c.push("second", second).expect("push");
+    let mut typed = c.outcome().expect("outcome");
+    // Same verdicts; only the file index and row numbering differ (records are
+    // numbered from 0 within their batch, CSV rows by line).
+    assert_eq!(typed.accounting, by_file.accounting);
+    assert_eq!(typed.rejects.len(), by_file.rejects.len());
+    for (t, f) in typed.rejects.iter().zip(&by_file.rejects) {
+        assert_eq!((&t.ballot_id, t.reason, &t.detail), (&f.ballot_id, f.reason, &f.detail));
+    }
+    // Scores, ranks and intervals are those of the file run, bit for bit.
+    typed.complaints = by_file.complaints.clone();
+    let mut typed = campaign::evaluate(
+        plan,
+        roster,
+        typed.tally.clone(),
+        by_file.rejects.clone(),
+        by_file.files.clone(),
+        by_file.complaints.clone(),
+        false,
+    )
+    .expect("evaluate");
+    typed.flags = by_file.flags.clone();
+    assert_eq!(outputs(plan, roster, &typed), outputs(plan, roster, by_file));
+}
+
+#[test]
+fn an_answer_to_an_unknown_item_is_a_malformed_record() {
+    let (plan, roster, _) = crate::demo();
+    let mut c = Collector::new(Arc::new(plan.clone()), Arc::new(roster.clone())).expect("collector");
+    let b = Ballot::new("X1", &roster.units[0].id, "R1", "public").answer("no_such_item", "1");
+    c.push("batch", [b]).expect("push");
+    let o = c.outcome().expect("outcome");
+    assert_eq!(o.rejects.len(), 1);
+    assert_eq!(o.rejects[0].reason.code(), "malformed_row");
+    assert!(o.rejects[0].detail.contains("no_such_item"), "{}", o.rejects[0].detail);
+    assert_eq!((o.rejects[0].row, o.rejects[0].file), (0, 0));
+}
+
+#[test]
+fn a_collector_saved_and_loaded_goes_on_as_if_never_stopped() {
+    let (plan, roster, _) = crate::demo();
+    let (plan, roster) = (Arc::new(plan.clone()), Arc::new(roster.clone()));
+    let records = demo_records();
+    let (first, second) = records.split_at(3000);
+    let mut whole = Collector::new(plan.clone(), roster.clone()).expect("collector");
+    whole.push("a", first).expect("push");
+    whole.push("b", second).expect("push");
+
+    let mut before = Collector::new(plan.clone(), roster.clone()).expect("collector");
+    before.push("a", first).expect("push");
+    let dir = tempfile::tempdir().expect("tempdir");
+    before.save(dir.path()).expect("save");
+    drop(before);
+    let mut after = Collector::load(plan.clone(), roster.clone(), dir.path()).expect("load");
+    after.push("b", second).expect("push");
+    let (a, b) = (whole.outcome().expect("outcome"), after.outcome().expect("outcome"));
+    assert_eq!(outputs(&plan, &roster, &a), outputs(&plan, &roster, &b));
+}
+
+#[test]
+fn collectors_can_move_between_threads() {
+    fn is_send<T: Send + 'static>() {}
+    is_send::<Collector>();
+}
+
+#[test]
+fn the_outcome_survives_a_json_round_trip() {
+    let (_, _, outcome) = crate::demo();
+    let json = serde_json::to_string(outcome).expect("serialise");
+    // No NaN reaches JSON (serde_json would write it as null and fail to read it).
+    let back: Outcome = serde_json::from_str(&json).expect("deserialise");
+    assert_eq!(serde_json::to_string(&back).expect("serialise"), json);
+    // Counts by reason are keyed by the reason's code.
+    let v: serde_json::Value = serde_json::from_str(&json).expect("value");
+    let by_reason = &v["accounting"]["by_reason"];
+    assert_eq!(by_reason["duplicate"], outcome.accounting.by_reason[appraise::judge::ballots::Reason::Duplicate.index()]);
+    // The per-unit results carry ids, and read back too.
+    let (plan, roster, _) = crate::demo();
+    let rows = outcome.results(plan, roster);
+    let text = serde_json::to_string(&rows).expect("rows");
+    let back: Vec<appraise::score::rows::ResultRow> = serde_json::from_str(&text).expect("rows back");
+    assert_eq!(back, rows);
+    assert_eq!(rows[0].unit_id, roster.units[0].id);
+}
+
+#[test]
+fn typed_ballots_need_no_file_and_no_text() {
+    let (plan, roster, _) = crate::demo();
+    let unit = &roster.units[0].id;
+    let mut b = Ballot::new("B1", unit, "R1", "public");
+    for it in &plan.survey.items {
+        b = b.answer(&it.id, "1");
+    }
+    let mut c = Collector::new(Arc::new(plan.clone()), Arc::new(roster.clone())).expect("collector");
+    let s = c.push("web", [b]).expect("push");
+    assert_eq!(s.rows, 1);
+    let o = c.outcome().expect("outcome");
+    assert_eq!(o.accounting.valid, 1);
+    // Pushing a CSV file into the same collector continues the same campaign.
+    let s = c
+        .push_file(&Source::text("more.csv", appraise::demo::BALLOTS), Encoding::Utf8)
+        .expect("file");
+    assert_eq!(s.rows + 1, c.ballots_read());
+}
