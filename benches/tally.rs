@@ -75,7 +75,7 @@ fn bench_kernel(c: &mut Criterion) {
             || Tally::new(layout.clone()),
             |t| {
                 for (u, g, codes) in &ballots {
-                    t.add_valid(*u, *g, codes);
+                    t.add_valid(*u, *g, codes).expect("in range");
                 }
             },
             BatchSize::LargeInput,
@@ -129,7 +129,7 @@ fn bench_read_and_run(c: &mut Criterion) {
                 rejects.clone(),
                 files.clone(),
                 appraise::judge::complaints::Complaints::none(&roster),
-                false,
+                Default::default(),
             )
         })
     });

@@ -12,10 +12,10 @@ use crate::rules::roster::Roster;
 // The stages' entry points, gathered here so that an embedding program finds the
 // whole pipeline in one module.
 pub use crate::count::read::{Format, read_ballots, tally_files};
-pub use crate::count::shard::{Merged, merge_tallies};
 #[cfg(feature = "parquet")]
 pub use crate::count::shard::merge_tally_files;
-pub use crate::score::evaluate::{apply_history, check_plan_roster, evaluate};
+pub use crate::count::shard::{Merged, merge_tallies};
+pub use crate::score::evaluate::{Settings, apply_history, check_plan_roster, evaluate};
 pub use crate::score::outcome::Outcome;
 pub use crate::score::result::UnitResult;
 
@@ -28,6 +28,16 @@ pub struct Options {
     pub strict: bool,
     /// Format of the ballot files (default: by extension).
     pub format: Format,
+    /// Threads the run may start (rank confidence sets): 0 or 1 keep the work on
+    /// the calling thread. The command line passes the machine's cores.
+    pub threads: usize,
+}
+
+impl Options {
+    /// The settings of the scoring stage.
+    pub fn settings(&self) -> Settings {
+        Settings::default().strict(self.strict).threads(self.threads)
+    }
 }
 
 /// The whole run on files: ballots, optional complaints, scores and ranks.
@@ -51,7 +61,7 @@ pub fn run(
     validator.release_ballot_ids();
     let spread = crate::score::flags::rater_spread(|| validator.rater_keys());
     drop(validator);
-    let mut outcome = evaluate(plan, roster, tally, rejects, files, complaints, options.strict)?;
+    let mut outcome = evaluate(plan, roster, tally, rejects, files, complaints, options.settings())?;
     outcome.flags.extend(spread);
     Ok(outcome)
 }

@@ -25,7 +25,7 @@ use crate::judge::complaints::Complaints;
 use crate::judge::record::Ballot;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
-use crate::score::evaluate::{check_plan_roster, evaluate};
+use crate::score::evaluate::{Settings, check_plan_roster, evaluate};
 use crate::score::flags::rater_spread;
 use crate::score::outcome::Outcome;
 
@@ -60,6 +60,7 @@ pub struct Collector {
     rejects: Vec<Reject>,
     files: Vec<FileSummary>,
     complaints: Complaints,
+    settings: Settings,
 }
 
 impl Collector {
@@ -77,7 +78,15 @@ impl Collector {
             rejects: Vec::new(),
             files: Vec::new(),
             complaints,
+            settings: Settings::default(),
         })
+    }
+
+    /// The collector with these scoring settings (`strict`, `threads`) for its
+    /// outcomes.
+    pub fn with_settings(mut self, settings: Settings) -> Collector {
+        self.settings = settings;
+        self
     }
 
     /// The plan.
@@ -159,7 +168,7 @@ impl Collector {
             self.rejects.clone(),
             self.files.clone(),
             self.complaints.clone(),
-            false,
+            self.settings,
         )?;
         outcome.flags.extend(rater_spread(|| self.keys.rater_keys()));
         Ok(outcome)

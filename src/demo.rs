@@ -61,5 +61,5 @@ pub fn run(plan: &Plan, roster: &Roster) -> Result<Outcome> {
     let c = Complaints::load(&complaints, Encoding::Utf8, plan, roster)?;
     let (tally, rejects, files) =
         crate::count::read::tally_files(plan, roster, &[ballots], Encoding::Utf8, &mut |_| {})?;
-    crate::score::evaluate::evaluate(plan, roster, tally, rejects, files, c, Options::default().strict)
+    crate::score::evaluate::evaluate(plan, roster, tally, rejects, files, c, Options::default().settings())
 }

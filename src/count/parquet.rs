@@ -41,7 +41,6 @@ const NONE: u32 = u32::MAX;
 /// Rows judged per sub-batch: the codes of a sub-batch stay in cache.
 const SUB: usize = 4096;
 
-
 fn pl_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::input(
         Position::file(path),
@@ -636,7 +635,7 @@ impl Work {
     fn apply(&self, tally: &mut Tally, n_items: usize) {
         for (k, (&u, &g)) in self.units.iter().zip(&self.groups).enumerate() {
             if let Some(codes) = self.codes.get(k * n_items..(k + 1) * n_items) {
-                tally.add_valid(u as usize, g as usize, codes);
+                tally.add(u as usize, g as usize, codes);
             }
         }
         for &(unit, reason) in &self.rejected {

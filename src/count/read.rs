@@ -238,7 +238,7 @@ pub fn read_csv(
             rater_unit: rater_unit.map_or("", get),
         };
         match validator.judge(&keys, |i| get(item_cols[i]), &mut codes) {
-            Ok(a) => tally.add_valid(a.unit, a.group, &codes),
+            Ok(a) => tally.add(a.unit, a.group, &codes),
             Err((unit, reason, detail)) => {
                 tally.add_rejected(unit, reason);
                 rejects.push(Reject {
@@ -278,7 +278,7 @@ pub fn read_records<B: std::borrow::Borrow<Ballot>>(
         let b = b.borrow();
         rows += 1;
         match validator.judge_ballot(b, k as u64, &mut codes) {
-            Ok(a) => tally.add_valid(a.unit, a.group, &codes),
+            Ok(a) => tally.add(a.unit, a.group, &codes),
             Err((unit, reason, detail)) => {
                 tally.add_rejected(unit, reason);
                 rejects.push(Reject {

@@ -182,9 +182,29 @@ impl Tally {
     }
 
     /// Adds one valid ballot: `codes[i]` is the option index of item `i`, or any
-    /// value ≥ the number of options for a blank.
+    /// value ≥ the number of options for a blank. A unit or group outside the
+    /// layout, or a code list of another length than the survey's items, is an
+    /// error (the tally is left as it was).
+    pub fn add_valid(&mut self, unit: usize, group: usize, codes: &[u8]) -> Result<()> {
+        let l = &self.layout;
+        if unit >= l.units || group >= l.groups || codes.len() != l.items {
+            return Err(ErrorKind::TallyMismatch(format!(
+                "add_valid: unit {unit} of {}, group {group} of {}, {} codes for {} items",
+                l.units,
+                l.groups,
+                codes.len(),
+                l.items
+            ))
+            .into());
+        }
+        self.add(unit, group, codes);
+        Ok(())
+    }
+
+    /// [`Tally::add_valid`] for indices the validator produced (in range by
+    /// construction): the hot path of every reader.
     #[inline]
-    pub fn add_valid(&mut self, unit: usize, group: usize, codes: &[u8]) {
+    pub(crate) fn add(&mut self, unit: usize, group: usize, codes: &[u8]) {
         let l = &self.layout;
         let n = l.items;
         let cell = unit * l.groups + group;
@@ -536,14 +556,14 @@ mod tests {
     #[test]
     fn counts_land_in_their_slots_and_merge_by_addition() {
         let mut a = Tally::new(layout());
-        a.add_valid(1, 0, &[2, 255]);
-        a.add_valid(1, 0, &[2, 1]);
+        a.add(1, 0, &[2, 255]);
+        a.add(1, 0, &[2, 1]);
         a.add_rejected(Some(1), Reason::BadCode);
         a.add_rejected(None, Reason::UnknownUnit);
         assert_eq!(a.item(1, 0, 0), &[0, 0, 2, 0]);
         assert_eq!(a.item(1, 0, 1), &[0, 1, 1], "blank goes to the last slot");
         let mut b = Tally::new(layout());
-        b.add_valid(1, 0, &[0, 0]);
+        b.add(1, 0, &[0, 0]);
         a.merge(&b).unwrap();
         assert_eq!(a.item(1, 0, 0), &[1, 0, 2, 0]);
         assert_eq!(a.valid_of(1), 3);
@@ -559,11 +579,11 @@ mod tests {
     fn second_moments_by_hand() {
         let mut t = Tally::new(layout());
         // Ballot 1: item 0 → 100, item 1 → 100 (complete): s = (100, 100), a = (1, 1).
-        t.add_valid(0, 0, &[0, 0]);
+        t.add(0, 0, &[0, 0]);
         // Ballot 2: item 0 → 50, item 1 abstains: s = (50, 0), a = (1, 0).
-        t.add_valid(0, 1, &[1, 1]);
+        t.add(0, 1, &[1, 1]);
         // Ballot 3: item 0 blank, item 1 → 100: s = (0, 100), a = (0, 1).
-        t.add_valid(0, 0, &[255, 0]);
+        t.add(0, 0, &[255, 0]);
         let m = t.moments_of(0, 0);
         // Σ s0² = 100² + 50² = 12500; Σ s0 s1 = 100·100 = 10000; Σ s1² = 100² + 100² = 20000.
         assert_eq!((m.ss(0, 0), m.ss(0, 1), m.ss(1, 1)), (12500.0, 10000.0, 20000.0));

@@ -18,7 +18,7 @@ mod report_md;
 mod results_csv;
 mod results_json;
 
-
+pub use crate::score::rows::{GroupRow, ResultRow, result_rows};
 pub use complaint_rejects_csv::complaint_rejects_csv;
 pub use flags_csv::flags_csv;
 pub use items_csv::items_csv;
@@ -27,7 +27,6 @@ pub use reliability_csv::reliability_csv;
 pub use report_md::{accounting_line, report_md};
 pub use results_csv::results_csv;
 pub use results_json::{ComplaintAccounting, Methods, complaint_accounting, methods, results_json};
-pub use crate::score::rows::{GroupRow, ResultRow, result_rows};
 
 use crate::error::Result;
 use crate::rules::plan::Plan;

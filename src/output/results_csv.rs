@@ -3,9 +3,9 @@
 use crate::cell::{csv_bytes, safe_cell};
 use crate::error::Result;
 use crate::num::full;
-use crate::score::rows::*;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
+use crate::score::rows::*;
 
 /// `results.csv`: the leading columns of SPEC §11, then the rest of [`ResultRow`]
 /// and the roster's extra columns.

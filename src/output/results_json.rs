@@ -5,9 +5,9 @@ use serde::Serialize;
 use crate::count::tally::Accounting;
 use crate::error::{Error, ErrorKind, Result};
 use crate::judge::ballots::Reason;
-use crate::score::rows::*;
 use crate::rules::plan::Plan;
 use crate::score::outcome::Outcome;
+use crate::score::rows::*;
 use crate::score::stats;
 
 #[derive(Serialize)]

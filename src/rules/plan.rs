@@ -241,6 +241,7 @@ impl Default for Ranking {
 
 /// A validated plan, with its survey loaded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Plan {
     /// Id, e.g. `caidian-2010`.
     pub id: String,

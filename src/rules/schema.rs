@@ -97,16 +97,31 @@ pub struct Item {
     pub id: String,
     /// Question text.
     pub labels: Labels,
-    /// Index into [`Survey::dimensions`].
-    pub dimension: usize,
-    /// Index into [`Survey::scales`].
-    pub scale: usize,
+    /// Index into [`Survey::dimensions`] ([`Item::dimension_index`]); set only by
+    /// validation, so it always points at a dimension.
+    pub(crate) dimension: usize,
+    /// Index into [`Survey::scales`] ([`Item::scale_index`]); set only by
+    /// validation, so it always points at a scale.
+    pub(crate) scale: usize,
     /// Weight `w_i` within its dimension (default 1).
     pub weight: f64,
 }
 
+impl Item {
+    /// The index of the item's dimension in [`Survey::dimensions`].
+    pub fn dimension_index(&self) -> usize {
+        self.dimension
+    }
+
+    /// The index of the item's scale in [`Survey::scales`].
+    pub fn scale_index(&self) -> usize {
+        self.scale
+    }
+}
+
 /// A validated questionnaire.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Survey {
     /// Id, e.g. `minzhu-pingyi`.
     pub id: String,

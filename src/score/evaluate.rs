@@ -41,6 +41,32 @@ pub fn check_plan_roster(plan: &Plan, roster: &Roster) -> Result<()> {
     }
 }
 
+/// How [`evaluate`] runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Fail when a unit breaks the panel rule instead of marking it (`--strict`).
+    pub strict: bool,
+    /// Threads the rank confidence sets may use: 0 or 1 keep all the work on the
+    /// calling thread (the library starts no thread unless told to). The results
+    /// are the same bits whatever the number.
+    pub threads: usize,
+}
+
+impl Settings {
+    /// Settings with `strict` set.
+    pub fn strict(mut self, strict: bool) -> Settings {
+        self.strict = strict;
+        self
+    }
+
+    /// Settings with `threads` set.
+    pub fn threads(mut self, threads: usize) -> Settings {
+        self.threads = threads;
+        self
+    }
+}
+
 /// Scores, judges and ranks every unit from a tally and the complaints.
 pub fn evaluate(
     plan: &Plan,
@@ -49,9 +75,16 @@ pub fn evaluate(
     rejects: Vec<Reject>,
     files: Vec<FileSummary>,
     complaints: Complaints,
-    strict: bool,
+    settings: Settings,
 ) -> Result<Outcome> {
     check_plan_roster(plan, roster)?;
+    if tally.layout.key != crate::count::tally::Layout::new(plan, roster).key {
+        return Err(ErrorKind::TallyMismatch(
+            "the tally was counted under another plan, survey or roster than the one given; evaluate it with those"
+                .into(),
+        )
+        .into());
+    }
     let mut units = Vec::with_capacity(roster.len());
     for (u, unit) in roster.units.iter().enumerate() {
         let score = unit::score_unit(plan, &tally, u);
@@ -97,7 +130,7 @@ pub fn evaluate(
             awards: Vec::new(),
         });
     }
-    if strict {
+    if settings.strict {
         let violations: Vec<PanelViolation> = units
             .iter()
             .filter(|r| matches!(r.status, UnitStatus::PanelShort | UnitStatus::TooFewBallots))
@@ -129,7 +162,10 @@ pub fn evaluate(
     let ranked: Vec<usize> = (0..units.len()).filter(|&u| units[u].placing.rank.is_some()).collect();
     let est: Vec<f64> = ranked.iter().map(|&u| units[u].final_score.unwrap_or(0.0)).collect();
     let se: Vec<f64> = ranked.iter().map(|&u| units[u].composite_se.unwrap_or(0.0)).collect();
-    for (&u, set) in ranked.iter().zip(stats::rank_sets(&est, &se, stats::LEVEL)) {
+    for (&u, set) in ranked
+        .iter()
+        .zip(stats::rank_sets(&est, &se, stats::LEVEL, settings.threads))
+    {
         units[u].rank_set = Some(set);
     }
     let reliability = (0..plan.survey.dimensions.len())

@@ -339,7 +339,7 @@ fn critical_value(sj: f64, others: &[(f64, f64)], level: f64, tol: f64, start: O
 /// `P(T_j ≤ c) = ∫ φ(x; 0, s_j) Π_{k≠j} [Φ((x + c·s_jk)/s_k) − Φ((x − c·s_jk)/s_k)] dx`.
 /// Then `lower_j = 1 + #{k: d_k − c_j·s_jk > 0}` and
 /// `upper_j = 1 + #{k ≠ j: d_k + c_j·s_jk ≥ 0}`.
-pub fn rank_sets(est: &[f64], se: &[f64], level: f64) -> Vec<RankSet> {
+pub fn rank_sets(est: &[f64], se: &[f64], level: f64, threads: usize) -> Vec<RankSet> {
     // c_j varies smoothly with s_j: solving in order of s_j, each solve starts from
     // the previous one and Newton needs two or three steps. The order is cut into
     // fixed chunks that start cold, so the bits of every c_j are the same however
@@ -347,10 +347,7 @@ pub fn rank_sets(est: &[f64], se: &[f64], level: f64) -> Vec<RankSet> {
     let mut order: Vec<usize> = (0..est.len()).collect();
     order.sort_by(|&a, &b| se[a].total_cmp(&se[b]).then(a.cmp(&b)));
     let chunks: Vec<&[usize]> = order.chunks(16).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(chunks.len())
-        .max(1);
+    let threads = threads.min(chunks.len()).max(1);
     let solve = |chunk: &[usize]| -> Vec<(usize, RankSet)> {
         let mut warm = None;
         chunk
@@ -533,7 +530,7 @@ mod tests {
     #[test]
     fn rank_sets_of_far_apart_units_are_points() {
         // Three units 10 standard errors apart: every set is a single rank.
-        let sets = rank_sets(&[90.0, 70.0, 50.0], &[1.0, 1.0, 1.0], 0.95);
+        let sets = rank_sets(&[90.0, 70.0, 50.0], &[1.0, 1.0, 1.0], 0.95, 2);
         let ranks: Vec<(u64, u64)> = sets.iter().map(|s| (s.lower, s.upper)).collect();
         assert_eq!(ranks, vec![(1, 1), (2, 2), (3, 3)]);
         // With two others, T_j is the max of two correlated |N(0, 1)|-scaled
@@ -543,13 +540,13 @@ mod tests {
 
     #[test]
     fn tied_units_share_their_sets() {
-        let sets = rank_sets(&[80.0, 80.0], &[1.0, 1.0], 0.95);
+        let sets = rank_sets(&[80.0, 80.0], &[1.0, 1.0], 0.95, 2);
         // One comparison: T = |e_2 − e_1| / sqrt(2) ~ |N(0, 1)|, so c = 1.959964.
         assert!((sets[0].c - 1.959_963_984_540_054).abs() < 1e-7, "{}", sets[0].c);
         assert_eq!((sets[0].lower, sets[0].upper), (1, 2));
         assert_eq!((sets[1].lower, sets[1].upper), (1, 2));
         // Zero standard errors: ordered by the estimates alone, ties share.
-        let sets = rank_sets(&[80.0, 80.0, 70.0], &[0.0, 0.0, 0.0], 0.95);
+        let sets = rank_sets(&[80.0, 80.0, 70.0], &[0.0, 0.0, 0.0], 0.95, 2);
         let ranks: Vec<(u64, u64)> = sets.iter().map(|s| (s.lower, s.upper)).collect();
         assert_eq!(ranks, vec![(1, 2), (1, 2), (3, 3)]);
     }
@@ -730,7 +727,7 @@ mod reference {
         let input = rows(include_str!("../../tests/fixtures/stats/ranks_input.csv"));
         let est: Vec<f64> = input.iter().map(|r| r[1].parse().unwrap()).collect();
         let se: Vec<f64> = input.iter().map(|r| r[2].parse().unwrap()).collect();
-        let sets = rank_sets(&est, &se, 0.95);
+        let sets = rank_sets(&est, &se, 0.95, 2);
         for (k, r) in rows(include_str!("../../tests/fixtures/stats/ranks_expected.csv"))
             .iter()
             .enumerate()
@@ -807,7 +804,7 @@ mod coverage {
         let mut codes = [0u8; 6];
         for _ in 0..n {
             ballot(rng, &mut codes);
-            t.add_valid(0, 0, &codes);
+            t.add(0, 0, &codes);
         }
         let s = crate::score::unit::score_unit(plan, &t, 0);
         (s.composite.unwrap_or(f64::NAN), composite_se(plan, &t, 0, &s))

@@ -63,7 +63,7 @@ fn typed_ballots_score_exactly_like_the_csv_file() {
         by_file.rejects.clone(),
         by_file.files.clone(),
         by_file.complaints.clone(),
-        false,
+        Default::default(),
     )
     .expect("evaluate");
     typed.flags = by_file.flags.clone();
@@ -120,7 +120,10 @@ fn the_outcome_survives_a_json_round_trip() {
     // Counts by reason are keyed by the reason's code.
     let v: serde_json::Value = serde_json::from_str(&json).expect("value");
     let by_reason = &v["accounting"]["by_reason"];
-    assert_eq!(by_reason["duplicate"], outcome.accounting.by_reason[appraise::judge::ballots::Reason::Duplicate.index()]);
+    assert_eq!(
+        by_reason["duplicate"],
+        outcome.accounting.by_reason[appraise::judge::ballots::Reason::Duplicate.index()]
+    );
     // The per-unit results carry ids, and read back too.
     let (plan, roster, _) = crate::demo();
     let rows = outcome.results(plan, roster);
@@ -148,4 +151,32 @@ fn typed_ballots_need_no_file_and_no_text() {
         .push_file(&Source::text("more.csv", appraise::demo::BALLOTS), Encoding::Utf8)
         .expect("file");
     assert_eq!(s.rows + 1, c.ballots_read());
+}
+
+#[test]
+fn misuse_is_an_error_not_a_panic() {
+    use appraise::count::tally::{Layout, Tally};
+    use appraise::judge::complaints::Complaints;
+    let (plan, roster, outcome) = crate::demo();
+    let items = plan.survey.items.len();
+    let mut t = Tally::new(Layout::new(plan, roster));
+    // A unit past the roster, a group past the plan, codes of the wrong length.
+    assert!(t.add_valid(roster.len(), 0, &vec![0; items]).is_err());
+    assert!(t.add_valid(0, plan.groups.len(), &vec![0; items]).is_err());
+    assert!(t.add_valid(0, 0, &[0]).is_err());
+    assert!(t.add_valid(0, 0, &vec![0; items]).is_ok());
+    // A tally of another roster given to evaluate.
+    let mut fewer = roster.clone();
+    fewer.units.truncate(10);
+    let e = campaign::evaluate(
+        plan,
+        &fewer,
+        outcome.tally.clone(),
+        Vec::new(),
+        Vec::new(),
+        Complaints::none(&fewer),
+        Default::default(),
+    )
+    .expect_err("another roster");
+    assert!(e.to_string().contains("another plan, survey or roster"), "{e}");
 }

@@ -472,7 +472,7 @@ fn shards_tallied_in_order_with_keys_merge_to_the_single_run() {
         Vec::new(),
         files,
         Complaints::none(&roster),
-        false,
+        Default::default(),
     )
     .expect("evaluate");
     for name in ["results.csv", "items.csv"] {

@@ -251,7 +251,7 @@ fn evaluate(plan: &Plan, roster: &Roster, files: &[String], complaints: Option<&
         Some(c) => Complaints::load(&Source::text("c.csv", c), Encoding::Utf8, plan, roster).expect("complaints"),
         None => Complaints::none(roster),
     };
-    campaign::evaluate(plan, roster, t, rejects, Vec::new(), complaints, false).expect("evaluate")
+    campaign::evaluate(plan, roster, t, rejects, Vec::new(), complaints, Default::default()).expect("evaluate")
 }
 
 /// The tally with the NaN scores of its abstention and blank slots replaced, so

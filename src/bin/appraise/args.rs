@@ -272,6 +272,9 @@ impl Cli {
                         encoding: input.encoding,
                         strict,
                         format,
+                        // The command uses the machine's cores; the library
+                        // starts threads only when told to.
+                        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
                     },
                     quiet: input.quiet,
                 })

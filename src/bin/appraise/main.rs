@@ -172,7 +172,7 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
                 m.rejects,
                 m.files,
                 complaints,
-                cfg.options.strict,
+                cfg.options.settings(),
             )?
         }
     };
