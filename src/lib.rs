@@ -7,13 +7,14 @@
 //! ballot is written out with its reason, the accounting closes (ballots read =
 //! valid + rejected), and the same inputs always give byte-identical outputs.
 //!
-//! The pipeline mirrors the modules: [`schema`] → [`plan`] → [`roster`] →
-//! [`ballots`] → [`tally`] → [`score`] → [`complaints`] → [`rank`] → [`report`];
-//! [`campaign`] wires them and is what the `appraise` command runs. The numbers are
-//! defined in `SPEC.md`; the README says where the spec leaves a choice and what
-//! was chosen.
+//! The modules follow the pipeline, one folder per stage, each using only the
+//! stages before it: [`input`] (text, CSV) → [`rules`] (survey, plan, roster) →
+//! [`judge`] (each ballot valid or a reject; complaints) → [`count`] (the tally) →
+//! [`score`] (scores, statuses, ranks, intervals, flags) → [`output`] (the files).
+//! [`campaign`] runs the whole pipeline on files; [`collector::Collector`] runs it
+//! on batches that arrive over time. The numbers are defined in `SPEC.md`.
 //!
-//! # Example
+//! # Example: files in, results out
 //!
 //! Score the shipped demo campaign (the real 300-unit roster of 蔡甸区 2010 with
 //! simulated ballots) and look at the top of the list:
@@ -27,10 +28,10 @@
 //! let a = &outcome.accounting;
 //! assert_eq!(a.read, a.valid + a.rejected);
 //!
-//! // The unit listed first has rank 1.
-//! let first = outcome.listing()[0];
-//! assert_eq!(outcome.units[first].placing.rank, Some(1));
-//! println!("{} is first", roster.units[first].name);
+//! // Owned per-unit results with ids: the rows of results.csv.
+//! let results = outcome.results(&plan, &roster);
+//! let first = results.iter().find(|r| r.rank == Some(1)).expect("a first unit");
+//! println!("{} ({}) is first with {:?}", first.name, first.unit_id, first.final_published);
 //! # Ok(()) }
 //! ```
 //!
@@ -49,6 +50,34 @@
 //! appraise::files::write_atomic("out".as_ref(), &files)?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Example: ballots as data
+//!
+//! A program that receives ballots as data (a web form, JSON) builds
+//! [`judge::record::Ballot`]s and pushes them into a [`collector::Collector`]; they
+//! are judged exactly like CSV rows with the same text, and duplicates are caught
+//! across batches. `examples/` has complete programs (`score_json`, `collector`,
+//! `plan_in_code`).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use appraise::{collector::Collector, judge::record::Ballot};
+//! # fn main() -> appraise::Result<()> {
+//! let (plan, roster) = appraise::demo::campaign()?;
+//! let mut c = Collector::new(Arc::new(plan), Arc::new(roster))?;
+//! c.push("web", [Ballot::new("B1", "U001", "R1", "public").answer("nope", "1")])?;
+//! assert_eq!(c.outcome()?.rejects[0].reason.code(), "malformed_row");
+//! # Ok(()) }
+//! ```
+//!
+//! # Features
+//!
+//! - `parquet` (default): Parquet ballots, tally shards and keys files, and
+//!   [`collector::Collector`]'s `save`/`load` (polars).
+//! - `cli` (default): the `appraise` command (clap, indicatif; brings `parquet`).
+//!
+//! With `default-features = false` the library scores CSV and typed input with no
+//! polars, clap or indicatif in the build.
 
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]

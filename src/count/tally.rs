@@ -15,30 +15,31 @@ use crate::rules::roster::Roster;
 
 /// The shape of a tally: how many units, groups and option slots, and the scores
 /// the second moments are taken of.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Layout {
     /// Units in the roster.
-    pub units: usize,
+    pub(crate) units: usize,
     /// Rater groups in the plan.
-    pub groups: usize,
+    pub(crate) groups: usize,
     /// Items in the survey.
-    pub items: usize,
+    pub(crate) items: usize,
     /// Start slot of each item; item `i` owns `offsets[i]..offsets[i+1]`, whose last
     /// slot counts blanks.
-    pub offsets: Vec<usize>,
+    pub(crate) offsets: Vec<usize>,
     /// Slots per (unit, group).
-    pub slots: usize,
+    pub(crate) slots: usize,
     /// Score of each slot; NaN for abstentions and blanks.
-    pub slot_scores: Vec<f64>,
+    #[serde(with = "nan_as_null")]
+    pub(crate) slot_scores: Vec<f64>,
     /// Moment cells per unit: 1 under pooled weighting (the groups share one set of
     /// moments), the number of groups under weighted weighting.
-    pub moment_groups: usize,
+    pub(crate) moment_groups: usize,
     /// Item count of each dimension and its items, for the reliability sums.
-    pub dimensions: Vec<Vec<usize>>,
+    pub(crate) dimensions: Vec<Vec<usize>>,
     /// What the tally was made under (plan id, survey id and version, item codes
     /// and scores, group ids, weighting, unit ids); tallies merge only when these
     /// agree.
-    pub key: String,
+    pub(crate) key: String,
 }
 
 impl Layout {
@@ -130,33 +131,33 @@ pub type ReasonCounts = [u64; Reason::COUNT];
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// The shape.
-    pub layout: Layout,
+    pub(crate) layout: Layout,
     /// `counts[(u * groups + g) * slots + offsets[i] + o]`: valid ballots of group
     /// `g` about unit `u` answering item `i` with option `o` (`o = options` for a
     /// blank).
-    pub counts: Vec<u64>,
+    pub(crate) counts: Vec<u64>,
     /// Valid ballots per (unit, group).
-    pub valid: Vec<u64>,
+    pub(crate) valid: Vec<u64>,
     /// Ballot rows read per unit (valid or not), for units in the roster.
-    pub read: Vec<u64>,
+    pub(crate) read: Vec<u64>,
     /// Rejected ballots per unit and reason.
-    pub rejected: Vec<ReasonCounts>,
+    pub(crate) rejected: Vec<ReasonCounts>,
     /// Rejected rows that name no roster unit, by reason.
-    pub unattributed: ReasonCounts,
+    pub(crate) unattributed: ReasonCounts,
     /// Second moments per moment cell (see the type's docs).
-    pub moments: Vec<f64>,
+    pub(crate) moments: Vec<f64>,
     /// Per dimension, over ballots answering all its items with a scored option:
     /// count, `Σ x`, packed `Σ x xᵀ` (Cronbach's alpha).
-    pub reliability: Vec<f64>,
+    pub(crate) reliability: Vec<f64>,
     /// Valid ballots per unit that answered every item (at least three) with the
     /// same scored option (straight-lining).
-    pub straight: Vec<u64>,
+    pub(crate) straight: Vec<u64>,
     /// Per unit, hashes of the distinct answer patterns of its valid ballots (up to
     /// [`PATTERN_CAP`]; a unit past the cap stops being tracked and is marked by
     /// an empty set with `pattern_overflow`). Merges by union, not addition.
-    pub patterns: Vec<std::collections::BTreeSet<u64>>,
+    pub(crate) patterns: Vec<std::collections::BTreeSet<u64>>,
     /// Units whose pattern tracking hit the cap.
-    pub pattern_overflow: Vec<bool>,
+    pub(crate) pattern_overflow: Vec<bool>,
 }
 
 /// Most distinct answer patterns tracked per unit (for the repeated-pattern flag).
@@ -500,6 +501,82 @@ pub struct Accounting {
     pub by_reason: ReasonCounts,
     /// Rejected rows that name no roster unit (they appear in no unit's row).
     pub unattributed: u64,
+}
+
+impl PartialEq for Layout {
+    /// Equal shapes; the slot scores compare by their bits, so the NaN of an
+    /// abstention or blank slot equals itself and two tallies can be compared.
+    fn eq(&self, o: &Layout) -> bool {
+        self.units == o.units
+            && self.groups == o.groups
+            && self.items == o.items
+            && self.offsets == o.offsets
+            && self.slots == o.slots
+            && self.moment_groups == o.moment_groups
+            && self.dimensions == o.dimensions
+            && self.key == o.key
+            && self.slot_scores.len() == o.slot_scores.len()
+            && self
+                .slot_scores
+                .iter()
+                .zip(&o.slot_scores)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+impl Layout {
+    /// Identifies the plan, survey and roster the layout was made from: tallies
+    /// with the same key can be merged.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Units in the roster.
+    pub fn units(&self) -> usize {
+        self.units
+    }
+
+    /// Groups of the plan.
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
+
+    /// Items of the survey.
+    pub fn items(&self) -> usize {
+        self.items
+    }
+}
+
+impl Tally {
+    /// The tally's shape.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The second-moment sums (see the type's docs), in layout order.
+    pub fn moments(&self) -> &[f64] {
+        &self.moments
+    }
+
+    /// The reliability sums per dimension (count, `Σ x`, packed `Σ x xᵀ`).
+    pub fn reliability_sums(&self) -> &[f64] {
+        &self.reliability
+    }
+}
+
+/// Slot scores in JSON: NaN (an abstention or blank slot) as `null`, so a tally
+/// survives a JSON round trip.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| (!x.is_nan()).then_some(*x)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let v = Vec::<Option<f64>>::deserialize(d)?;
+        Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+    }
 }
 
 /// `ReasonCounts` in JSON as an object keyed by reason code, in reason order.

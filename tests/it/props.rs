@@ -254,16 +254,10 @@ fn evaluate(plan: &Plan, roster: &Roster, files: &[String], complaints: Option<&
     campaign::evaluate(plan, roster, t, rejects, Vec::new(), complaints, Default::default()).expect("evaluate")
 }
 
-/// The tally with the NaN scores of its abstention and blank slots replaced, so
-/// that `==` can compare two tallies (NaN is never equal to itself).
+/// The tally, to compare with `==` (slot scores compare by their bits, so the
+/// NaN of an abstention slot equals itself).
 fn comparable(t: &Tally) -> Tally {
-    let mut t = t.clone();
-    for s in &mut t.layout.slot_scores {
-        if s.is_nan() {
-            *s = -1.0;
-        }
-    }
-    t
+    t.clone()
 }
 
 /// Rejects without their row and file, sorted: what shuffling must keep.
