@@ -7,9 +7,11 @@
 //! ballot is written out with its reason, the accounting closes (ballots read =
 //! valid + rejected), and the same inputs always give byte-identical outputs.
 //!
-//! The pipeline mirrors the modules: [`schema`] → [`plan`] → [`roster`] →
-//! [`ballots`] → [`tally`] → [`score`] → [`complaints`] → [`rank`] → [`report`];
-//! [`campaign`] wires them and is what the `appraise` command runs. The numbers are
+//! The pipeline mirrors the modules, one folder per stage: [`input`] (text, CSV,
+//! YAML) → [`rules`] (survey, plan, roster) → [`judge`] (ballots, complaints) →
+//! [`count`] (tally) → [`score`] (scores, statistics, ranks) → [`output`] (the
+//! files, `report.md` and `report.html` among them); [`campaign`] wires them and is
+//! what the `appraise` command runs. The numbers are
 //! defined in `SPEC.md`; the README says where the spec leaves a choice and what
 //! was chosen.
 //!

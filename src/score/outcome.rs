@@ -27,7 +27,7 @@ pub struct Outcome {
     pub flags: Vec<crate::score::flags::Flag>,
     /// The consecutive-period mark of each unit, in roster order (empty when the
     /// plan has no such rule; `None` when too few earlier periods were given): see
-    /// [`apply_history`].
+    /// `apply_history` in `score::evaluate`.
     pub consecutive: Vec<Option<bool>>,
     /// The tally everything was computed from.
     #[serde(skip)]

@@ -4,13 +4,16 @@
 //! Everything a test reads lives under `tests/` or is shipped with the crate
 //! (`surveys/`); paths are found from `CARGO_MANIFEST_DIR`.
 
+mod browser;
 mod campaigns;
 mod cli;
 mod fixtures;
+mod html;
 mod layout;
 mod messy;
 mod parquet;
 mod props;
+mod report;
 mod rules;
 mod simulator;
 mod snapshots;
