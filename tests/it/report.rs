@@ -205,7 +205,9 @@ fn hostile_names_are_text_in_a_self_contained_page() {
     }
     assert!(html.contains("红旗窗口"));
     // Deterministic: the same input gives the same bytes.
-    let again = score_hostile(&dir.path().join("again").tap_mkdir(), "");
+    let second = dir.path().join("again");
+    std::fs::create_dir_all(&second).expect("mkdir");
+    let again = score_hostile(&second, "");
     assert_eq!(
         std::fs::read(again.join("report.html")).expect("again"),
         html.as_bytes()
@@ -218,18 +220,6 @@ fn hostile_names_are_text_in_a_self_contained_page() {
     assert!(!md.contains("<script>"), "{md}");
     assert!(md.contains("群众代表占比 40%，低于 70%"), "{md}");
     assert!(!md.contains("0.4 &lt; 0.7"), "{md}");
-}
-
-/// `mkdir -p` in a chain.
-trait TapMkdir {
-    fn tap_mkdir(self) -> PathBuf;
-}
-
-impl TapMkdir for PathBuf {
-    fn tap_mkdir(self) -> PathBuf {
-        std::fs::create_dir_all(&self).expect("mkdir");
-        self
-    }
 }
 
 #[test]
