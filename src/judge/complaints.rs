@@ -89,6 +89,8 @@ pub struct UnitComplaints {
     pub read: u64,
     /// Verified complaints inside the period.
     pub counted: u64,
+    /// Counted complaints of a category that deducts points (`points > 0`).
+    pub deducting: u64,
     /// Verified complaints outside the period.
     pub out_of_period: u64,
     /// Unverified complaints.
@@ -203,6 +205,9 @@ impl Complaints {
                 Status::Verified => {
                     let c = &plan.complaints.categories[cat];
                     u.counted += 1;
+                    if c.points > 0.0 {
+                        u.deducting += 1;
+                    }
                     u.points += c.points;
                     u.bonus_points += c.bonus;
                     if c.veto {

@@ -1,5 +1,6 @@
 //! Outputs (SPEC §10–§11): `results.csv`, `results.json`, `items.csv`,
-//! `rejects.csv`, `complaint_rejects.csv` and the human `report.md`.
+//! `rejects.csv`, `complaint_rejects.csv` and the human `report.md` and
+//! `report.html` (in the plan's language, with the words of [`labels`]).
 //!
 //! Machine formats carry full precision (the shortest decimal that reads back as
 //! the same f64); the report rounds to the plan's `decimals`. Every file is built
@@ -12,11 +13,15 @@
 mod complaint_rejects_csv;
 mod flags_csv;
 mod items_csv;
+pub mod labels;
 mod rejects_csv;
 mod reliability_csv;
+pub mod report_html;
 mod report_md;
 mod results_csv;
 mod results_json;
+pub mod svg;
+pub mod view;
 
 pub use crate::score::rows::{GroupRow, ResultRow, result_rows};
 pub use complaint_rejects_csv::complaint_rejects_csv;
@@ -24,9 +29,11 @@ pub use flags_csv::flags_csv;
 pub use items_csv::items_csv;
 pub use rejects_csv::rejects_csv;
 pub use reliability_csv::reliability_csv;
-pub use report_md::{accounting_line, report_md};
+pub use report_html::report_html;
+pub use report_md::{accounting_line, complaint_line, report_md};
 pub use results_csv::results_csv;
 pub use results_json::{ComplaintAccounting, Methods, complaint_accounting, methods, results_json};
+pub use view::{ReportView, attention_list, report_view};
 
 use crate::error::Result;
 use crate::rules::plan::Plan;
@@ -45,5 +52,9 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
         ("reliability.csv", reliability_csv(plan, outcome)?),
         ("flags.csv", flags_csv(roster, outcome)?),
         ("report.md", report_md(plan, roster, outcome).into_bytes()),
+        (
+            "report.html",
+            report_html(plan, roster, outcome, &attention_list(plan, roster, outcome)).into_bytes(),
+        ),
     ])
 }

@@ -1,33 +1,75 @@
-//! `report.md`: the human report in Markdown.
+//! `report.md`: the human report in Markdown, in the plan's language (the words of
+//! [`crate::output::labels`]). Input text is escaped for Markdown
+//! ([`crate::cell::md`]); the report's own sentences use no character that needs it,
+//! and numbers in them are rounded (scores to the plan's decimals, shares as
+//! percentages).
 
 use crate::cell::md;
 use crate::num::{self};
+use crate::output::labels::{self, Key, back_mark, front_mark, label, paren, percent};
 use crate::output::results_json::{by_reason, complaint_accounting};
-use crate::rules::plan::Plan;
+use crate::rules::plan::{Language, Plan, Side};
 use crate::rules::roster::Roster;
 use crate::score::outcome::Outcome;
 use crate::score::result::UnitStatus;
 
-/// The accounting in one line, as the command line prints it.
-pub fn accounting_line(outcome: &Outcome) -> String {
+/// The ballot accounting in one line, in `lang`, as the command line prints it:
+/// read = valid + rejected, with the rejects by reason.
+pub fn accounting_line(outcome: &Outcome, lang: Language) -> String {
     let a = &outcome.accounting;
-    let reasons: Vec<String> = by_reason(a).iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let reasons: Vec<String> = by_reason(a)
+        .iter()
+        .map(|(k, n)| {
+            let name = labels::reason_key(k).map_or(*k, |key| label(lang, key));
+            format!("{name} {n}")
+        })
+        .collect();
     format!(
-        "ballots read {} = valid {} + rejected {}{}",
+        "{} {} = {} {} + {} {}{}",
+        label(lang, Key::BallotsRead),
         a.read,
+        label(lang, Key::ValidBallots),
         a.valid,
+        label(lang, Key::RejectedBallots),
         a.rejected,
         if reasons.is_empty() {
             String::new()
         } else {
-            format!(" ({})", reasons.join(", "))
+            paren(lang, &reasons.join(labels::comma(lang)))
         }
+    )
+}
+
+/// The complaint accounting in one line, in `lang`: read = counted + out of period
+/// + unverified + dismissed + rejected.
+pub fn complaint_line(outcome: &Outcome, lang: Language) -> String {
+    let ca = complaint_accounting(outcome);
+    let t = |k| label(lang, k);
+    format!(
+        "{} {} = {} {} + {} {} + {} {} + {} {} + {} {}",
+        t(Key::ComplaintsRead),
+        ca.read,
+        t(Key::ComplaintsCounted),
+        ca.counted,
+        t(Key::OutOfPeriod),
+        ca.out_of_period,
+        t(Key::Unverified),
+        ca.unverified,
+        t(Key::Dismissed),
+        ca.dismissed,
+        t(Key::ComplaintsRejected),
+        ca.rejected
     )
 }
 
 /// `report.md`: the human report.
 pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
     use std::fmt::Write as _;
+    let lang = plan.language;
+    let t = |k| label(lang, k);
+    let zh = lang == Language::Zh;
+    let colon = labels::colon(lang);
+    let sep = labels::comma(lang);
     let d = plan.ranking.decimals;
     let pubf = |u: usize| {
         outcome.units[u]
@@ -40,27 +82,31 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
         outcome.units[u]
             .placing
             .grade
-            .map_or_else(String::new, |g| md(plan.grades[g].labels.text()))
+            .map_or_else(String::new, |g| md(lang.pick(&plan.grades[g].labels)))
     };
     let mut s = String::new();
-    let title = md(plan.survey.title.text());
+    let title = md(lang.pick(&plan.survey.title));
     let _ = writeln!(s, "# {title}\n");
     let _ = writeln!(
         s,
-        "Plan `{}`, survey `{}` v{}, period {} – {}.\n",
+        "{} `{}`{sep}{} `{}` {} {}{sep}{}{colon}{} – {}\n",
+        t(Key::PlanLine),
         md(&plan.id),
+        t(Key::Survey),
         md(&plan.survey.id),
+        t(Key::Version),
         md(&plan.survey.version),
+        t(Key::Period),
         plan.period.start,
         plan.period.end
     );
-    let _ = writeln!(s, "## Accounting\n\n{}\n", md(&accounting_line(outcome)));
-    let ca = complaint_accounting(outcome);
     let _ = writeln!(
         s,
-        "Complaints read {} = counted {} + out of period {} + unverified {} + dismissed {} + rejected {}.\n",
-        ca.read, ca.counted, ca.out_of_period, ca.unverified, ca.dismissed, ca.rejected
+        "## {}\n\n{}\n",
+        t(Key::Accounting),
+        md(&accounting_line(outcome, lang))
     );
+    let _ = writeln!(s, "{}\n", complaint_line(outcome, lang));
     let listing = outcome.listing();
     let row = |s: &mut String, u: usize| {
         let r = &outcome.units[u];
@@ -80,7 +126,18 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             r.score.valid
         );
     };
-    let head = "| rank | rank 95% set | unit | name | department | final | grade | satisfied | valid ballots |\n|---:|---|---|---|---|---:|---|---:|---:|\n";
+    let head = format!(
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n|---:|---|---|---|---|---:|---|---:|---:|\n",
+        t(Key::Rank),
+        t(Key::RankSet),
+        t(Key::UnitId),
+        t(Key::Unit),
+        t(Key::Department),
+        t(Key::FinalScore),
+        t(Key::Grade),
+        t(Key::SatisfactionRate),
+        t(Key::ValidBallots)
+    );
     let top: Vec<usize> = listing
         .iter()
         .copied()
@@ -91,9 +148,11 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
         .copied()
         .filter(|&u| outcome.units[u].placing.bottom)
         .collect();
-    let _ = write!(s, "## Front of the list (前{})\n\n{head}", plan.ranking.top_n);
+    let front = front_mark(lang, plan.ranking.top_n);
+    let back = back_mark(lang, plan.ranking.bottom_n);
+    let _ = write!(s, "## {}{}\n\n{head}", t(Key::FrontOfList), paren(lang, &front));
     top.iter().for_each(|&u| row(&mut s, u));
-    let _ = write!(s, "\n## Back of the list (后{})\n\n{head}", plan.ranking.bottom_n);
+    let _ = write!(s, "\n## {}{}\n\n{head}", t(Key::BackOfList), paren(lang, &back));
     bottom.iter().for_each(|&u| row(&mut s, u));
     for (a, award) in plan.awards.iter().enumerate() {
         let given: Vec<String> = listing
@@ -101,18 +160,16 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             .filter(|&&u| outcome.units[u].awards.contains(&a))
             .map(|&u| format!("{}（{}）", md(&roster.units[u].id), md(&roster.units[u].name)))
             .collect();
-        let name = [award.zh.as_str(), award.en.as_str(), award.id.as_str()]
-            .into_iter()
-            .find(|x| !x.is_empty())
-            .unwrap_or_default();
+        let name = lang.pick_str(&award.zh, &award.en);
+        let name = if name.is_empty() { award.id.as_str() } else { name };
         let _ = writeln!(
             s,
-            "\n{}: {}",
+            "\n{}{colon}{}",
             md(name),
             if given.is_empty() {
-                "none qualified".to_string()
+                t(Key::NoneQualified).to_string()
             } else {
-                given.join(", ")
+                given.join(sep)
             }
         );
     }
@@ -122,31 +179,31 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             .filter(|&&u| outcome.consecutive.get(u).copied().flatten() == Some(true))
             .map(|&u| md(&roster.units[u].id))
             .collect();
-        let name = md(&[rule.zh.as_str(), rule.en.as_str()]
-            .iter()
-            .filter(|x| !x.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" / "));
+        let name = md(lang.pick_str(&rule.zh, &rule.en));
         let side = match rule.side {
-            crate::rules::plan::Side::Top => "front",
-            crate::rules::plan::Side::Bottom => "back",
+            Side::Top => t(Key::SideFront),
+            Side::Bottom => t(Key::SideBack),
+        };
+        let running = if zh {
+            format!("连续{}期{side}", rule.periods)
+        } else {
+            format!("{side} {} {}", rule.periods, t(Key::PeriodsRunning))
         };
         let _ = writeln!(
             s,
-            "\n{} ({side} of the list {} periods running): {}",
+            "\n{}{}{colon}{}",
             if name.is_empty() {
-                "Consecutive-period mark".to_string()
+                t(Key::ConsecutiveMark).to_string()
             } else {
                 name
             },
-            rule.periods,
+            paren(lang, &running),
             if outcome.consecutive.iter().all(Option::is_none) {
-                "not decided: too few earlier results were given (--previous)".to_string()
+                t(Key::ConsecutiveUndecided).to_string()
             } else if marked.is_empty() {
-                "none".to_string()
+                t(Key::NoneText).to_string()
             } else {
-                marked.join(", ")
+                marked.join(sep)
             }
         );
     }
@@ -165,52 +222,99 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
         })
         .map(|&u| md(&roster.units[u].id))
         .collect();
-    let _ = writeln!(
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            String::new()
+        } else {
+            format!("{colon}{}", v.join(sep))
+        }
+    };
+    if zh {
+        let _ = writeln!(
+            s,
+            "\n{}{colon}{front} {} 个单位中 {} 个、{back} {} 个单位中 {} 个的名次也可能落在此范围之外{}{}。",
+            t(Key::OnTheEvidence),
+            top.len(),
+            unsure_top.len(),
+            bottom.len(),
+            unsure_bottom.len(),
+            if unsure_top.is_empty() {
+                String::new()
+            } else {
+                format!("；{front}{}", list(&unsure_top))
+            },
+            if unsure_bottom.is_empty() {
+                String::new()
+            } else {
+                format!("；{back}{}", list(&unsure_bottom))
+            },
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "\n{}: {} of the front {} and {} of the back {} could also rank outside the cut{}{}.",
+            t(Key::OnTheEvidence),
+            unsure_top.len(),
+            top.len(),
+            unsure_bottom.len(),
+            bottom.len(),
+            if unsure_top.is_empty() {
+                String::new()
+            } else {
+                format!("; front{}", list(&unsure_top))
+            },
+            if unsure_bottom.is_empty() {
+                String::new()
+            } else {
+                format!("; back{}", list(&unsure_bottom))
+            },
+        );
+    }
+    let count = |n: usize| format!("{n}{}", t(Key::UnitsCount));
+    let _ = write!(
         s,
-        "\nOn the evidence (95% rank sets, Mogstad et al. 2023): {} of the front {} and {} of the back {} \
-         could also rank outside the cut{}{}.",
-        unsure_top.len(),
-        top.len(),
-        unsure_bottom.len(),
-        bottom.len(),
-        if unsure_top.is_empty() {
-            String::new()
-        } else {
-            format!("; front: {}", unsure_top.join(", "))
-        },
-        if unsure_bottom.is_empty() {
-            String::new()
-        } else {
-            format!("; back: {}", unsure_bottom.join(", "))
-        },
+        "\n## {}{}\n\n{head}",
+        t(Key::Ranking),
+        paren(lang, &count(listing.len()))
     );
-    let _ = write!(s, "\n## Ranking ({} units)\n\n{head}", listing.len());
     listing.iter().for_each(|&u| row(&mut s, u));
     let not_ranked: Vec<usize> = (0..outcome.units.len())
         .filter(|&u| outcome.units[u].status != UnitStatus::Ranked)
         .collect();
     let _ = writeln!(
         s,
-        "\n## Not ranked ({} units)\n\n| unit | name | status | final | grade | why |\n|---|---|---|---:|---|---|",
-        not_ranked.len()
+        "\n## {}{}\n\n| {} | {} | {} | {} | {} | {} |\n|---|---|---|---:|---|---|",
+        t(Key::Unranked),
+        paren(lang, &count(not_ranked.len())),
+        t(Key::UnitId),
+        t(Key::Unit),
+        t(Key::Status),
+        t(Key::FinalScore),
+        t(Key::Grade),
+        t(Key::WhyNotRanked)
     );
     for u in not_ranked {
         let r = &outcome.units[u];
         let unit = &roster.units[r.unit];
+        let status = labels::status_key(r.status.code()).map_or(r.status.code(), |k| label(lang, k));
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} |",
             md(&unit.id),
             md(&unit.name),
-            r.status.code(),
+            status,
             pubf(u),
             grade(u),
-            md(&r.why_not_ranked())
+            md(&labels::why_not_ranked(lang, plan, r))
         );
     }
     let _ = writeln!(
         s,
-        "\n## Reliability (Cronbach's alpha, listwise)\n\n| dimension | ballots | alpha | note |\n|---|---:|---:|---|"
+        "\n## {}\n\n| {} | {} | α | {} |\n|---|---:|---:|---|",
+        t(Key::Reliability),
+        t(Key::Dimension),
+        t(Key::BallotsUsed),
+        t(Key::Note)
     );
     for (dim, rel) in plan.survey.dimensions.iter().zip(&outcome.reliability) {
         let weak: Vec<String> = dim
@@ -222,24 +326,29 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             .collect();
         let mut note = Vec::new();
         if rel.alpha.is_some_and(|a| a < 0.7) {
-            note.push("below 0.7".to_string());
+            note.push(t(Key::AlphaLow).to_string());
         }
         if !weak.is_empty() {
-            note.push(format!("deleting {} raises alpha", weak.join(", ")));
+            note.push(if zh {
+                format!("删去 {} 后 α 提高", weak.join("、"))
+            } else {
+                format!("deleting {} raises alpha", weak.join(", "))
+            });
         }
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} |",
-            md(dim.labels.text()),
+            md(lang.pick(&dim.labels)),
             rel.n,
             rel.alpha.map_or_else(String::new, |a| format!("{a:.3}")),
-            note.join("; ")
+            note.join(if zh { "；" } else { "; " })
         );
     }
     let _ = writeln!(
         s,
-        "\n## Data-quality flags ({}; reported, not applied)\n",
-        outcome.flags.len()
+        "\n## {}{}\n",
+        t(Key::Flags),
+        paren(lang, &format!("{}{}", outcome.flags.len(), t(Key::FlagsReported)))
     );
     for f in &outcome.flags {
         let subject = match (f.unit, &f.rater) {
@@ -247,21 +356,23 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             (None, Some(r)) => r.as_str(),
             (None, None) => "",
         };
-        let _ = writeln!(s, "- {} {}: {}", md(subject), f.kind, md(&f.detail));
+        let _ = writeln!(s, "- {}", md(&labels::flag_text(lang, f, subject)));
     }
     let _ = writeln!(
         s,
-        "\nGrades: {}.",
+        "\n{}{colon}{}{}",
+        t(Key::GradeBands),
         plan.grades
             .iter()
             .map(|g| {
-                let q = g
-                    .max_share
-                    .map_or_else(String::new, |m| format!(", at most {}% of ranked units", m * 100.0));
-                format!("{} ≥ {}{}", md(g.labels.text()), g.min, q)
+                let q = g.max_share.map_or_else(String::new, |m| {
+                    paren(lang, &format!("{} {}", t(Key::AtMostShare), percent(m)))
+                });
+                format!("{} ≥ {}{}", md(lang.pick(&g.labels)), g.min, q)
             })
             .collect::<Vec<_>>()
-            .join("; ")
+            .join(if zh { "；" } else { "; " }),
+        if zh { "。" } else { "." }
     );
     s
 }

@@ -239,6 +239,47 @@ impl Default for Ranking {
     }
 }
 
+/// The language of every output a person reads (`report.md`, `report.html`, the
+/// console list): the plan's `language: zh|en`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// Simplified Chinese (`zh-CN`).
+    #[default]
+    Zh,
+    /// English (`en`).
+    En,
+}
+
+impl Language {
+    /// The value of the HTML `lang` attribute.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::Zh => "zh-CN",
+            Language::En => "en",
+        }
+    }
+
+    /// The label of `labels` in this language, or the other one when it is empty.
+    pub fn pick(self, labels: &Labels) -> &str {
+        match self {
+            Language::Zh => labels.text(),
+            Language::En if labels.en.is_empty() => &labels.zh,
+            Language::En => &labels.en,
+        }
+    }
+
+    /// The first non-empty of `zh` and `en`, in this language's order.
+    pub fn pick_str<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Language::Zh if !zh.is_empty() => zh,
+            Language::En if en.is_empty() => zh,
+            Language::En => en,
+            Language::Zh => en,
+        }
+    }
+}
+
 /// A validated plan, with its survey loaded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -273,6 +314,9 @@ pub struct Plan {
     pub verdict: Option<Verdict>,
     /// Designations given beside the ranking (红旗窗口, 群众满意站所), in plan order.
     pub awards: Vec<Award>,
+    /// The language of the outputs people read (default: `zh` when the survey's
+    /// title has a Chinese label, else `en`).
+    pub language: Language,
 }
 
 /// One level of a majority verdict.
@@ -329,6 +373,7 @@ struct RawPlan {
     verdict: Option<Verdict>,
     #[serde(default)]
     awards: Vec<Award>,
+    language: Option<Language>,
 }
 
 /// A designation given to the first ranked units that meet its conditions (红旗窗口
@@ -732,6 +777,7 @@ impl Plan {
             ));
         };
         p.finish(path, "plan")?;
+        let survey_title_zh = !survey.title.zh.trim().is_empty();
         Ok(Plan {
             id: raw.id,
             path: path.to_path_buf(),
@@ -763,6 +809,9 @@ impl Plan {
             exclude: raw.exclude.into_iter().map(|u| u.trim().to_string()).collect(),
             verdict: raw.verdict,
             awards: raw.awards,
+            language: raw
+                .language
+                .unwrap_or(if survey_title_zh { Language::Zh } else { Language::En }),
         })
     }
 

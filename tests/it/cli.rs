@@ -5,16 +5,20 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use appraise::output::labels::{self, Key};
+use appraise::rules::plan::Language;
+
 use crate::fixtures::{assert_accounting_closes, assert_matches_expected, read_out_dir};
 use crate::{fixture_dir, manifest_dir};
 
-const OUTPUTS: [&str; 6] = [
+const OUTPUTS: [&str; 7] = [
     "results.csv",
     "results.json",
     "items.csv",
     "rejects.csv",
     "complaint_rejects.csv",
     "report.md",
+    "report.html",
 ];
 
 fn appraise() -> Command {
@@ -97,12 +101,17 @@ fn score_fixture(name: &str, out: &Path) -> assert_cmd::assert::Assert {
 fn demo_prints_front_and_back_of_the_list() {
     let out = appraise().arg("demo").assert().success().get_output().stdout.clone();
     let text = String::from_utf8(out).expect("UTF-8 output");
-    assert!(text.contains("ballots read"), "the accounting is printed:\n{text}");
+    // The demo's plan is Chinese: so is the console list.
+    let t = |k| labels::label(Language::Zh, k);
+    assert!(
+        text.contains(&format!("{} ", t(Key::BallotsRead))),
+        "the accounting is printed:\n{text}"
+    );
     let front_at = text
-        .find("front of the list")
+        .find(&format!("{}（前三）", t(Key::FrontOfList)))
         .unwrap_or_else(|| panic!("no front of the list:\n{text}"));
     let back_at = text
-        .find("back of the list")
+        .find(&format!("{}（后三）", t(Key::BackOfList)))
         .unwrap_or_else(|| panic!("no back of the list:\n{text}"));
     assert!(front_at < back_at);
     let (front, back) = (&text[front_at..back_at], &text[back_at..]);
@@ -137,12 +146,44 @@ fn demo_prints_front_and_back_of_the_list() {
             "{id} is printed in the front too:\n{front}"
         );
     }
-    // Rank 1 is printed first in the front.
-    let first_line = front.lines().nth(1).unwrap_or_default();
+    // Under the column headers, rank 1 is printed first in the front.
+    let header = front.lines().nth(1).unwrap_or_default();
+    assert!(header.trim_start().starts_with(t(Key::Rank)), "header: {header:?}");
+    let first_line = front.lines().nth(2).unwrap_or_default();
     assert!(
         first_line.trim_start().starts_with("1 "),
         "first front line: {first_line:?}"
     );
+    // Columns line up by display width: on every line of the table (header
+    // included) the name and department columns start at the same terminal column,
+    // CJK characters counting two.
+    let starts = |line: &str| -> Vec<usize> {
+        // Display columns where a cell starts (after two or more spaces).
+        let (mut out, mut col, mut spaces) = (Vec::new(), 0, 0);
+        for c in line.chars() {
+            if c == ' ' {
+                spaces += 1;
+            } else {
+                if spaces >= 2 {
+                    out.push(col);
+                }
+                spaces = 0;
+            }
+            col += labels::display_width(c.encode_utf8(&mut [0; 4]));
+        }
+        out
+    };
+    let rows: Vec<&str> = front
+        .lines()
+        .skip(1)
+        .chain(back.lines().skip(1))
+        .filter(|l| l.starts_with("  "))
+        .collect();
+    assert!(rows.len() >= 8, "{rows:?}");
+    let cols = |l: &str| starts(l).get(3..6).map(<[usize]>::to_vec);
+    for l in &rows {
+        assert_eq!(cols(l), cols(rows[0]), "misaligned:\n{front}{back}");
+    }
 }
 
 #[test]
@@ -172,7 +213,7 @@ fn score_writes_all_six_files_matching_the_fixture() {
     let out = tmp.path().join("out");
     score_fixture("campaign-pooled", &out)
         .success()
-        .stdout(predicate::str::contains("ballots read"));
+        .stdout(predicate::str::contains("收回测评票"));
     for f in OUTPUTS {
         let len = std::fs::metadata(out.join(f))
             .unwrap_or_else(|e| panic!("{f}: {e}"))

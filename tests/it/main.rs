@@ -5,13 +5,16 @@
 //! (`surveys/`); paths are found from `CARGO_MANIFEST_DIR`.
 
 mod api;
+mod browser;
 mod campaigns;
 mod cli;
 mod fixtures;
+mod html;
 mod layout;
 mod messy;
 mod parquet;
 mod props;
+mod report;
 mod rules;
 mod simulator;
 mod snapshots;

@@ -435,7 +435,7 @@ fn a_header_only_ballot_file_is_a_valid_run_without_ranks() {
     assert_eq!(t.values("rank"), ["", "", ""]);
     assert_eq!(valid(&t), ["0", "0", "0"]);
     assert!(
-        run.stdout.contains("ballots read 0 = valid 0 + rejected 0"),
+        run.stdout.contains("收回测评票 0 = 有效票 0 + 无效票 0"),
         "{}",
         run.stdout
     );

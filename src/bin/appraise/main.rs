@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use appraise::judge::complaints::Complaints;
+use appraise::output::labels::{self, Key};
 use appraise::score::outcome::Outcome;
 use appraise::score::result::UnitStatus;
 use appraise::{Encoding, ErrorKind, Plan, Roster, campaign, num, output};
@@ -279,19 +280,10 @@ fn out(text: &str) {
 /// Prints notes, the accounting, status counts and the front and back of the list.
 fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
     file_notes(&outcome.files);
-    say!("{}", output::accounting_line(outcome));
-    let ca = output::complaint_accounting(outcome);
+    say!("{}", output::accounting_line(outcome, plan.language));
     let c: &Complaints = &outcome.complaints;
     if c.rows > 0 {
-        say!(
-            "complaints read {} = counted {} + out of period {} + unverified {} + dismissed {} + rejected {}",
-            ca.read,
-            ca.counted,
-            ca.out_of_period,
-            ca.unverified,
-            ca.dismissed,
-            ca.rejected
-        );
+        say!("{}", output::complaint_line(outcome, plan.language));
     }
     let statuses = [
         UnitStatus::Ranked,
@@ -306,34 +298,84 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
         .iter()
         .map(|s| (s, outcome.units.iter().filter(|u| u.status == *s).count()))
         .filter(|(_, n)| *n > 0)
-        .map(|(s, n)| format!("{} {n}", s.code()))
+        .map(|(s, n)| {
+            let name = labels::status_key(s.code()).map_or(s.code(), |k| labels::label(plan.language, k));
+            format!("{name} {n}")
+        })
         .collect();
-    say!("units: {}", counts.join(", "));
+    say!(
+        "{}{}{}",
+        labels::label(plan.language, Key::Units),
+        labels::colon(plan.language),
+        counts.join(labels::comma(plan.language))
+    );
     let listing = outcome.listing();
     let d = plan.ranking.decimals;
-    let line = |u: usize| {
+    let lang = plan.language;
+    let t = |k| labels::label(lang, k);
+    let header = vec![
+        t(Key::Rank).to_string(),
+        t(Key::UnitId).to_string(),
+        t(Key::FinalScore).to_string(),
+        t(Key::Grade).to_string(),
+        t(Key::Unit).to_string(),
+        t(Key::Department).to_string(),
+    ];
+    let cells = |u: usize| {
         let r = &outcome.units[u];
         let unit = &roster.units[r.unit];
-        format!(
-            "  {:>4}  {:<8} {:>7}  {:<6} {}（{}）",
-            r.placing.rank.unwrap_or(0),
-            unit.id,
+        vec![
+            r.placing.rank.map_or_else(String::new, |x| x.to_string()),
+            unit.id.clone(),
             r.placing.published.map_or_else(String::new, |s| num::steps_text(s, d)),
-            r.placing.grade.map_or("", |g| plan.grades[g].labels.text()),
-            unit.name,
-            unit.department
-        )
+            r.placing
+                .grade
+                .map_or_else(String::new, |g| lang.pick(&plan.grades[g].labels).to_string()),
+            unit.name.clone(),
+            unit.department.clone(),
+        ]
     };
-    say!("front of the list (前{}):", plan.ranking.top_n);
-    listing
+    let top: Vec<usize> = listing
         .iter()
-        .filter(|&&u| outcome.units[u].placing.top)
-        .for_each(|&u| say!("{}", line(u)));
-    say!("back of the list (后{}):", plan.ranking.bottom_n);
-    listing
+        .copied()
+        .filter(|&u| outcome.units[u].placing.top)
+        .collect();
+    let bottom: Vec<usize> = listing
         .iter()
-        .filter(|&&u| outcome.units[u].placing.bottom)
-        .for_each(|&u| say!("{}", line(u)));
+        .copied()
+        .filter(|&u| outcome.units[u].placing.bottom)
+        .collect();
+    // One table for both lists, so the columns line up across them.
+    let rows: Vec<Vec<String>> = std::iter::once(header)
+        .chain(top.iter().chain(&bottom).map(|&u| cells(u)))
+        .collect();
+    let lines = labels::aligned(&rows, &[true, false, true, false, false, false]);
+    let (head, rest) = lines
+        .split_first()
+        .map_or((String::new(), &[][..]), |(h, r)| (h.clone(), r));
+    let (front, back) = rest.split_at(top.len().min(rest.len()));
+    say!(
+        "{}{}{}",
+        t(Key::FrontOfList),
+        labels::paren(lang, &labels::front_mark(lang, plan.ranking.top_n)),
+        labels::colon(lang).trim_end()
+    );
+    let list = |lines: &[String]| {
+        if lines.is_empty() {
+            say!("  {}", t(Key::NoneText));
+        } else {
+            say!("{head}");
+            lines.iter().for_each(|l| say!("{l}"));
+        }
+    };
+    list(front);
+    say!(
+        "{}{}{}",
+        t(Key::BackOfList),
+        labels::paren(lang, &labels::back_mark(lang, plan.ranking.bottom_n)),
+        labels::colon(lang).trim_end()
+    );
+    list(back);
 }
 
 /// Notes about the ballot files read: detected encodings, ignored columns.
