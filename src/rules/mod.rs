@@ -2,6 +2,8 @@
 //! ([`plan::Plan`]) and the units appraised ([`roster::Roster`]), each validated
 //! as a whole when loaded (SPEC §3, §11).
 
+pub mod builder;
+mod origin;
 pub mod plan;
 pub mod roster;
 pub mod schema;

@@ -281,7 +281,7 @@ impl Language {
 }
 
 /// A validated plan, with its survey loaded.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Plan {
     /// Id, e.g. `caidian-2010`.
@@ -317,6 +317,19 @@ pub struct Plan {
     /// The language of the outputs people read (default: `zh` when the survey's
     /// title has a Chinese label, else `en`).
     pub language: Language,
+    /// The YAML the plan was validated from (what `Serialize` writes).
+    source: crate::rules::origin::Origin,
+}
+
+impl Serialize for Plan {
+    /// Writes the plan as the YAML it was validated from (its `survey:` path as
+    /// written), so that [`Plan::from_yaml`] with the same survey reads back the
+    /// same plan.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        serde_yaml::from_str::<serde_yaml::Value>(&self.source.0)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
 }
 
 /// One level of a majority verdict.
@@ -541,7 +554,7 @@ impl Plan {
             .into());
         }
         let survey = Survey::load(&survey_path)?;
-        Plan::build(raw, path, survey_path, survey)
+        Plan::build(raw, &text, path, survey_path, survey)
     }
 
     /// Parses and validates plan YAML with an already loaded survey (used for
@@ -549,10 +562,10 @@ impl Plan {
     pub fn from_yaml(text: &str, path: &Path, survey: Survey) -> Result<Plan> {
         let raw: RawPlan = yaml::parse(text, path)?;
         let survey_path = path.parent().unwrap_or(Path::new(".")).join(&raw.survey);
-        Plan::build(raw, path, survey_path, survey)
+        Plan::build(raw, text, path, survey_path, survey)
     }
 
-    fn build(raw: RawPlan, path: &Path, survey_path: PathBuf, survey: Survey) -> Result<Plan> {
+    fn build(raw: RawPlan, text: &str, path: &Path, survey_path: PathBuf, survey: Survey) -> Result<Plan> {
         let mut p = Problems::default();
         if raw.id.trim().is_empty() {
             p.push("id", "must not be empty");
@@ -779,6 +792,7 @@ impl Plan {
         p.finish(path, "plan")?;
         let survey_title_zh = !survey.title.zh.trim().is_empty();
         Ok(Plan {
+            source: crate::rules::origin::Origin(text.to_string()),
             id: raw.id,
             path: path.to_path_buf(),
             survey_path,

@@ -120,7 +120,10 @@ impl Item {
 }
 
 /// A validated questionnaire.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+///
+/// Made only by validation ([`Survey::from_yaml`], or `rules::builder`); its
+/// `Serialize` writes the YAML it was made from, so what it writes loads back.
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Survey {
     /// Id, e.g. `minzhu-pingyi`.
@@ -135,6 +138,18 @@ pub struct Survey {
     pub dimensions: Vec<Dimension>,
     /// Items, in file order.
     pub items: Vec<Item>,
+    /// The YAML the survey was validated from (what `Serialize` writes).
+    source: crate::rules::origin::Origin,
+}
+
+impl Serialize for Survey {
+    /// Writes the survey as the YAML it was validated from, so that
+    /// [`Survey::from_yaml`] reads back the same survey.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        serde_yaml::from_str::<serde_yaml::Value>(&self.source.0)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
 }
 
 #[derive(Deserialize)]
@@ -348,6 +363,7 @@ impl Survey {
             scales,
             dimensions,
             items,
+            source: crate::rules::origin::Origin(text.to_string()),
         })
     }
 

@@ -180,3 +180,24 @@ fn misuse_is_an_error_not_a_panic() {
     .expect_err("another roster");
     assert!(e.to_string().contains("another plan, survey or roster"), "{e}");
 }
+
+#[test]
+fn what_a_plan_serialises_loads_back() {
+    let dir = crate::manifest_dir().join("surveys");
+    let mut seen = 0;
+    for e in std::fs::read_dir(&dir).expect("surveys") {
+        let p = e.expect("entry").path();
+        if !p.to_string_lossy().ends_with(".plan.yaml") {
+            continue;
+        }
+        let plan = appraise::Plan::load(&p).expect("shipped plan");
+        let yaml = serde_yaml::to_string(&plan).expect("serialise");
+        let back = appraise::Plan::from_yaml(&yaml, &p, plan.survey.clone()).expect("loads back");
+        assert_eq!(back, plan, "{}", p.display());
+        let survey_yaml = serde_yaml::to_string(&plan.survey).expect("serialise survey");
+        let survey = appraise::Survey::from_yaml(&survey_yaml, &p).expect("survey loads back");
+        assert_eq!(survey, plan.survey);
+        seen += 1;
+    }
+    assert_eq!(seen, 6, "the six shipped campaigns");
+}
