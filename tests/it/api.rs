@@ -201,3 +201,110 @@ fn what_a_plan_serialises_loads_back() {
     }
     assert_eq!(seen, 6, "the six shipped campaigns");
 }
+
+mod arbitrary_calls {
+    //! The public API driven with arbitrary calls in arbitrary order: no call may
+    //! panic, and whatever was pushed, the accounting closes.
+
+    use std::sync::Arc;
+
+    use appraise::collector::Collector;
+    use appraise::count::tally::{Layout, Tally};
+    use appraise::judge::record::Ballot;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Call {
+        Push(Vec<Ballot>),
+        Outcome,
+        AddValid(usize, usize, Vec<u8>),
+        Results,
+        RoundTrip,
+    }
+
+    /// Text that is sometimes an id of the demo plan or roster, sometimes not.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("U001".to_string()),
+            Just("U002".to_string()),
+            Just("public".to_string()),
+            Just("enterprise".to_string()),
+            Just("1".to_string()),
+            Just("9".to_string()),
+            Just(String::new()),
+            "[ -~]{0,6}",
+            "[\\u{4e00}-\\u{4e20}０-９]{0,3}",
+        ]
+    }
+
+    fn ballot() -> impl Strategy<Value = Ballot> {
+        let items = ["c_int1", "c_int2", "c_law1", "c_law2", "nope"];
+        (
+            text(),
+            text(),
+            text(),
+            text(),
+            proptest::option::of(text()),
+            proptest::collection::vec((proptest::sample::select(items.to_vec()), text()), 0..8),
+        )
+            .prop_map(|(id, unit, rater, group, rater_unit, answers)| {
+                let mut b = Ballot::new(id, unit, rater, group);
+                b.rater_unit = rater_unit;
+                for (i, a) in answers {
+                    b = b.answer(i, a);
+                }
+                b
+            })
+    }
+
+    fn call() -> impl Strategy<Value = Call> {
+        prop_oneof![
+            4 => proptest::collection::vec(ballot(), 0..12).prop_map(Call::Push),
+            1 => Just(Call::Outcome),
+            1 => (0usize..400, 0usize..12, proptest::collection::vec(any::<u8>(), 0..40))
+                .prop_map(|(u, g, c)| Call::AddValid(u, g, c)),
+            1 => Just(Call::Results),
+            1 => Just(Call::RoundTrip),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        #[test]
+        fn no_call_panics_and_the_accounting_closes(calls in proptest::collection::vec(call(), 1..8)) {
+            let (plan, roster, _) = crate::demo();
+            let (plan, roster) = (Arc::new(plan.clone()), Arc::new(roster.clone()));
+            let mut c = Collector::new(plan.clone(), roster.clone()).expect("collector");
+            let mut tally = Tally::new(Layout::new(&plan, &roster));
+            let mut pushed = 0u64;
+            for call in calls {
+                match call {
+                    Call::Push(batch) => {
+                        pushed += batch.len() as u64;
+                        c.push("batch", &batch).expect("a batch of records is never unusable");
+                    }
+                    Call::Outcome => {
+                        let o = c.outcome().expect("outcome");
+                        prop_assert_eq!(o.accounting.read, pushed);
+                        prop_assert_eq!(o.accounting.read, o.accounting.valid + o.accounting.rejected);
+                        prop_assert_eq!(o.rejects.len() as u64, o.accounting.rejected);
+                    }
+                    Call::AddValid(u, g, codes) => {
+                        let fits = u < roster.len() && g < plan.groups.len() && codes.len() == plan.survey.items.len();
+                        prop_assert_eq!(tally.add_valid(u, g, &codes).is_ok(), fits);
+                    }
+                    Call::Results => {
+                        let o = c.outcome().expect("outcome");
+                        prop_assert_eq!(o.results(&plan, &roster).len(), roster.len());
+                    }
+                    Call::RoundTrip => {
+                        let o = c.outcome().expect("outcome");
+                        let json = serde_json::to_string(&o).expect("serialise");
+                        let back: appraise::Outcome = serde_json::from_str(&json).expect("deserialise");
+                        prop_assert_eq!(serde_json::to_string(&back).expect("again"), json);
+                    }
+                }
+            }
+        }
+    }
+}
