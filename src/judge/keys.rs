@@ -105,13 +105,10 @@ impl KeySet {
     }
 
     /// Number of keys.
+    #[cfg(test)]
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
         self.table.len()
-    }
-
-    /// Whether the set is empty.
-    pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
     }
 
     /// Makes room for `more` keys at once (a file whose row count is known), so the
@@ -132,6 +129,7 @@ impl KeySet {
     }
 
     /// Whether `key` is in the set.
+    #[cfg(test)]
     pub fn contains(&self, key: &[u8]) -> bool {
         self.find(key).is_ok()
     }

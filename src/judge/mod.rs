@@ -4,5 +4,5 @@
 
 pub mod ballots;
 pub mod complaints;
-pub mod keys;
+pub(crate) mod keys;
 pub mod record;
