@@ -1,5 +1,6 @@
 //! Outputs (SPEC §10–§11): `results.csv`, `results.json`, `items.csv`,
-//! `rejects.csv`, `complaint_rejects.csv` and the human `report.md`.
+//! `rejects.csv`, `complaint_rejects.csv`, and for people `results.xlsx` and
+//! `report.md`.
 //!
 //! Machine formats carry full precision (the shortest decimal that reads back as
 //! the same f64); the report rounds to the plan's `decimals`. Every file is built
@@ -17,7 +18,9 @@ mod reliability_csv;
 mod report_md;
 mod results_csv;
 mod results_json;
+mod results_xlsx;
 pub mod rows;
+pub mod xlsx;
 
 pub use complaint_rejects_csv::complaint_rejects_csv;
 pub use flags_csv::flags_csv;
@@ -27,6 +30,7 @@ pub use reliability_csv::reliability_csv;
 pub use report_md::{accounting_line, report_md};
 pub use results_csv::results_csv;
 pub use results_json::{ComplaintAccounting, Methods, complaint_accounting, methods, results_json};
+pub use results_xlsx::results_xlsx;
 pub use rows::{GroupRow, ResultRow, result_rows};
 
 use crate::error::Result;
@@ -40,6 +44,7 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
     Ok(vec![
         ("results.csv", results_csv(plan, roster, &rows)?),
         ("results.json", results_json(plan, outcome, &rows)?),
+        ("results.xlsx", results_xlsx(plan, roster, outcome, &rows)?),
         ("items.csv", items_csv(plan, roster, outcome)?),
         ("rejects.csv", rejects_csv(outcome)?),
         ("complaint_rejects.csv", complaint_rejects_csv(outcome)?),

@@ -54,6 +54,13 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
         plan.period.start,
         plan.period.end
     );
+    if !outcome.attention.is_empty() {
+        let _ = writeln!(s, "## Attention\n\nThese changed or may have changed the result:\n");
+        for a in &outcome.attention {
+            let _ = writeln!(s, "- {}", md(&a.to_string()));
+        }
+        s.push('\n');
+    }
     let _ = writeln!(s, "## Accounting\n\n{}\n", md(&accounting_line(outcome)));
     let ca = complaint_accounting(outcome);
     let _ = writeln!(

@@ -9,6 +9,7 @@ mod cli;
 mod fixtures;
 mod layout;
 mod messy;
+mod office;
 mod parquet;
 mod props;
 mod rules;
