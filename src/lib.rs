@@ -7,8 +7,9 @@
 //! ballot is written out with its reason, the accounting closes (ballots read =
 //! valid + rejected), and the same inputs always give byte-identical outputs.
 //!
-//! The pipeline mirrors the modules: [`schema`] → [`plan`] → [`roster`] →
-//! [`ballots`] → [`tally`] → [`score`] → [`complaints`] → [`rank`] → [`report`];
+//! The pipeline mirrors the stage folders: [`input`] (files, CSV and workbooks as
+//! rows) → [`rules`] (survey, plan, roster) → [`judge`] (ballots and complaints) →
+//! [`count`] (tally) → [`score`] (scores, ranks, the attention list) → [`output`];
 //! [`campaign`] wires them and is what the `appraise` command runs. The numbers are
 //! defined in `SPEC.md`; the README says where the spec leaves a choice and what
 //! was chosen.

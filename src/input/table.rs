@@ -2,7 +2,7 @@
 //! workbook (`.xlsx`, `.xls`, `.ods`, SPEC §12), giving rows as
 //! `csv::StringRecord`s with the row number the user sees (the CSV line, or the
 //! sheet's own row number). The roster, ballot, complaint and earlier-results
-//! readers all read through [`Table`], so a workbook and the CSV with the same
+//! readers all read through `Table`, so a workbook and the CSV with the same
 //! cells are judged alike.
 
 use std::io::Read;

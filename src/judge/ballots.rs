@@ -12,9 +12,11 @@
 //! - a ragged row (more or fewer fields than the header) is rejected as
 //!   `malformed_row` before any other check.
 //!
-//! With the plan's `validity: {fullwidth_digits: true}`, an answer that is not a
-//! code as written is looked up again with its full-width digits (０–９) read as
-//! ASCII digits; the common path (an ASCII code) pays nothing for it.
+//! A unit id, group or answer that is not an id (code) as written is looked up
+//! again width-folded (the plan's `input.fold_width`, default on; with it off, the
+//! older `validity.fullwidth_digits` reads only an answer's full-width digits), then
+//! by the plan's labels (SPEC §12); the common path (an ASCII id or code) pays
+//! nothing for it.
 
 use serde::{Deserialize, Serialize};
 
@@ -297,7 +299,9 @@ impl<'p> Validator<'p> {
             }
         }
         let rater_unit = keys.rater_unit.trim();
-        let conflict = !rater_unit.is_empty() && self.unit_index(rater_unit) == Some(unit);
+        // The same unit as written, or (off the hot path) once folded.
+        let conflict = !rater_unit.is_empty()
+            && (rater_unit == unit_id || (!rater_unit.is_ascii() && self.unit_index(rater_unit) == Some(unit)));
         self.judge_rest(
             unit,
             group,

@@ -297,3 +297,25 @@ impl Complaints {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_in_chinese_follow_the_table() {
+        for (w, s) in [
+            ("verified", Status::Verified),
+            ("已核实", Status::Verified),
+            ("属实", Status::Verified),
+            ("未核实", Status::Unverified),
+            ("不属实", Status::Dismissed),
+            ("已驳回", Status::Dismissed),
+        ] {
+            assert_eq!(status_of(w), Some(s), "{w}");
+        }
+        // Case matters and nothing is guessed.
+        assert_eq!(status_of("Verified"), None);
+        assert_eq!(status_of("核实中"), None);
+    }
+}

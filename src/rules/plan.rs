@@ -94,11 +94,11 @@ pub struct Validity {
     /// as `too_many_blank` (default 0.5: 超过半数未填为废票). Abstentions count as
     /// answered.
     pub min_answered_share: f64,
-    /// Whether an answer code written with full-width digits (０–９, U+FF10–U+FF19,
-    /// as Chinese input methods type them) matches the code with the same ASCII
-    /// digits, e.g. `１` is code `1` (default false: such an answer is `bad_code`).
-    /// Only those ten characters are mapped, and only when the answer as written
-    /// is not a code; nothing else about an answer is guessed.
+    /// With width folding off (`input: {fold_width: false}`), whether an answer code
+    /// written with full-width digits (０–９, U+FF10–U+FF19) matches the code with
+    /// the same ASCII digits, e.g. `１` is code `1` (default false). Only those ten
+    /// characters are mapped, and only when the answer as written is not a code.
+    /// With folding on (the default, SPEC §12) it changes nothing.
     pub fullwidth_digits: bool,
 }
 

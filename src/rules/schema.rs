@@ -410,6 +410,26 @@ impl Survey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_labels_and_labels_equal_to_ids_clash() {
+        let l = |zh: &str, en: &str| Labels {
+            zh: zh.into(),
+            en: en.into(),
+        };
+        let (a, b, c) = (l("满意", "satisfied"), l("满意", ""), l("1", ""));
+        let m = label_clashes("option", &[("1", &a), ("2", &b)]);
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("`1` and `2`") && m[0].contains("满意"), "{m:?}");
+        // A label that is another option's code; full-width ＳＡＴＩＳＦＩＥＤ folds to it.
+        assert_eq!(label_clashes("option", &[("1", &a), ("2", &c)]).len(), 1);
+        let wide = l("", "ｓａｔｉｓｆｉｅｄ");
+        assert_eq!(label_clashes("option", &[("1", &a), ("3", &wide)]).len(), 1);
+        // Empty labels share nothing; distinct labels are fine.
+        assert!(label_clashes("option", &[("1", &l("", "")), ("2", &l("", ""))]).is_empty());
+        assert!(label_clashes("option", &[("1", &a), ("3", &l("不满意", ""))]).is_empty());
+        assert!(a.matches("满意", true) && !a.matches("", true) && !a.matches("Satisfied", true));
+    }
     use crate::error::ErrorKind;
 
     const GOOD: &str = r#"

@@ -28,7 +28,7 @@ pub struct Outcome {
     pub flags: Vec<crate::score::flags::Flag>,
     /// The consecutive-period mark of each unit, in roster order (empty when the
     /// plan has no such rule; `None` when too few earlier periods were given): see
-    /// [`apply_history`].
+    /// `score::evaluate::apply_history`.
     pub consecutive: Vec<Option<bool>>,
     /// What changed or may have changed a result, for a person to look at
     /// (SPEC §12): see [`crate::score::attention`].
