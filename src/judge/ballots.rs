@@ -255,13 +255,30 @@ impl<'p> Validator<'p> {
             })
             .collect();
         let case = self.plan.groups.iter().find(|g| g.id.eq_ignore_ascii_case(value));
-        match case {
-            Some(g) => format!(
+        // A shortened or lengthened label (群众 for 群众代表) is no label: say which.
+        let near = (!value.is_empty())
+            .then(|| {
+                self.plan.groups.iter().find(|g| {
+                    [&g.labels.zh, &g.labels.en]
+                        .into_iter()
+                        .any(|l| !l.is_empty() && (l.contains(value) || value.contains(l.as_str())))
+                })
+            })
+            .flatten();
+        match (case, near) {
+            (Some(g), _) => format!(
                 "{}; differs from group {} only in case; ids are exact",
                 clip(value),
                 g.id
             ),
-            None => format!("{}; groups are {}", clip(value), groups.join(", ")),
+            (None, Some(g)) => format!(
+                "{}; close to the label of group {} ({}) but not equal; write the id or the label exactly (groups are {})",
+                clip(value),
+                g.id,
+                g.labels.text(),
+                groups.join(", ")
+            ),
+            (None, None) => format!("{}; groups are {}", clip(value), groups.join(", ")),
         }
     }
 
