@@ -28,6 +28,9 @@ pub struct Options {
     pub strict: bool,
     /// Format of the ballot files (default: by extension).
     pub format: Format,
+    /// Score even when more than half of all ballot rows are rejected
+    /// (`--accept-rejects`); otherwise such a run fails (SPEC §12).
+    pub accept_rejects: bool,
     /// Threads the run may start (rank confidence sets): 0 or 1 keep the work on
     /// the calling thread. The command line passes the machine's cores.
     pub threads: usize,
@@ -50,12 +53,14 @@ pub fn run(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Outcome> {
     check_plan_roster(plan, roster)?;
+    let missing = crate::score::attention::no_complaints(plan, complaints.is_some());
     let complaints = match complaints {
         Some(p) => Complaints::load(p, options.encoding, plan, roster)?,
         None => Complaints::none(roster),
     };
     let (tally, rejects, files, mut validator) =
         read_all(plan, roster, ballot_files, options.encoding, options.format, progress)?;
+    crate::score::attention::check_rejects(&tally, &rejects, options.accept_rejects)?;
     // The ballot ids are no longer needed: free them before the rater count, so the
     // peak memory of a large run is that of reading it.
     validator.release_ballot_ids();
@@ -63,5 +68,6 @@ pub fn run(
     drop(validator);
     let mut outcome = evaluate(plan, roster, tally, rejects, files, complaints, options.settings())?;
     outcome.flags.extend(spread);
+    outcome.attention.splice(0..0, missing);
     Ok(outcome)
 }

@@ -159,6 +159,24 @@ pub enum ErrorKind {
     /// surveys or rosters.
     #[error("tallies do not match: {0}; tally every shard with the same plan and roster")]
     TallyMismatch(String),
+    /// More than half of all ballot rows were rejected (SPEC §12): the run stops
+    /// before anything is written, unless the user accepts it (`--accept-rejects`).
+    #[error(
+        "{rejected} of {read} ballot rows were rejected, more than half; the most frequent reason is {reason} ({count} rows), e.g. {hint}; \
+         fix the files (see the reject details with `appraise validate`), or pass --accept-rejects to score what is valid"
+    )]
+    MostlyRejected {
+        /// Rejected rows.
+        rejected: u64,
+        /// Rows read.
+        read: u64,
+        /// The most frequent reason's code.
+        reason: String,
+        /// Its rows.
+        count: u64,
+        /// Its most frequent detail.
+        hint: String,
+    },
     /// A request that makes no sense (e.g. an output folder that is a file).
     #[error("{0}")]
     Usage(String),

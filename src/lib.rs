@@ -8,9 +8,9 @@
 //! valid + rejected), and the same inputs always give byte-identical outputs.
 //!
 //! The modules follow the pipeline, one folder per stage, each using only the
-//! stages before it: [`input`] (text, CSV) → [`rules`] (survey, plan, roster) →
+//! stages before it: [`input`] (text, CSV, workbooks) → [`rules`] (survey, plan, roster) →
 //! [`judge`] (each ballot valid or a reject; complaints) → [`count`] (the tally) →
-//! [`score`] (scores, statuses, ranks, intervals, flags) → [`output`] (the files).
+//! [`score`] (scores, statuses, ranks, intervals, flags, the attention list) → [`output`] (the files).
 //! [`campaign`] runs the whole pipeline on files; [`collector::Collector`] runs it
 //! on batches that arrive over time. The numbers are defined in `SPEC.md`.
 //!

@@ -563,12 +563,16 @@ impl<'v, 'p> Judge<'v, 'p> {
                 let line = base + r as u64 + 2;
                 let codes = &self.codes[k * n_items..(k + 1) * n_items];
                 let verdict = if self.units[k] == NONE {
-                    Err((None, Reason::UnknownUnit, uid.text(r, &mut buf).to_string()))
+                    Err((
+                        None,
+                        Reason::UnknownUnit,
+                        self.validator.unknown_unit_detail(uid.text(r, &mut buf).trim()),
+                    ))
                 } else if self.groups[k] == NONE {
                     Err((
                         Some(self.units[k] as usize),
                         Reason::UnknownGroup,
-                        gid.text(r, &mut buf).to_string(),
+                        self.validator.unknown_group_detail(gid.text(r, &mut buf).trim()),
                     ))
                 } else {
                     let unit = self.units[k] as usize;
@@ -582,7 +586,12 @@ impl<'v, 'p> Judge<'v, 'p> {
                         answered += usize::from(code != BLANK);
                     }
                     match bad {
-                        Some(i) => Err(ballots::bad_code(unit, &survey.items[i].id, items[i].text(r, &mut buf))),
+                        Some(i) => Err(ballots::bad_code_hinted(
+                            unit,
+                            &survey.items[i].id,
+                            items[i].text(r, &mut buf).trim(),
+                            survey.scale_of(i),
+                        )),
                         None => self.validator.judge_rest(
                             unit,
                             self.groups[k] as usize,

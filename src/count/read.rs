@@ -2,7 +2,7 @@
 
 use crate::count::tally::{Layout, Tally};
 use crate::error::{Error, ErrorKind, Position, Result};
-use crate::input::csvin;
+use crate::input::table::{Next, Table};
 use crate::input::text::{Encoding, Source};
 use crate::judge::ballots::{BLANK, BallotKeys, Reason};
 use crate::judge::ballots::{FileSummary, Reject, Validator};
@@ -139,7 +139,8 @@ pub fn read_ballots(
     Ok(summaries)
 }
 
-/// Reads a wide ballot CSV (SPEC §3), judging every row and adding it to `tally`;
+/// Reads a wide ballot table (SPEC §3): a CSV file or a workbook's sheet
+/// ([`crate::input::table`], SPEC §12), judging every row and adding it to `tally`;
 /// rejected rows are appended to `rejects`. `progress` is called with the number of
 /// rows read so far, every 65,536 rows and at the end.
 ///
@@ -155,7 +156,7 @@ pub fn read_csv(
     progress: &mut dyn FnMut(u64),
 ) -> Result<FileSummary> {
     let path = source.path();
-    let mut input = csvin::from_text(path, source.open(encoding)?)?;
+    let mut input = Table::open(source, encoding)?;
     let fixed = input.require(&RESERVED_COLUMNS[..4], "ballot file")?;
     let rater_unit = input.column("rater_unit");
     let survey = &validator.plan().survey;
@@ -182,24 +183,23 @@ pub fn read_csv(
         .map(|(_, h)| h.clone())
         .collect();
     let width = input.header.len();
+    // A row may lack `rater_unit` when it is the last column (SPEC §12 short rows).
+    let shortest = match rater_unit {
+        Some(k) if k + 1 == width => width - 1,
+        _ => width,
+    };
     let mut codes = vec![BLANK; survey.items.len()];
     let mut rec = csv::StringRecord::new();
     let mut rows = 0u64;
     loop {
-        match input.reader.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let Some(pos) = e.position().cloned() else {
-                    return Err(csvin::csv_error(path, e));
-                };
-                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
-                    return Err(csvin::csv_error(path, e));
-                }
+        let line = match input.next(&mut rec)? {
+            Next::End => break,
+            Next::Row(line) => line,
+            Next::NotText(line) => {
                 rows += 1;
                 tally.add_rejected(None, Reason::MalformedRow);
                 rejects.push(Reject {
-                    row: pos.line(),
+                    row: line,
                     ballot_id: String::new(),
                     reason: Reason::MalformedRow,
                     detail: "not valid UTF-8; if the file is GBK, pass --encoding gbk".into(),
@@ -207,17 +207,13 @@ pub fn read_csv(
                 });
                 continue;
             }
-        }
-        if csvin::is_blank_line(&rec) {
-            continue; // an empty line holds no row
-        }
+        };
         rows += 1;
         if rows % 65_536 == 0 {
             progress(rows);
         }
-        let line = csvin::line_of(&rec);
         let get = |k: usize| rec.get(k).unwrap_or("");
-        if rec.len() != width {
+        if rec.len() > width || rec.len() < shortest {
             let unit = validator.unit_index(get(fixed[1]).trim());
             tally.add_rejected(unit, Reason::MalformedRow);
             rejects.push(Reject {

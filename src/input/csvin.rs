@@ -61,45 +61,6 @@ pub(crate) fn from_text(path: &Path, t: text::TextReader) -> Result<CsvInput> {
     })
 }
 
-impl CsvInput {
-    /// Reads the next row into `rec`, skipping empty lines (they hold no row);
-    /// `false` at the end of the file.
-    pub fn next_row(&mut self, rec: &mut csv::StringRecord) -> Result<bool> {
-        loop {
-            match self.reader.read_record(rec) {
-                Ok(false) => return Ok(false),
-                Ok(true) if is_blank_line(rec) => continue,
-                Ok(true) => return Ok(true),
-                Err(e) => return Err(csv_error(&self.path, e)),
-            }
-        }
-    }
-
-    /// The index of a column.
-    pub fn column(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h == name)
-    }
-
-    /// The indices of required columns, or an error naming the first missing one.
-    pub fn require(&self, names: &[&str], what: &str) -> Result<Vec<usize>> {
-        names
-            .iter()
-            .map(|n| {
-                self.column(n).ok_or_else(|| {
-                    Error::input(
-                        Position::line(&self.path, 1).with_column(*n),
-                        format!(
-                            "the {what} has no `{n}` column (found: {}); a {what} needs the columns {}",
-                            self.header.join(", "),
-                            names.join(", ")
-                        ),
-                    )
-                })
-            })
-            .collect()
-    }
-}
-
 /// Turns a csv error into an input error with the line it names.
 pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());

@@ -48,6 +48,14 @@ impl std::str::FromStr for Encoding {
 pub enum Source {
     /// A file on disk.
     File(PathBuf),
+    /// One named sheet of a workbook file (`--sheet`); a workbook given as
+    /// [`Source::File`] is read from its first visible sheet.
+    Sheet {
+        /// The workbook.
+        path: PathBuf,
+        /// The sheet's name.
+        sheet: String,
+    },
     /// Text in memory, with a name for messages.
     Text {
         /// Shown in messages as if it were a path.
@@ -74,7 +82,7 @@ impl Source {
     /// The path or name used in messages.
     pub fn path(&self) -> &Path {
         match self {
-            Source::File(p) => p,
+            Source::File(p) | Source::Sheet { path: p, .. } => p,
             Source::Text { name, .. } => name,
         }
     }
@@ -83,6 +91,10 @@ impl Source {
     pub fn open(&self, encoding: Encoding) -> Result<TextReader> {
         match self {
             Source::File(p) => open(p, encoding),
+            Source::Sheet { path, sheet } => Err(Error::input(
+                crate::error::Position::file(path),
+                format!("sheet `{sheet}` of a workbook is not text; read it as a table"),
+            )),
             Source::Text { name, text } => {
                 from_reader(Cursor::new(text.clone().into_bytes()), encoding).map_err(|e| Error::io(name, e))
             }

@@ -24,6 +24,19 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, E
         if let Some(cut) = message.find(" at line ") {
             message.truncate(cut);
         }
+        // Full-width punctuation typed on a Chinese keyboard (SPEC §12): name the
+        // character, where it is and what to type; the position points at it.
+        let near = pos.line.map(|l| l as usize);
+        let hints = crate::input::yaml_hint::fullwidth_hints(text, near);
+        if let Some(first) = hints.first() {
+            pos.line = Some(first.line as u64);
+            pos.column = Some(first.column.to_string());
+            let listed: Vec<String> = hints.iter().take(5).map(|h| h.to_string()).collect();
+            message = format!(
+                "{message}; full-width punctuation where YAML needs ASCII: {}",
+                listed.join("; ")
+            );
+        }
         ErrorKind::Yaml { pos, field, message }.into()
     })
 }

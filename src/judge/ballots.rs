@@ -12,9 +12,11 @@
 //! - a ragged row (more or fewer fields than the header) is rejected as
 //!   `malformed_row` before any other check.
 //!
-//! With the plan's `validity: {fullwidth_digits: true}`, an answer that is not a
-//! code as written is looked up again with its full-width digits (０–９) read as
-//! ASCII digits; the common path (an ASCII code) pays nothing for it.
+//! A unit id, group or answer that is not an id (code) as written is looked up
+//! again width-folded (the plan's `input.fold_width`, default on; with it off, the
+//! older `validity.fullwidth_digits` reads only an answer's full-width digits), then
+//! by the plan's labels (SPEC §12); the common path (an ASCII id or code) pays
+//! nothing for it.
 
 use serde::{Deserialize, Serialize};
 
@@ -232,16 +234,94 @@ impl<'p> Validator<'p> {
         self.min_answered
     }
 
-    /// The roster index of a unit id (already trimmed).
+    /// The roster index of a unit id (already trimmed), also when written with
+    /// full-width characters the plan folds (SPEC §12).
     #[inline]
     pub fn unit_index(&self, unit_id: &str) -> Option<usize> {
-        self.units.get(unit_id)
+        self.units.get(unit_id).or_else(|| self.unit_folded(unit_id))
     }
 
-    /// The plan index of a group id (already trimmed).
+    #[cold]
+    fn unit_folded(&self, unit_id: &str) -> Option<usize> {
+        match self.plan.fold(unit_id) {
+            std::borrow::Cow::Owned(f) => self.units.get(&f),
+            std::borrow::Cow::Borrowed(_) => None,
+        }
+    }
+
+    /// The plan index of a group (already trimmed): its id, or, when the value is
+    /// no id, its folded id or a group label ([`Plan::group_by_value`]).
     #[inline]
     pub fn group_index(&self, group_id: &str) -> Option<usize> {
-        self.groups.get(group_id)
+        self.groups.get(group_id).or_else(|| self.plan.group_by_value(group_id))
+    }
+
+    /// The detail of an `unknown_unit` reject of `value` (trimmed): the value, then
+    /// a hint (SPEC §12): the unit whose name it is, a unit id differing only in
+    /// case, or a few valid ids.
+    #[cold]
+    pub fn unknown_unit_detail(&self, value: &str) -> String {
+        let units = &self.roster.units;
+        let hint = if let Some(u) = units.iter().find(|u| !value.is_empty() && u.name.trim() == value) {
+            format!("is the name of unit {}; write its unit_id", u.id)
+        } else if let Some(u) = units.iter().find(|u| u.id.eq_ignore_ascii_case(value)) {
+            format!("differs from unit {} only in case; ids are exact", u.id)
+        } else if value.is_empty() {
+            "unit_id is blank".to_string()
+        } else {
+            let ids: Vec<&str> = units.iter().take(5).map(|u| u.id.as_str()).collect();
+            format!(
+                "not in the roster ({} units: {}{})",
+                units.len(),
+                ids.join(", "),
+                if units.len() > 5 { ", …" } else { "" }
+            )
+        };
+        format!("{}; {hint}", clip(value))
+    }
+
+    /// The detail of an `unknown_group` reject: the value and the valid groups.
+    #[cold]
+    pub fn unknown_group_detail(&self, value: &str) -> String {
+        let groups: Vec<String> = self
+            .plan
+            .groups
+            .iter()
+            .map(|g| {
+                let l = g.labels.text();
+                if l.is_empty() {
+                    g.id.clone()
+                } else {
+                    format!("{} ({l})", g.id)
+                }
+            })
+            .collect();
+        let case = self.plan.groups.iter().find(|g| g.id.eq_ignore_ascii_case(value));
+        // A shortened or lengthened label (群众 for 群众代表) is no label: say which.
+        let near = (!value.is_empty())
+            .then(|| {
+                self.plan.groups.iter().find(|g| {
+                    [&g.labels.zh, &g.labels.en]
+                        .into_iter()
+                        .any(|l| !l.is_empty() && (l.contains(value) || value.contains(l.as_str())))
+                })
+            })
+            .flatten();
+        match (case, near) {
+            (Some(g), _) => format!(
+                "{}; differs from group {} only in case; ids are exact",
+                clip(value),
+                g.id
+            ),
+            (None, Some(g)) => format!(
+                "{}; close to the label of group {} ({}) but not equal; write the id or the label exactly (groups are {})",
+                clip(value),
+                g.id,
+                g.labels.text(),
+                groups.join(", ")
+            ),
+            (None, None) => format!("{}; groups are {}", clip(value), groups.join(", ")),
+        }
     }
 
     /// Judges one ballot. `answer(i)` gives the cell of item `i`; `codes` receives
@@ -254,12 +334,12 @@ impl<'p> Validator<'p> {
         codes: &mut [u8],
     ) -> std::result::Result<Accepted, Rejection> {
         let unit_id = keys.unit_id.trim();
-        let Some(unit) = self.units.get(unit_id) else {
-            return Err((None, Reason::UnknownUnit, unit_id.to_string()));
+        let Some(unit) = self.unit_index(unit_id) else {
+            return Err((None, Reason::UnknownUnit, self.unknown_unit_detail(unit_id)));
         };
         let group_id = keys.rater_group.trim();
-        let Some(group) = self.groups.get(group_id) else {
-            return Err((Some(unit), Reason::UnknownGroup, group_id.to_string()));
+        let Some(group) = self.group_index(group_id) else {
+            return Err((Some(unit), Reason::UnknownGroup, self.unknown_group_detail(group_id)));
         };
         let survey = &self.plan.survey;
         let mut answered = 0;
@@ -274,10 +354,13 @@ impl<'p> Validator<'p> {
                     codes[i] = o as u8;
                     answered += 1;
                 }
-                None => return Err(bad_code(unit, &item.id, cell)),
+                None => return Err(bad_code_hinted(unit, &item.id, cell, &survey.scales[item.scale])),
             }
         }
-        let conflict = keys.rater_unit.trim() == unit_id;
+        let rater_unit = keys.rater_unit.trim();
+        // The same unit as written, or (off the hot path) once folded.
+        let conflict = !rater_unit.is_empty()
+            && (rater_unit == unit_id || (!rater_unit.is_ascii() && self.unit_index(rater_unit) == Some(unit)));
         self.judge_rest(
             unit,
             group,
@@ -389,23 +472,63 @@ impl<'p> Validator<'p> {
     }
 }
 
-/// The `bad_code` rejection of `cell` (trimmed) in item `item`.
+/// The `bad_code` rejection of `cell` with the scale's codes and labels as a hint.
 #[cold]
-pub(crate) fn bad_code(unit: usize, item: &str, cell: &str) -> Rejection {
-    (Some(unit), Reason::BadCode, format!("{item}={}", clip(cell)))
+pub(crate) fn bad_code_hinted(unit: usize, item: &str, cell: &str, scale: &Scale) -> Rejection {
+    let codes: Vec<String> = scale
+        .options
+        .iter()
+        .map(|o| {
+            let l = o.labels.text();
+            if l.is_empty() {
+                o.code.clone()
+            } else {
+                format!("{} ({l})", o.code)
+            }
+        })
+        .collect();
+    (
+        Some(unit),
+        Reason::BadCode,
+        format!(
+            "{item}={}; the answers of scale {} are {}",
+            clip(cell),
+            scale.id,
+            codes.join(", ")
+        ),
+    )
 }
 
 /// The index of the option an answer (already trimmed) stands for: the option
-/// whose code it is, or, when the plan allows full-width digits
-/// (`validity.fullwidth_digits`) and it is no code as written, the option whose
-/// code it is with its full-width digits read as ASCII. Every ballot reader looks
+/// whose code it is; else, when it is no code as written, the option whose code
+/// it is after width folding (`input.fold_width`, default on; or only its
+/// full-width digits read as ASCII under the older `validity.fullwidth_digits`),
+/// or the option whose `zh`/`en` label it is (SPEC §12). Every ballot reader looks
 /// answers up through this.
 #[inline]
 pub fn option_of(plan: &Plan, scale: &Scale, cell: &str) -> Option<usize> {
     match scale.option_index(cell) {
-        None if plan.validity.fullwidth_digits => halfwidth_digits(cell).and_then(|c| scale.option_index(&c)),
+        None => option_slow(plan, scale, cell),
         found => found,
     }
+}
+
+#[cold]
+fn option_slow(plan: &Plan, scale: &Scale, cell: &str) -> Option<usize> {
+    let fold = plan.input.fold_width;
+    let folded = if fold {
+        Some(crate::input::fold::fold_width(cell).into_owned())
+    } else if plan.validity.fullwidth_digits {
+        halfwidth_digits(cell)
+    } else {
+        None
+    };
+    if let Some(f) = &folded
+        && let Some(o) = scale.option_index(f)
+    {
+        return Some(o);
+    }
+    scale.option_by_label(folded.as_deref().unwrap_or(cell), fold)
 }
 
 /// The cell with its full-width digits (０–９, U+FF10–U+FF19) written as ASCII

@@ -20,9 +20,10 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::input::csvin;
+use crate::input::dates;
+use crate::input::table::{Next, Table};
 use crate::input::text::{Encoding, Source};
-use crate::rules::plan::{Plan, parse_date};
+use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 
 /// Why a complaint was rejected.
@@ -66,8 +67,12 @@ pub struct ComplaintReject {
     pub complaint_id: String,
     /// Why.
     pub reason: ComplaintReason,
-    /// What was seen.
+    /// What was seen, and what to correct.
     pub detail: String,
+    /// Whether the complaint would have counted had it been read: its status reads
+    /// `verified`, or its category is a veto category (SPEC §12 attention list).
+    #[serde(skip)]
+    pub would_count: bool,
 }
 
 /// A complaint's status.
@@ -80,6 +85,22 @@ pub enum Status {
     Unverified,
     /// Checked and found groundless.
     Dismissed,
+}
+
+/// The status a `status` cell (trimmed, folded) stands for (SPEC §12):
+///
+/// | written | status |
+/// |---|---|
+/// | `verified`, 已核实, 属实, 核实 | `verified` |
+/// | `unverified`, 未核实, 待核实 | `unverified` |
+/// | `dismissed`, 不属实, 已驳回, 驳回 | `dismissed` |
+pub fn status_of(value: &str) -> Option<Status> {
+    match value {
+        "verified" | "已核实" | "属实" | "核实" => Some(Status::Verified),
+        "unverified" | "未核实" | "待核实" => Some(Status::Unverified),
+        "dismissed" | "不属实" | "已驳回" | "驳回" => Some(Status::Dismissed),
+        _ => None,
+    }
 }
 
 /// Per-unit effect of the complaints.
@@ -132,65 +153,111 @@ impl Complaints {
         }
     }
 
-    /// Reads and judges a complaints CSV (`complaint_id, unit_id, date, category,
-    /// status`, optional `source` and other columns).
+    /// Reads and judges a complaints table, CSV or workbook (`complaint_id,
+    /// unit_id, date, category, status`, optional `source` and other columns). Ids,
+    /// categories and statuses may be written as the plan's labels, statuses in
+    /// Chinese ([`status_of`]), dates in the everyday forms of SPEC §12; a row that
+    /// lacks only columns after the required ones reads them as blank.
     pub fn load(source: &Source, encoding: Encoding, plan: &Plan, roster: &Roster) -> Result<Complaints> {
-        let path = source.path();
-        let mut input = csvin::from_text(path, source.open(encoding)?)?;
+        let mut input = Table::open(source, encoding)?;
         let cols = input.require(
             &["complaint_id", "unit_id", "date", "category", "status"],
             "complaints file",
         )?;
         let width = input.header.len();
+        // Columns after the last required one are optional (SPEC §12 short rows).
+        let shortest = cols.iter().max().map_or(width, |m| m + 1);
         let mut out = Complaints::none(roster);
         let mut ids: HashSet<String> = HashSet::new();
         let mut rec = csv::StringRecord::new();
-        while input.next_row(&mut rec)? {
+        loop {
+            let line = match input.next(&mut rec)? {
+                Next::End => break,
+                Next::Row(l) => l,
+                Next::NotText(l) => return Err(input.not_text(l)),
+            };
             out.rows += 1;
-            let line = csvin::line_of(&rec);
             let get = |k: usize| rec.get(cols[k]).unwrap_or("").trim();
             let id = get(0).to_string();
+            let raw_status = get(4);
+            let status = status_of(&plan.fold(raw_status));
+            let category = plan.category_by_value(get(3));
             let mut reject = |reason, detail: String| {
                 out.rejects.push(ComplaintReject {
                     row: line,
                     complaint_id: id.clone(),
                     reason,
                     detail,
+                    would_count: status == Some(Status::Verified)
+                        || category.is_some_and(|c| plan.complaints.categories[c].veto),
                 });
             };
-            if rec.len() != width {
+            if rec.len() > width || rec.len() < shortest {
                 reject(
                     ComplaintReason::MalformedRow,
                     format!("{} fields, header has {width}", rec.len()),
                 );
                 continue;
             }
-            let Some(unit) = roster.index(get(1)) else {
-                reject(ComplaintReason::UnknownUnit, get(1).to_string());
-                continue;
-            };
-            let Some(cat) = plan.category_index(get(3)) else {
-                reject(ComplaintReason::UnknownCategory, get(3).to_string());
-                continue;
-            };
-            let status = match get(4) {
-                "verified" => Status::Verified,
-                "unverified" => Status::Unverified,
-                "dismissed" => Status::Dismissed,
-                other => {
-                    reject(
-                        ComplaintReason::BadStatus,
-                        format!("`{other}`; use verified, unverified or dismissed"),
-                    );
-                    continue;
-                }
-            };
-            let Some(date) = parse_date(get(2)) else {
+            let unit = roster.index(get(1)).or_else(|| roster.index(&plan.fold(get(1))));
+            let Some(unit) = unit else {
+                let named = roster
+                    .units
+                    .iter()
+                    .find(|u| !get(1).is_empty() && u.name.trim() == get(1));
                 reject(
-                    ComplaintReason::BadDate,
-                    format!("`{}`; write dates as YYYY-MM-DD", get(2)),
+                    ComplaintReason::UnknownUnit,
+                    match named {
+                        Some(u) => format!("{}; is the name of unit {}: write its unit_id", get(1), u.id),
+                        None => format!("{}; not in the roster", get(1)),
+                    },
                 );
                 continue;
+            };
+            let Some(cat) = category else {
+                let valid: Vec<String> = plan
+                    .complaints
+                    .categories
+                    .iter()
+                    .map(|c| {
+                        let l = c.labels.text();
+                        if l.is_empty() {
+                            c.id.clone()
+                        } else {
+                            format!("{} ({l})", c.id)
+                        }
+                    })
+                    .collect();
+                reject(
+                    ComplaintReason::UnknownCategory,
+                    format!("{}; the plan's categories are {}", get(3), valid.join(", ")),
+                );
+                continue;
+            };
+            let Some(status) = status else {
+                reject(
+                    ComplaintReason::BadStatus,
+                    format!(
+                        "`{raw_status}`; use verified (已核实, 属实), unverified (未核实) or dismissed (不属实, 已驳回)"
+                    ),
+                );
+                continue;
+            };
+            let wide = |c: char| c == '\u{3000}' || ('\u{FF01}'..='\u{FF5E}').contains(&c);
+            let date = if !plan.input.fold_width && get(2).chars().any(wide) {
+                Err(format!(
+                    "`{}` holds full-width characters and the plan does not fold them (input.fold_width: false); type the date with ASCII digits",
+                    get(2)
+                ))
+            } else {
+                dates::parse_date(get(2)).map_err(|e| e.to_string())
+            };
+            let date = match date {
+                Ok(d) => d,
+                Err(e) => {
+                    reject(ComplaintReason::BadDate, e);
+                    continue;
+                }
             };
             if !id.is_empty() && !ids.insert(id.clone()) {
                 reject(ComplaintReason::Duplicate, format!("complaint_id {id} already read"));
@@ -233,5 +300,27 @@ impl Complaints {
                 None => u.bonus_points,
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_in_chinese_follow_the_table() {
+        for (w, s) in [
+            ("verified", Status::Verified),
+            ("已核实", Status::Verified),
+            ("属实", Status::Verified),
+            ("未核实", Status::Unverified),
+            ("不属实", Status::Dismissed),
+            ("已驳回", Status::Dismissed),
+        ] {
+            assert_eq!(status_of(w), Some(s), "{w}");
+        }
+        // Case matters and nothing is guessed.
+        assert_eq!(status_of("Verified"), None);
+        assert_eq!(status_of("核实中"), None);
     }
 }

@@ -1,6 +1,6 @@
 //! Outputs (SPEC §10–§11): `results.csv`, `results.json`, `items.csv`,
-//! `rejects.csv`, `complaint_rejects.csv` and the human `report.md` and
-//! `report.html` (in the plan's language, with the words of [`labels`]).
+//! `rejects.csv`, `complaint_rejects.csv`, and for people `results.xlsx`, `report.md`
+//! and `report.html` (in the plan's language, with the words of [`labels`]).
 //!
 //! Machine formats carry full precision (the shortest decimal that reads back as
 //! the same f64); the report rounds to the plan's `decimals`. Every file is built
@@ -20,8 +20,10 @@ pub mod report_html;
 mod report_md;
 mod results_csv;
 mod results_json;
+mod results_xlsx;
 pub mod svg;
 pub mod view;
+pub mod xlsx;
 
 pub use crate::score::rows::{GroupRow, ResultRow, result_rows};
 pub use complaint_rejects_csv::complaint_rejects_csv;
@@ -33,7 +35,8 @@ pub use report_html::report_html;
 pub use report_md::{accounting_line, complaint_line, report_md};
 pub use results_csv::results_csv;
 pub use results_json::{ComplaintAccounting, Methods, complaint_accounting, methods, results_json};
-pub use view::{ReportView, attention_list, report_view};
+pub use results_xlsx::results_xlsx;
+pub use view::{ReportView, attention_lines, attention_list, report_view};
 
 use crate::error::Result;
 use crate::rules::plan::Plan;
@@ -46,6 +49,7 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
     Ok(vec![
         ("results.csv", results_csv(plan, roster, &rows)?),
         ("results.json", results_json(plan, outcome, &rows)?),
+        ("results.xlsx", results_xlsx(plan, roster, outcome, &rows)?),
         ("items.csv", items_csv(plan, roster, outcome)?),
         ("rejects.csv", rejects_csv(outcome)?),
         ("complaint_rejects.csv", complaint_rejects_csv(outcome)?),
@@ -54,7 +58,7 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
         ("report.md", report_md(plan, roster, outcome).into_bytes()),
         (
             "report.html",
-            report_html(plan, roster, outcome, &attention_list(plan, roster, outcome)).into_bytes(),
+            report_html(plan, roster, outcome, &attention_lines(plan, roster, outcome)).into_bytes(),
         ),
     ])
 }

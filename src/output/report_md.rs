@@ -100,6 +100,14 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
         plan.period.start,
         plan.period.end
     );
+    let attention = crate::output::view::attention_lines(plan, roster, outcome);
+    if !attention.is_empty() {
+        let _ = writeln!(s, "## {}\n", t(Key::Attention));
+        for a in &attention {
+            let _ = writeln!(s, "- {}", md(a));
+        }
+        s.push('\n');
+    }
     let _ = writeln!(
         s,
         "## {}\n\n{}\n",

@@ -43,6 +43,8 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
                 "bottom_on_evidence",
                 "verdict",
                 "straight_lining",
+                "period_start",
+                "period_end",
             ]
             .iter()
             .map(|s| s.to_string()),
@@ -103,6 +105,8 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
                 r.bottom_on_evidence.to_string(),
                 r.verdict.clone().unwrap_or_default(),
                 r.straight_lining.to_string(),
+                plan.period.start.to_string(),
+                plan.period.end.to_string(),
             ]);
             if bonus {
                 rec.push(full(Some(r.bonus)));

@@ -16,6 +16,10 @@ struct Json<'a> {
     survey: &'a str,
     methods: Methods,
     period: [String; 2],
+    period_start: String,
+    period_end: String,
+    /// What changed or may have changed a result (SPEC §12).
+    attention: &'a [crate::score::attention::Attention],
     dimensions: Vec<&'a str>,
     accounting: AccountingJson,
     complaints: ComplaintAccounting,
@@ -135,6 +139,9 @@ pub fn results_json(plan: &Plan, outcome: &Outcome, rows: &[ResultRow]) -> Resul
         plan: &plan.id,
         survey: &plan.survey.id,
         period: [plan.period.start.to_string(), plan.period.end.to_string()],
+        period_start: plan.period.start.to_string(),
+        period_end: plan.period.end.to_string(),
+        attention: &outcome.attention,
         dimensions: plan.survey.dimensions.iter().map(|d| d.id.as_str()).collect(),
         accounting: AccountingJson {
             read: a.read,

@@ -300,6 +300,19 @@ fn flag_subject<'a>(roster: &'a Roster, f: &'a crate::score::flags::Flag) -> &'a
     }
 }
 
+/// Every line of the attention list a person reads, in order: what changed or
+/// may have changed a result (the run's [`Outcome::attention`]: lost complaints,
+/// units without ballots, reject reasons above 10%, a missing complaints file),
+/// then what the ranking itself asks to look at ([`attention_list`]).
+pub fn attention_lines(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<String> {
+    outcome
+        .attention
+        .iter()
+        .map(|a| a.to_string())
+        .chain(attention_list(plan, roster, outcome))
+        .collect()
+}
+
 /// What a person must look at, in the plan's language: vetoed and void units,
 /// dimensions with Cronbach's alpha below 0.7, a consecutive-period mark left
 /// undecided, and units at the front or back of the list whose 95% rank set

@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorKind, Result};
+use crate::input::fold::fold_width;
 use crate::input::yaml;
 use crate::input::yaml::Problems;
 use crate::rules::schema::{Labels, Survey};
@@ -93,11 +94,11 @@ pub struct Validity {
     /// as `too_many_blank` (default 0.5: 超过半数未填为废票). Abstentions count as
     /// answered.
     pub min_answered_share: f64,
-    /// Whether an answer code written with full-width digits (０–９, U+FF10–U+FF19,
-    /// as Chinese input methods type them) matches the code with the same ASCII
-    /// digits, e.g. `１` is code `1` (default false: such an answer is `bad_code`).
-    /// Only those ten characters are mapped, and only when the answer as written
-    /// is not a code; nothing else about an answer is guessed.
+    /// With width folding off (`input: {fold_width: false}`), whether an answer code
+    /// written with full-width digits (０–９, U+FF10–U+FF19) matches the code with
+    /// the same ASCII digits, e.g. `１` is code `1` (default false). Only those ten
+    /// characters are mapped, and only when the answer as written is not a code.
+    /// With folding on (the default, SPEC §12) it changes nothing.
     pub fullwidth_digits: bool,
 }
 
@@ -107,6 +108,22 @@ impl Default for Validity {
             min_answered_share: 0.5,
             fullwidth_digits: false,
         }
+    }
+}
+
+/// How tabular inputs are read (SPEC §12).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputRules {
+    /// Whether full-width ASCII characters (`１２３`, `ＡＢＣ`, `－`, U+FF01–U+FF5E,
+    /// and the ideographic space) in ids, codes, labels, statuses and dates read
+    /// from a file are read as their ASCII forms (default true).
+    pub fold_width: bool,
+}
+
+impl Default for InputRules {
+    fn default() -> Self {
+        InputRules { fold_width: true }
     }
 }
 
@@ -300,6 +317,8 @@ pub struct Plan {
     pub panel: PanelRule,
     /// Ballot validity rules.
     pub validity: Validity,
+    /// How tabular inputs are read (width folding, SPEC §12).
+    pub input: InputRules,
     /// Scoring options.
     pub scoring: Scoring,
     /// Complaint categories and cap.
@@ -374,6 +393,8 @@ struct RawPlan {
     panel: PanelRule,
     #[serde(default)]
     validity: Validity,
+    #[serde(default)]
+    input: InputRules,
     #[serde(default)]
     scoring: Scoring,
     #[serde(default)]
@@ -781,6 +802,29 @@ impl Plan {
                 p.push(format!("exclude[{k}]"), format!("`{u}` is listed twice"));
             }
         }
+        {
+            let groups: Vec<(&str, Labels)> = raw
+                .groups
+                .iter()
+                .map(|g| {
+                    (
+                        g.id.as_str(),
+                        Labels {
+                            zh: g.zh.clone(),
+                            en: g.en.clone(),
+                        },
+                    )
+                })
+                .collect();
+            let entries: Vec<(&str, &Labels)> = groups.iter().map(|(i, l)| (*i, l)).collect();
+            for m in crate::rules::schema::label_clashes("group", &entries) {
+                p.push("groups", m);
+            }
+            let cats_l: Vec<(&str, &Labels)> = cats.iter().map(|c: &Category| (c.id.as_str(), &c.labels)).collect();
+            for m in crate::rules::schema::label_clashes("category", &cats_l) {
+                p.push("complaints.categories", m);
+            }
+        }
         let (Some(start), Some(end)) = (start, end) else {
             // Both problems are already in the list, so this returns Err.
             p.finish(path, "plan")?;
@@ -812,6 +856,7 @@ impl Plan {
                 .collect(),
             panel: raw.panel,
             validity: raw.validity,
+            input: raw.input,
             scoring: raw.scoring,
             complaints: ComplaintRules {
                 max_deduction: raw.complaints.max_deduction,
@@ -837,6 +882,43 @@ impl Plan {
     /// The index of the complaint category with this id.
     pub fn category_index(&self, id: &str) -> Option<usize> {
         self.complaints.categories.iter().position(|c| c.id == id)
+    }
+
+    /// `s` width-folded when the plan folds (`input.fold_width`, SPEC §12), else as it is.
+    pub fn fold<'a>(&self, s: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.input.fold_width {
+            fold_width(s)
+        } else {
+            std::borrow::Cow::Borrowed(s)
+        }
+    }
+
+    /// The group a `rater_group` cell (trimmed) stands for: its id as written, the
+    /// id after width folding, or a group's `zh`/`en` label (SPEC §12).
+    pub fn group_by_value(&self, value: &str) -> Option<usize> {
+        if let Some(g) = self.group_index(value) {
+            return Some(g);
+        }
+        let v = self.fold(value);
+        self.group_index(&v).or_else(|| {
+            self.groups
+                .iter()
+                .position(|g| g.labels.matches(&v, self.input.fold_width))
+        })
+    }
+
+    /// The category a `category` cell (trimmed) stands for: its id, folded id or label.
+    pub fn category_by_value(&self, value: &str) -> Option<usize> {
+        if let Some(c) = self.category_index(value) {
+            return Some(c);
+        }
+        let v = self.fold(value);
+        self.category_index(&v).or_else(|| {
+            self.complaints
+                .categories
+                .iter()
+                .position(|c| c.labels.matches(&v, self.input.fold_width))
+        })
     }
 }
 

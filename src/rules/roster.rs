@@ -11,8 +11,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{Error, Position, Result};
-use crate::input::csvin;
-use crate::input::csvin::CsvInput;
+use crate::input::table::{Next, Table};
 use crate::input::text::{Encoding, Source};
 
 /// One unit under appraisal.
@@ -48,14 +47,14 @@ pub struct Roster {
 const REQUIRED: [&str; 4] = ["unit_id", "name", "department", "kind"];
 
 impl Roster {
-    /// Reads and validates a roster CSV file.
+    /// Reads and validates a roster file: CSV, or a workbook's first sheet.
     pub fn load(path: &Path, encoding: Encoding) -> Result<Roster> {
         Roster::read_from(&Source::file(path), encoding)
     }
 
-    /// Reads and validates a roster from a file or from text.
+    /// Reads and validates a roster from a file (CSV or workbook) or from text.
     pub fn read_from(source: &Source, encoding: Encoding) -> Result<Roster> {
-        Roster::read(csvin::from_text(source.path(), source.open(encoding)?)?)
+        Roster::read(Table::open(source, encoding)?)
     }
 
     /// Builds a roster from units (for tests and embedding); ids must be unique.
@@ -76,7 +75,7 @@ impl Roster {
         Ok(roster)
     }
 
-    fn read(mut input: CsvInput) -> Result<Roster> {
+    fn read(mut input: Table) -> Result<Roster> {
         let cols = input.require(&REQUIRED, "roster")?;
         let issued_col = input.column("issued");
         let extra: Vec<usize> = (0..input.header.len())
@@ -91,12 +90,11 @@ impl Roster {
         let mut rec = csv::StringRecord::new();
         let width = input.header.len();
         loop {
-            match input.reader.read_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(csvin::csv_error(&input.path, e)),
-            }
-            let line = csvin::line_of(&rec);
+            let line = match input.next(&mut rec)? {
+                Next::End => break,
+                Next::Row(l) => l,
+                Next::NotText(l) => return Err(input.not_text(l)),
+            };
             if rec.iter().all(|f| f.trim().is_empty()) {
                 continue; // a blank line, as spreadsheets leave at the end
             }

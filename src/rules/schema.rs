@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::input::fold::fold_width;
 use crate::input::yaml;
 use crate::input::yaml::Problems;
 
@@ -33,6 +34,17 @@ pub struct Labels {
 }
 
 impl Labels {
+    /// Whether `value` (trimmed, and width-folded when `fold`) is the `zh` or `en`
+    /// label, compared exactly after the label too is trimmed (and folded). An
+    /// empty label matches nothing (SPEC §12).
+    pub fn matches(&self, value: &str, fold: bool) -> bool {
+        !value.is_empty()
+            && [&self.zh, &self.en].into_iter().any(|l| {
+                let l = l.trim();
+                !l.is_empty() && (l == value || (fold && fold_width(l) == value))
+            })
+    }
+
     /// The Chinese label, or the English one when there is no Chinese.
     pub fn text(&self) -> &str {
         if self.zh.is_empty() { &self.en } else { &self.zh }
@@ -75,6 +87,47 @@ impl Scale {
     pub fn option_index(&self, code: &str) -> Option<usize> {
         self.options.iter().position(|o| o.code == code)
     }
+
+    /// The index of the option whose `zh` or `en` label `value` is (SPEC §12).
+    pub fn option_by_label(&self, value: &str, fold: bool) -> Option<usize> {
+        self.options.iter().position(|o| o.labels.matches(value, fold))
+    }
+}
+
+/// The problems of a set of labelled ids (groups, options of one scale, complaint
+/// categories): a label shared by two entries, or a label of one that is the id of
+/// another, so that a value read from a file never has two readings (SPEC §12).
+/// Labels and ids are compared trimmed and width-folded. `what` names an entry in
+/// messages (`option`, `group`, `category`).
+pub(crate) fn label_clashes(what: &str, entries: &[(&str, &Labels)]) -> Vec<String> {
+    let norm = |s: &str| fold_width(s.trim()).into_owned();
+    let labels = |l: &Labels| {
+        [&l.zh, &l.en]
+            .into_iter()
+            .map(|x| norm(x))
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+    };
+    let mut out = Vec::new();
+    for (i, (a, la)) in entries.iter().enumerate() {
+        for (b, lb) in &entries[i + 1..] {
+            let (la, lb) = (labels(la), labels(lb));
+            if let Some(x) = la.iter().find(|x| lb.contains(x)) {
+                out.push(format!(
+                    "{what}s `{a}` and `{b}` share the label `{x}`; a value written `{x}` would have two readings: give them different labels"
+                ));
+            } else if let Some(x) = la.iter().find(|x| **x == norm(b)) {
+                out.push(format!(
+                    "the label `{x}` of {what} `{a}` is the id of {what} `{b}`; give `{a}` another label"
+                ));
+            } else if let Some(x) = lb.iter().find(|x| **x == norm(a)) {
+                out.push(format!(
+                    "the label `{x}` of {what} `{b}` is the id of {what} `{a}`; give `{b}` another label"
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// One of the survey's dimensions (评议内容).
@@ -264,6 +317,13 @@ impl Survey {
                     satisfied: o.satisfied,
                 });
             }
+            let entries: Vec<(&str, &Labels)> = options
+                .iter()
+                .map(|o: &ScaleOption| (o.code.as_str(), &o.labels))
+                .collect();
+            for m in label_clashes("option", &entries) {
+                p.push(format!("{f}.options"), m);
+            }
             if !rs.options.iter().any(|o| o.score.is_some() && !o.abstain) {
                 p.push(
                     format!("{f}.options"),
@@ -381,6 +441,26 @@ impl Survey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_labels_and_labels_equal_to_ids_clash() {
+        let l = |zh: &str, en: &str| Labels {
+            zh: zh.into(),
+            en: en.into(),
+        };
+        let (a, b, c) = (l("满意", "satisfied"), l("满意", ""), l("1", ""));
+        let m = label_clashes("option", &[("1", &a), ("2", &b)]);
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("`1` and `2`") && m[0].contains("满意"), "{m:?}");
+        // A label that is another option's code; full-width ＳＡＴＩＳＦＩＥＤ folds to it.
+        assert_eq!(label_clashes("option", &[("1", &a), ("2", &c)]).len(), 1);
+        let wide = l("", "ｓａｔｉｓｆｉｅｄ");
+        assert_eq!(label_clashes("option", &[("1", &a), ("3", &wide)]).len(), 1);
+        // Empty labels share nothing; distinct labels are fine.
+        assert!(label_clashes("option", &[("1", &l("", "")), ("2", &l("", ""))]).is_empty());
+        assert!(label_clashes("option", &[("1", &a), ("3", &l("不满意", ""))]).is_empty());
+        assert!(a.matches("满意", true) && !a.matches("", true) && !a.matches("Satisfied", true));
+    }
     use crate::error::ErrorKind;
 
     const GOOD: &str = r#"

@@ -172,7 +172,9 @@ pub fn evaluate(
         .map(|d| stats::reliability(&tally, d))
         .collect();
     let flags = crate::score::flags::flags(&tally, &units);
+    let attention = crate::score::attention::collect(roster, &tally, &rejects, &files, &complaints);
     Ok(Outcome {
+        attention,
         units,
         rejects,
         files,

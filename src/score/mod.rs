@@ -5,6 +5,7 @@
 //! Types shared by the files of this stage sit in [`result`] (one unit) and
 //! [`outcome`] (the campaign); [`evaluate`] is the stage's entry point.
 
+pub mod attention;
 pub mod evaluate;
 pub mod flags;
 pub mod history;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::count::tally::{Accounting, Tally};
 use crate::judge::ballots::{FileSummary, Reject};
 use crate::judge::complaints::Complaints;
+use crate::score::attention::Attention;
 use crate::score::result::{UnitResult, listing};
 use crate::score::stats::Reliability;
 
@@ -29,6 +30,9 @@ pub struct Outcome {
     /// plan has no such rule; `None` when too few earlier periods were given): see
     /// `score::evaluate::apply_history`.
     pub consecutive: Vec<Option<bool>>,
+    /// What changed or may have changed a result, for a person to look at
+    /// (SPEC §12): see [`crate::score::attention`].
+    pub attention: Vec<Attention>,
     /// The tally everything was computed from.
     #[serde(skip)]
     pub tally: Tally,

@@ -12,6 +12,7 @@ mod fixtures;
 mod html;
 mod layout;
 mod messy;
+mod office;
 mod parquet;
 mod props;
 mod report;

@@ -110,6 +110,9 @@ impl Case {
             .arg("--out")
             .arg(out)
             .arg("--quiet")
+            // These cases are about judging rows, many of them bad on purpose; the
+            // more-than-half-rejected gate has its own tests (tests/it/office.rs).
+            .arg("--accept-rejects")
             .args(more);
         let before = std::fs::read(out.join("results.csv")).ok();
         let o = cmd.output().expect("run appraise");
@@ -503,7 +506,7 @@ fn stray_spaces_around_codes_and_ids_are_trimmed() {
 }
 
 #[test]
-fn fullwidth_digits_are_codes_only_when_the_plan_allows() {
+fn fullwidth_digits_are_folded_unless_the_plan_says_not() {
     let c = Case::new();
     let text = format!(
         "{HEADER}\n\
@@ -515,6 +518,8 @@ fn fullwidth_digits_are_codes_only_when_the_plan_allows() {
          B6,U3,R6,pub,,Ａ,1,1\n"
     );
     c.write("ballots.csv", text);
+    // Folding off and no full-width digits: every full-width answer is bad_code.
+    c.write("plan.yaml", plan_yaml("input: {fold_width: false}\n"));
     let off = c.score(&[]);
     let t = off.ok();
     assert_eq!(valid(&t), ["0", "0", "0"]);
@@ -527,19 +532,39 @@ fn fullwidth_digits_are_codes_only_when_the_plan_allows() {
         off.rejects().rows[0]
     );
 
-    c.write("plan.yaml", plan_yaml("validity: {fullwidth_digits: true}\n"));
+    // The older switch still maps digits only (folding off).
+    c.write(
+        "plan.yaml",
+        plan_yaml("input: {fold_width: false}\nvalidity: {fullwidth_digits: true}\n"),
+    );
     let on = c.score_into(&c.path("on"), &[]);
     let t = on.ok();
     assert_eq!(valid(&t), ["1", "1", "0"]);
     // int1 = 1 (100), int2 = 2 (60), law1 = 3 (0): integrity (3·100 + 60)/4 = 90,
     // lawful 0, composite (90 + 3·0)/4 = 22.5.
     assert_eq!(t.cell("unit_id", "U1", "composite"), "22.5");
-    // Never guessed: `１１` is not a code, `U３` is not U3, `一` and `Ａ` are no digits.
+    // `１１` is not a code, `U３` is not U3 (ids are not digit-mapped), `一` and `Ａ` are no digits.
     assert_eq!(
         on.reject_rows(),
         [
             (4, "bad_code".to_string()),
             (5, "unknown_unit".to_string()),
+            (6, "bad_code".to_string()),
+            (7, "bad_code".to_string())
+        ]
+    );
+
+    // By default (SPEC §12) full-width digits and letters fold everywhere: `U３` is U3;
+    // `１１` is 11, no code; `Ａ` is A, no code; `一` is no digit.
+    c.write("plan.yaml", plan_yaml(""));
+    let folded = c.score_into(&c.path("folded"), &[]);
+    let t = folded.ok();
+    assert_eq!(valid(&t), ["1", "1", "1"]);
+    assert_eq!(t.cell("unit_id", "U1", "composite"), "22.5");
+    assert_eq!(
+        folded.reject_rows(),
+        [
+            (4, "bad_code".to_string()),
             (6, "bad_code".to_string()),
             (7, "bad_code".to_string())
         ]

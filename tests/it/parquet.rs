@@ -39,13 +39,27 @@ fn try_run(plan: &Plan, roster: &Roster, file: &Path) -> appraise::Result<Outcom
         roster,
         &[Source::file(file)],
         None,
-        &Options::default(),
+        &Options {
+            accept_rejects: true,
+            ..Options::default()
+        },
         &mut |_| {},
     )
 }
 
 fn run(plan: &Plan, roster: &Roster, files: &[Source]) -> Outcome {
-    campaign::run(plan, roster, files, None, &Options::default(), &mut |_| {}).unwrap_or_else(|e| panic!("run: {e}"))
+    campaign::run(
+        plan,
+        roster,
+        files,
+        None,
+        &Options {
+            accept_rejects: true,
+            ..Options::default()
+        },
+        &mut |_| {},
+    )
+    .unwrap_or_else(|e| panic!("run: {e}"))
 }
 
 /// Simulated ballots of the demo campaign, as CSV and as Parquet, in `dir`.
@@ -93,7 +107,10 @@ fn parquet_ballots_score_exactly_as_csv() {
         &roster,
         &[Source::file(&pq)],
         None,
-        &Options::default(),
+        &Options {
+            accept_rejects: true,
+            ..Options::default()
+        },
         &mut |n| rows.push(n),
     )
     .expect("parquet run");
@@ -342,7 +359,10 @@ fn a_parquet_file_without_an_item_column_or_with_float_codes_is_unusable() {
             &roster,
             &[Source::file(&bad)],
             None,
-            &Options::default(),
+            &Options {
+                accept_rejects: true,
+                ..Options::default()
+            },
             &mut |_| {}
         )
         .is_err()

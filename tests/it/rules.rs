@@ -172,6 +172,8 @@ impl Camp {
             complaints.as_ref(),
             &Options {
                 strict: self.strict,
+                // Rule tests plant mostly bad ballots on purpose.
+                accept_rejects: true,
                 ..Options::default()
             },
             &mut |_| {},
@@ -473,7 +475,10 @@ fn duplicates_are_judged_across_ballot_files_in_order() {
         &roster,
         &[Source::text("a.csv", first.csv()), Source::text("b.csv", second.csv())],
         None,
-        &Options::default(),
+        &Options {
+            accept_rejects: true,
+            ..Options::default()
+        },
         &mut |_| {},
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -738,13 +743,16 @@ fn consecutive_period_rule_marks_units_on_the_same_side_periods_running() {
     let last = Period::load(
         &Source::text(
             "m1/results.csv",
-            "unit_id,status,top,bottom\nA,ranked,true,false\nC,ranked,false,true\nD,ranked,false,false\n",
+            "unit_id,status,top,bottom,period_start,period_end\nA,ranked,true,false,2010-05-01,2010-05-31\nC,ranked,false,true,2010-05-01,2010-05-31\nD,ranked,false,false,2010-05-01,2010-05-31\n",
         ),
         Encoding::Utf8,
     )
     .expect("last");
     let before = Period::load(
-        &Source::text("m0/results.csv", "unit_id,top,bottom\nC,false,true\n"),
+        &Source::text(
+            "m0/results.csv",
+            "unit_id,top,bottom,period_start,period_end\nC,false,true,2010-04-01,2010-04-30\n",
+        ),
         Encoding::Utf8,
     )
     .expect("before");
@@ -774,16 +782,42 @@ fn consecutive_period_rule_marks_units_on_the_same_side_periods_running() {
     assert_eq!(marks(3, std::slice::from_ref(&last)), ["", "", "", ""]);
     // Files in the wrong order (older first) give another answer: most recent first.
     let older_first = Period::load(
-        &Source::text("x.csv", "unit_id,top,bottom\nD,false,true\n"),
+        &Source::text(
+            "x.csv",
+            "unit_id,top,bottom,period_start,period_end\nD,false,true,2010-03-01,2010-03-31\n",
+        ),
         Encoding::Utf8,
     )
     .expect("x");
-    assert_eq!(marks(2, &[older_first, last]), ["false", "false", "false", "true"]);
+    assert_eq!(
+        marks(2, &[older_first.clone(), last.clone()]),
+        ["false", "false", "false", "true"]
+    );
+    // `history::order` puts them most recent first by their periods (SPEC §12), so
+    // the command line's order no longer matters.
+    let june = appraise::rules::plan::Period::parse("2010-06").expect("june");
+    let ordered =
+        appraise::score::history::order(&june, &["A", "C", "D"], vec![older_first, last.clone()]).expect("ordered");
+    assert_eq!(ordered[0].path, "m1/results.csv");
+    assert_eq!(marks(2, &ordered), marks(2, std::slice::from_ref(&last)));
+    // A file without the period columns (written before them) is refused, naming them.
+    let e = Period::load(
+        &Source::text("old.csv", "unit_id,top,bottom\nD,false,true\n"),
+        Encoding::Utf8,
+    )
+    .expect_err("no period");
+    assert!(
+        e.to_string().contains("period_start") && e.to_string().contains("old.csv"),
+        "{e}"
+    );
     // A results file without `bottom`, or with a flag that is not true/false, is refused.
     let e = Period::load(&Source::text("y.csv", "unit_id,top\nA,true\n"), Encoding::Utf8).expect_err("no bottom");
     assert!(e.to_string().contains("bottom"), "{e}");
     let e = Period::load(
-        &Source::text("z.csv", "unit_id,top,bottom\nA,yes,false\n"),
+        &Source::text(
+            "z.csv",
+            "unit_id,top,bottom,period_start,period_end\nA,yes,false,2010-01-01,2010-01-31\n",
+        ),
         Encoding::Utf8,
     )
     .expect_err("yes");
@@ -913,7 +947,7 @@ C10,U3,2010-03-03,note,verified,x
 C11,U9,2010/06/01,nope,pending,x
 C12,U4,2010/06/01,nope,pending,x
 C13,U4,2010/06/01,general,pending,x
-C14,U4,2010/06/01,general,verified,x
+C14,U4,06/01/2010,general,verified,x
 C14,U4,2010-06-01,general,verified,x
 C05,U5,2010-06-01,general,verified,x
 C01,U5,2010-06-01,general,verified,x
@@ -938,7 +972,7 @@ C19,U6,2010-02-30,general,verified,x
             (12, "unknown_unit"),     // C11: every field is wrong; the unit is checked first
             (13, "unknown_category"), // C12: category, status and date wrong
             (14, "bad_status"),       // C13: status and date wrong
-            (15, "bad_date"),         // C14: 2010/06/01
+            (15, "bad_date"),         // C14: 06/01/2010, day or month first
             (17, "duplicate"),        // C05 again (the first, unverified, stays)
             (18, "duplicate"),        // C01 again
             (23, "bad_date"),         // C19: 2010-02-30 is no calendar day

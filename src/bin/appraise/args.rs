@@ -18,14 +18,25 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Sub {
-    /// Check a plan and its survey (and a roster, if given); print a summary.
+    /// Check a plan and its survey (and a roster, ballots and complaints, if
+    /// given): a dry run of `score` that prints the accounting and the attention
+    /// list and writes nothing. Exit 0 when clean, 1 when something needs a person.
     Validate {
         /// The plan YAML (its `survey:` is relative to it).
         #[arg(long)]
         plan: PathBuf,
-        /// A roster CSV to check against the plan.
+        /// A roster (CSV or workbook) to check against the plan.
         #[arg(long)]
         roster: Option<PathBuf>,
+        /// Ballot file(s), CSV, workbook or Parquet, read as `score` reads them.
+        #[arg(long, num_args = 1.., requires = "roster")]
+        ballots: Vec<PathBuf>,
+        /// Complaints (CSV or workbook).
+        #[arg(long, requires = "roster")]
+        complaints: Option<PathBuf>,
+        /// This run's period instead of the plan's (as for `score`).
+        #[arg(long, value_parser = parse_period)]
+        period: Option<appraise::rules::plan::Period>,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -66,6 +77,10 @@ pub enum Sub {
         /// Fail (exit 3) when a unit breaks the panel rule, instead of marking it.
         #[arg(long)]
         strict: bool,
+        /// Score even when more than half of all ballot rows are rejected (by
+        /// default such a run fails with exit 1 and writes nothing).
+        #[arg(long)]
+        accept_rejects: bool,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -146,13 +161,29 @@ pub struct InputArgs {
     /// Print no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The sheet to read in every workbook input (.xlsx, .xls, .ods); by default
+    /// the first visible sheet.
+    #[arg(long)]
+    pub sheet: Option<String>,
+}
+
+/// The source of an input file: a named sheet when `--sheet` is given and the
+/// file is a workbook, else the file.
+pub fn source(path: PathBuf, sheet: &Option<String>) -> Source {
+    match sheet {
+        Some(s) if appraise::input::table::is_workbook(&path) => Source::Sheet { path, sheet: s.clone() },
+        _ => Source::File(path),
+    }
 }
 
 /// A checked command, ready to run.
 pub enum Command {
     Validate {
         plan: PathBuf,
-        roster: Option<PathBuf>,
+        roster: Option<Source>,
+        ballots: Vec<Source>,
+        complaints: Option<Source>,
+        period: Option<appraise::rules::plan::Period>,
         encoding: Encoding,
     },
     Score(ScoreConfig),
@@ -178,7 +209,7 @@ pub enum Input {
 
 pub struct TallyConfig {
     pub plan: PathBuf,
-    pub roster: PathBuf,
+    pub roster: Source,
     pub ballots: Vec<Source>,
     pub out: PathBuf,
     pub keys_out: Option<PathBuf>,
@@ -190,7 +221,7 @@ pub struct TallyConfig {
 
 pub struct ScoreConfig {
     pub plan: PathBuf,
-    pub roster: PathBuf,
+    pub roster: Source,
     pub input: Input,
     pub complaints: Option<Source>,
     pub previous: Vec<Source>,
@@ -219,14 +250,31 @@ impl Cli {
             }
         };
         Ok(match self.command {
-            Sub::Validate { plan, roster, input } => {
+            Sub::Validate {
+                plan,
+                roster,
+                ballots,
+                complaints,
+                period,
+                input,
+            } => {
                 exists(&plan, "--plan")?;
                 if let Some(r) = &roster {
                     exists(r, "--roster")?;
                 }
+                let ballots = expand(ballots)?;
+                for b in &ballots {
+                    exists(b, "--ballots")?;
+                }
+                if let Some(c) = &complaints {
+                    exists(c, "--complaints")?;
+                }
                 Command::Validate {
                     plan,
-                    roster,
+                    roster: roster.map(|r| source(r, &input.sheet)),
+                    ballots: ballots.into_iter().map(|b| source(b, &input.sheet)).collect(),
+                    complaints: complaints.map(|c| source(c, &input.sheet)),
+                    period,
                     encoding: input.encoding,
                 }
             }
@@ -241,6 +289,7 @@ impl Cli {
                 period,
                 out,
                 strict,
+                accept_rejects,
                 input,
             } => {
                 exists(&plan, "--plan")?;
@@ -257,21 +306,22 @@ impl Cli {
                 }
                 not_file(&out)?;
                 Command::Score(ScoreConfig {
-                    previous: previous.into_iter().map(Source::File).collect(),
+                    previous: previous.into_iter().map(|p| source(p, &input.sheet)).collect(),
                     period,
                     plan,
-                    roster,
+                    roster: source(roster, &input.sheet),
                     input: if tallies.is_empty() {
-                        Input::Ballots(ballots.into_iter().map(Source::File).collect())
+                        Input::Ballots(ballots.into_iter().map(|b| source(b, &input.sheet)).collect())
                     } else {
                         Input::Tallies(tallies)
                     },
-                    complaints: complaints.map(Source::File),
+                    complaints: complaints.map(|c| source(c, &input.sheet)),
                     out,
                     options: appraise::campaign::Options {
                         encoding: input.encoding,
                         strict,
                         format,
+                        accept_rejects,
                         // The command uses the machine's cores; the library
                         // starts threads only when told to.
                         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -303,8 +353,8 @@ impl Cli {
                 }
                 Command::Tally(TallyConfig {
                     plan,
-                    roster,
-                    ballots: ballots.into_iter().map(Source::File).collect(),
+                    roster: source(roster, &input.sheet),
+                    ballots: ballots.into_iter().map(|b| source(b, &input.sheet)).collect(),
                     out,
                     keys_out,
                     known_keys,

@@ -19,7 +19,7 @@ use appraise::judge::complaints::Complaints;
 use appraise::output::labels::{self, Key};
 use appraise::score::outcome::Outcome;
 use appraise::score::result::UnitStatus;
-use appraise::{Encoding, ErrorKind, Plan, Roster, campaign, num, output};
+use appraise::{Encoding, ErrorKind, Plan, Roster, Source, campaign, num, output};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -34,7 +34,8 @@ fn main() -> ExitCode {
         }
     };
     match run(command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e}");
             match e.kind() {
@@ -46,12 +47,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> appraise::Result<()> {
+/// Runs a command; `Ok(false)` when it ran but something needs a person (a
+/// `validate` dry run with an attention list): exit 1.
+fn run(command: Command) -> appraise::Result<bool> {
     match command {
-        Command::Validate { plan, roster, encoding } => validate(&plan, roster.as_deref(), encoding),
-        Command::Score(cfg) => score(cfg),
-        Command::Tally(cfg) => tally(cfg),
-        Command::Demo { out } => demo(out.as_deref()),
+        Command::Validate {
+            plan,
+            roster,
+            ballots,
+            complaints,
+            period,
+            encoding,
+        } => validate(&plan, roster.as_ref(), &ballots, complaints.as_ref(), period, encoding),
+        Command::Score(cfg) => score(cfg).map(|()| true),
+        Command::Tally(cfg) => tally(cfg).map(|()| true),
+        Command::Demo { out } => demo(out.as_deref()).map(|()| true),
         Command::Simulate {
             plan,
             roster,
@@ -61,7 +71,7 @@ fn run(command: Command) -> appraise::Result<()> {
             parquet,
         } => {
             let plan = Plan::load(&plan)?;
-            let roster = Roster::load(&roster, encoding)?;
+            let roster = Roster::read_from(&Source::File(roster), encoding)?;
             let (b, c) = if parquet {
                 appraise::simulate::write_files_parquet(&plan, &roster, &config, &out)?
             } else {
@@ -74,13 +84,23 @@ fn run(command: Command) -> appraise::Result<()> {
                 out.join("complaints.csv").display(),
                 config.seed
             );
-            Ok(())
+            Ok(true)
         }
     }
 }
 
-fn validate(plan: &std::path::Path, roster: Option<&std::path::Path>, encoding: Encoding) -> appraise::Result<()> {
-    let plan = Plan::load(plan)?;
+fn validate(
+    plan: &std::path::Path,
+    roster: Option<&Source>,
+    ballots: &[Source],
+    complaints: Option<&Source>,
+    period: Option<appraise::rules::plan::Period>,
+    encoding: Encoding,
+) -> appraise::Result<bool> {
+    let mut plan = Plan::load(plan)?;
+    if let Some(p) = period {
+        plan.period = p;
+    }
     let s = &plan.survey;
     say!(
         "plan {} is valid; survey {} v{} ({})",
@@ -112,12 +132,68 @@ fn validate(plan: &std::path::Path, roster: Option<&std::path::Path>, encoding: 
         num::ceil_share(plan.validity.min_answered_share, s.items.len() as u64),
         s.items.len()
     );
-    if let Some(r) = roster {
-        let roster = Roster::load(r, encoding)?;
-        campaign::check_plan_roster(&plan, &roster)?;
-        say!("roster {} is valid: {} units", r.display(), roster.len());
+    let Some(r) = roster else {
+        return Ok(true);
+    };
+    let roster = Roster::read_from(r, encoding)?;
+    campaign::check_plan_roster(&plan, &roster)?;
+    say!("roster {} is valid: {} units", r.path().display(), roster.len());
+    if ballots.is_empty() {
+        let mut attention = Vec::new();
+        if let Some(c) = complaints {
+            let loaded = Complaints::load(c, encoding, &plan, &roster)?;
+            say!(
+                "complaints {}: {} rows, {} rejected",
+                c.path().display(),
+                loaded.rows,
+                loaded.rejects.len()
+            );
+            attention = appraise::score::attention::collect(
+                &roster,
+                &appraise::count::tally::Tally::new(appraise::count::tally::Layout::new(&plan, &roster)),
+                &[],
+                &[],
+                &loaded,
+            );
+        }
+        print_attention(&attention);
+        return Ok(attention.is_empty());
     }
-    Ok(())
+    let options = campaign::Options {
+        encoding,
+        accept_rejects: true,
+        ..Default::default()
+    };
+    let outcome = campaign::run(&plan, &roster, ballots, complaints, &options, &mut |_| {})?;
+    file_notes(&outcome.files);
+    say!("{}", output::accounting_line(&outcome, plan.language));
+    let a = &outcome.accounting;
+    let mostly = 2 * a.rejected > a.read;
+    if mostly {
+        eprintln!(
+            "error: {} of {} ballot rows would be rejected, more than half: `appraise score` would fail (see the attention list; --accept-rejects scores anyway)",
+            a.rejected, a.read
+        );
+    }
+    print_attention(&outcome.attention);
+    if outcome.attention.is_empty() && !mostly {
+        say!("nothing needs attention; no file written (validate is a dry run)");
+    }
+    Ok(outcome.attention.is_empty() && !mostly)
+}
+
+/// Prints the attention list on stderr.
+fn print_attention(list: &[appraise::score::attention::Attention]) {
+    if list.is_empty() {
+        return;
+    }
+    eprintln!(
+        "attention ({}): these changed or may have changed the result:",
+        list.len()
+    );
+    for a in list {
+        eprintln!("  - {a}");
+    }
 }
 
 fn progress_bar(quiet: bool) -> ProgressBar {
@@ -139,7 +215,7 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
     if let Some(p) = cfg.period {
         plan.period = p;
     }
-    let roster = Roster::load(&cfg.roster, cfg.options.encoding)?;
+    let roster = Roster::read_from(&cfg.roster, cfg.options.encoding)?;
     let outcome = match &cfg.input {
         Input::Ballots(ballots) => {
             let bar = progress_bar(cfg.quiet);
@@ -166,7 +242,8 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
                 Some(c) => Complaints::load(c, cfg.options.encoding, &plan, &roster)?,
                 None => Complaints::none(&roster),
             };
-            campaign::evaluate(
+            appraise::score::attention::check_rejects(&m.tally, &m.rejects, cfg.options.accept_rejects)?;
+            let mut o = campaign::evaluate(
                 &plan,
                 &roster,
                 m.tally,
@@ -174,7 +251,12 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
                 m.files,
                 complaints,
                 cfg.options.settings(),
-            )?
+            )?;
+            o.attention.splice(
+                0..0,
+                appraise::score::attention::no_complaints(&plan, cfg.complaints.is_some()),
+            );
+            o
         }
     };
     let mut outcome = outcome;
@@ -183,6 +265,8 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
         .iter()
         .map(|p| appraise::score::history::Period::load(p, cfg.options.encoding))
         .collect::<appraise::Result<Vec<_>>>()?;
+    let ids: Vec<&str> = roster.units.iter().map(|u| u.id.as_str()).collect();
+    let earlier = appraise::score::history::order(&plan.period, &ids, earlier)?;
     campaign::apply_history(&plan, &roster, &mut outcome, &earlier);
     if plan.ranking.consecutive.is_none() && !earlier.is_empty() {
         say!("note: --previous is ignored: the plan has no consecutive-period rule (ranking.consecutive)");
@@ -200,13 +284,14 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
     let written = appraise::files::write_atomic(&cfg.out, &files)?;
     summary(&plan, &roster, &outcome);
     wrote(&written);
+    print_attention(&outcome.attention);
     Ok(())
 }
 
 /// `appraise tally`: one shard of ballots into a tally file, its rejects beside it.
 fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     let plan = Plan::load(&cfg.plan)?;
-    let roster = Roster::load(&cfg.roster, cfg.encoding)?;
+    let roster = Roster::read_from(&cfg.roster, cfg.encoding)?;
     campaign::check_plan_roster(&plan, &roster)?;
     let mut validator = appraise::judge::ballots::Validator::new(&plan, &roster);
     let mut known = 0;

@@ -1,0 +1,143 @@
+//! `results.xlsx`: the results for people (SPEC §10, §12). A results sheet (unit id
+//! and name first, headers in the plan's language from [`crate::output::labels`], numbers as
+//! numbers shown with the plan's decimals), the rejected ballots and complaints, and
+//! the attention list. The CSVs stay plain UTF-8 for machines; this is the file to
+//! open in Excel or WPS. The bytes are the same for the same inputs.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::output::labels::{Key, back_mark, front_mark, label, reason_key, status_key};
+use crate::output::xlsx::{CellOut, SheetOut, write_workbook};
+use crate::rules::plan::Plan;
+use crate::rules::roster::Roster;
+use crate::score::outcome::Outcome;
+use crate::score::rows::ResultRow;
+
+/// `results.xlsx` from the result rows.
+pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[ResultRow]) -> Result<Vec<u8>> {
+    let lang = plan.language;
+    let t = |c: &str, e: &str| lang.pick_str(c, e).to_string();
+    let l = |k: Key| label(lang, k).to_string();
+    // A code in the plan's language (a status or reason label), the code itself
+    // when the table has no word for it.
+    let word = |k: Option<Key>, code: &str| k.map_or_else(|| code.to_string(), |k| label(lang, k).to_string());
+    let d = plan.ranking.decimals.min(15) as u8;
+    let num = |x: Option<f64>| x.map_or(CellOut::Empty, |value| CellOut::Number { value, decimals: d });
+    let int = |x: Option<u64>| x.map_or(CellOut::Empty, |v| CellOut::Int(v as i64));
+    let text = |s: &str| CellOut::Text(s.to_string());
+    let flag = |b: bool| CellOut::Text(if b { t("是", "yes") } else { String::new() });
+
+    let mut header = vec![
+        l(Key::UnitId),
+        l(Key::Unit),
+        l(Key::Department),
+        l(Key::Kind),
+        l(Key::Rank),
+        l(Key::FinalScore),
+        l(Key::Grade),
+        l(Key::Status),
+        l(Key::ValidBallots),
+        l(Key::RejectedBallots),
+    ];
+    header.extend(plan.survey.dimensions.iter().map(|dim| {
+        let name = lang.pick(&dim.labels).trim();
+        if name.is_empty() {
+            dim.id.clone()
+        } else {
+            name.to_string()
+        }
+    }));
+    header.extend([
+        l(Key::CompositeScore),
+        l(Key::SatisfactionRate),
+        l(Key::Deduction),
+        front_mark(lang, plan.ranking.top_n),
+        back_mark(lang, plan.ranking.bottom_n),
+        l(Key::WhyNotRanked),
+    ]);
+    let results = rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                text(&r.unit_id),
+                text(&r.name),
+                text(&r.department),
+                text(&r.kind),
+                int(r.rank),
+                num(r.final_published.as_deref().and_then(|p| p.parse().ok())),
+                r.grade
+                    .as_deref()
+                    .and_then(|g| plan.grades.iter().find(|x| x.id == g))
+                    .map_or(CellOut::Empty, |g| text(g.labels.text())),
+                CellOut::Text(word(status_key(r.status.code()), r.status.code())),
+                CellOut::Int(r.valid_ballots as i64),
+                CellOut::Int(r.rejected_ballots as i64),
+            ];
+            row.extend(r.dimensions.iter().map(|x| num(*x)));
+            row.extend([
+                num(r.composite),
+                r.satisfaction_rate
+                    .map_or(CellOut::Empty, |value| CellOut::Number { value, decimals: 4 }),
+                CellOut::Number {
+                    value: r.deduction,
+                    decimals: d,
+                },
+                flag(r.top),
+                flag(r.bottom),
+                text(&r.note),
+            ]);
+            row
+        })
+        .collect();
+    let mut rejects: Vec<Vec<CellOut>> = outcome
+        .rejects
+        .iter()
+        .map(|r| {
+            vec![
+                text(outcome.files.get(r.file).map_or("", |f| f.path.as_str())),
+                CellOut::Int(r.row as i64),
+                text(&r.ballot_id),
+                CellOut::Text(word(reason_key(r.reason.code()), r.reason.code())),
+                text(&r.detail),
+            ]
+        })
+        .collect();
+    rejects.extend(outcome.complaints.rejects.iter().map(|c| {
+        vec![
+            CellOut::Text(l(Key::Complaints)),
+            CellOut::Int(c.row as i64),
+            text(&c.complaint_id),
+            text(c.reason.code()),
+            text(&c.detail),
+        ]
+    }));
+    let attention = outcome
+        .attention
+        .iter()
+        .map(|a| vec![text(a.kind.code()), text(&a.subject), text(&a.message)])
+        .collect();
+    let _ = roster;
+    let sheets = [
+        SheetOut {
+            name: t("结果", "results"),
+            header,
+            rows: results,
+        },
+        SheetOut {
+            name: t("废票与投诉退回", "rejects"),
+            header: vec![
+                t("文件", "file"),
+                t("行", "row"),
+                t("编号", "id"),
+                l(Key::Reason),
+                t("详情", "detail"),
+            ],
+            rows: rejects,
+        },
+        SheetOut {
+            name: t("需要注意", "attention"),
+            header: vec![t("类型", "kind"), t("对象", "subject"), t("说明", "message")],
+            rows: attention,
+        },
+    ];
+    write_workbook(&sheets).map_err(|e| Error::from(ErrorKind::Usage(format!("results.xlsx: {e}"))))
+}

@@ -1,0 +1,204 @@
+//! The attention list (SPEC §12): everything that changed or may have changed a
+//! result, named where the clerk looks — printed by the command on stderr, at the
+//! top of `report.md`, in `results.json` and `results.xlsx`.
+//!
+//! Each stage detects what it knows and this module words it: rejected complaints
+//! that would have counted (the judge marks them, `ComplaintReject::would_count`),
+//! a plan with complaint categories but no complaints file (the campaign knows),
+//! roster units without a ballot row and reject reasons above 10% of a file's rows
+//! (the tally and the rejects).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::count::tally::Tally;
+use crate::error::{Error, ErrorKind, Result};
+use crate::judge::ballots::{FileSummary, Reason, Reject};
+use crate::judge::complaints::Complaints;
+use crate::rules::plan::Plan;
+use crate::rules::roster::Roster;
+
+/// What kind of thing needs a person's attention.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttentionKind {
+    /// A complaint that would have counted (verified, or of a veto category) was
+    /// rejected, so its deduction or veto did not apply.
+    ComplaintRejected,
+    /// The plan defines complaint categories but no complaints file was given.
+    NoComplaintsFile,
+    /// A roster unit has no ballot row at all.
+    UnitWithoutBallots,
+    /// One reject reason took more than 10% of a ballot file's rows.
+    RejectShare,
+}
+
+impl AttentionKind {
+    /// The code written in `results.json`.
+    pub fn code(self) -> &'static str {
+        match self {
+            AttentionKind::ComplaintRejected => "complaint_rejected",
+            AttentionKind::NoComplaintsFile => "no_complaints_file",
+            AttentionKind::UnitWithoutBallots => "unit_without_ballots",
+            AttentionKind::RejectShare => "reject_share",
+        }
+    }
+}
+
+/// One entry of the attention list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attention {
+    /// What kind.
+    pub kind: AttentionKind,
+    /// What it is about: a complaint id, a unit id, a file, or empty.
+    pub subject: String,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl fmt::Display for Attention {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.subject.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.subject, self.message)
+        }
+    }
+}
+
+/// The attention entry for a plan with complaint categories run without a
+/// complaints file, if that is the case.
+pub fn no_complaints(plan: &Plan, given: bool) -> Option<Attention> {
+    let cats = &plan.complaints.categories;
+    (!given && !cats.is_empty()).then(|| {
+        let ids: Vec<&str> = cats.iter().map(|c| c.id.as_str()).collect();
+        Attention {
+            kind: AttentionKind::NoComplaintsFile,
+            subject: String::new(),
+            message: format!(
+                "the plan has complaint categories ({}) but no complaints file was given (--complaints): no deduction, bonus or veto applied",
+                ids.join(", ")
+            ),
+        }
+    })
+}
+
+/// The attention entries a run's rejects, tally and complaints call for, in this
+/// order: rejected complaints that would have counted, units without ballots,
+/// reject reasons above 10% of a file.
+pub fn collect(
+    roster: &Roster,
+    tally: &Tally,
+    rejects: &[Reject],
+    files: &[FileSummary],
+    complaints: &Complaints,
+) -> Vec<Attention> {
+    let mut out = Vec::new();
+    for c in complaints.rejects.iter().filter(|c| c.would_count) {
+        out.push(Attention {
+            kind: AttentionKind::ComplaintRejected,
+            subject: if c.complaint_id.is_empty() {
+                format!("complaint on row {}", c.row)
+            } else {
+                format!("complaint {}", c.complaint_id)
+            },
+            message: format!(
+                "rejected ({}, row {}): {}; it would have counted (verified or veto): correct the row and score again",
+                c.reason.code(),
+                c.row,
+                c.detail
+            ),
+        });
+    }
+    if !files.is_empty() {
+        for (u, unit) in roster.units.iter().enumerate() {
+            if tally.read.get(u).copied().unwrap_or(0) == 0 {
+                out.push(Attention {
+                    kind: AttentionKind::UnitWithoutBallots,
+                    subject: format!("unit {}", unit.id),
+                    message: format!(
+                        "{} has no ballot row at all; check that its ballots were entered",
+                        unit.name
+                    ),
+                });
+            }
+        }
+    }
+    for (k, f) in files.iter().enumerate() {
+        for (reason, n, hint) in reason_counts(rejects, k) {
+            if 10 * n > f.rows {
+                out.push(Attention {
+                    kind: AttentionKind::RejectShare,
+                    subject: f.path.clone(),
+                    message: format!("{n} of {} ballot rows rejected as {}; {hint}", f.rows, reason.code()),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Per reason (in check order), the rejects of file `file` and a hint: the most
+/// frequent details.
+fn reason_counts(rejects: &[Reject], file: usize) -> Vec<(Reason, u64, String)> {
+    let mut by: BTreeMap<Reason, BTreeMap<&str, u64>> = BTreeMap::new();
+    for r in rejects.iter().filter(|r| r.file == file) {
+        *by.entry(r.reason).or_default().entry(r.detail.as_str()).or_default() += 1;
+    }
+    by.into_iter()
+        .map(|(reason, details)| {
+            let n = details.values().sum();
+            let mut top: Vec<(&str, u64)> = details.into_iter().collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let shown: Vec<String> = top.iter().take(3).map(|(d, c)| format!("`{d}` ×{c}")).collect();
+            (reason, n, format!("most frequent: {}", shown.join("; ")))
+        })
+        .collect()
+}
+
+/// Fails the run (SPEC §12) when more than half of all ballot rows were rejected
+/// (`2·rejected > read`), naming the most frequent reason and its hint, unless
+/// `accept` (`--accept-rejects`).
+pub fn check_rejects(tally: &Tally, rejects: &[Reject], accept: bool) -> Result<()> {
+    let a = tally.accounting();
+    if accept || 2 * a.rejected <= a.read {
+        return Ok(());
+    }
+    let mut all: BTreeMap<Reason, BTreeMap<&str, u64>> = BTreeMap::new();
+    for r in rejects {
+        *all.entry(r.reason).or_default().entry(r.detail.as_str()).or_default() += 1;
+    }
+    let (reason, count, hint) = match all
+        .iter()
+        .map(|(r, d)| (*r, d.values().sum::<u64>(), d))
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+    {
+        Some((r, n, d)) => {
+            let top = d
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(t, _)| *t)
+                .unwrap_or("");
+            (r.code().to_string(), n, top.to_string())
+        }
+        None => {
+            // Counted by a tally without reject rows (shards): the accounting's reasons.
+            let (k, n) = a
+                .by_reason
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, n)| **n)
+                .map_or((0, 0), |(k, n)| (k, *n));
+            (Reason::ALL[k].code().to_string(), n, String::new())
+        }
+    };
+    Err(Error::from(ErrorKind::MostlyRejected {
+        rejected: a.rejected,
+        read: a.read,
+        reason,
+        count,
+        hint,
+    }))
+}
