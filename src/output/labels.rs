@@ -409,7 +409,7 @@ pub fn flag_text(lang: Language, f: &Flag, subject: &str) -> String {
     let kind = flag_key(&f.kind).map_or(f.kind.as_ref(), |k| label(lang, k));
     let what = match (lang, f.kind.as_ref()) {
         (Language::Zh, "straight_lining") => format!(
-            "{} 张测评票每项都选同一选项；按综合得分相近单位的整张同选比例估计，约应有 {:.1} 张（二项尾概率 P = {:.1e}，经 Benjamini–Hochberg 校正后仍显著）",
+            "{} 张测评票每项都选同一选项；按综合得分相近单位的整张同选比例估计，约应有 {:.1} 张（β-二项尾概率 P = {:.1e}，经 Benjamini–Hochberg 校正后仍显著）",
             f.observed, f.expected, f.unusual
         ),
         (Language::Zh, "repeated_patterns") => format!(
@@ -462,7 +462,7 @@ pub fn methods(lang: Language) -> Vec<(&'static str, &'static str, &'static str)
             ),
             (
                 "数据质量提示",
-                "整张同选、雷同测评票（与综合得分相近的 30 个单位比较，二项尾概率，Benjamini–Hochberg 控制错误发现率 5%）、结果异常一致（与相近单位比较的稳健 z 值）、同一评议人评议单位过多；仅供核查",
+                "整张同选、雷同测评票（与综合得分相近的 30 个单位比较，二项/β-二项尾概率，Benjamini–Hochberg 控制错误发现率 5%）、结果异常一致（与相近单位比较的稳健 z 值）、同一评议人评议单位过多；仅供核查",
                 "",
             ),
         ],
@@ -490,7 +490,7 @@ pub fn methods(lang: Language) -> Vec<(&'static str, &'static str, &'static str)
             ),
             (
                 "Data-quality flags",
-                "straight-lining and repeated answer patterns against the 30 units nearest in composite (binomial tails, Benjamini–Hochberg false discovery rate 5% across units), unusually uniform units (robust z against the same peers), raters on implausibly many units; reported, not applied",
+                "straight-lining and repeated answer patterns against the 30 units nearest in composite (binomial and beta-binomial tails, Benjamini–Hochberg false discovery rate 5% across units), unusually uniform units (robust z against the same peers), raters on implausibly many units; reported, not applied",
                 "",
             ),
         ],

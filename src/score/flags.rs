@@ -12,7 +12,10 @@
 //! - `straight_lining` — more of the unit's ballots give one and the same option
 //!   position to every item (three or more) than its peers' rate allows: with `s`
 //!   such ballots of `n`, and `S` of `N` among the peers, the rate is
-//!   `r = (S + 1) / (N + 2)` and the p-value `P(X ≥ s)`, `X ~ Binomial(n, r)`.
+//!   `r = (S + 1) / (N + 2)` and the p-value `P(X ≥ s)`, X beta-binomial over n
+//!   with mean r and the intra-class correlation ρ the peers' spread of shares
+//!   shows beyond sampling (method of moments; binomial when ρ = 0): in a small
+//!   campaign the peers span every level, and straight-lining follows the level.
 //! - `repeated_patterns` — some answer pattern that is not straight-lined occurs
 //!   in the unit more often than the peers' frequency of that very pattern allows:
 //!   for a pattern seen `c ≥ 2` times among the unit's `n` ballots and `R` times
@@ -45,6 +48,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use statrs::function::beta::ln_beta;
 use statrs::function::factorial::ln_binomial;
 
 use crate::count::tally::{Tally, pattern_hash};
@@ -148,6 +152,55 @@ pub fn binomial_tail(k: u64, n: u64, q: f64) -> f64 {
         }
     }
     sum.min(1.0)
+}
+
+/// The upper tail `P(X ≥ k)` of a beta-binomial `X` over `n` trials with mean rate
+/// `r` and intra-class correlation `rho` (`α = r(1−ρ)/ρ`, `β = (1−r)(1−ρ)/ρ`):
+/// `Σ_{j≥k} C(n, j)·B(j + α, n − j + β)/B(α, β)`. With `rho` = 0 it is the
+/// binomial tail.
+pub fn beta_binomial_tail(k: u64, n: u64, r: f64, rho: f64) -> f64 {
+    if rho <= 0.0 || r <= 0.0 || r >= 1.0 {
+        return binomial_tail(k, n, r);
+    }
+    if k == 0 {
+        return 1.0;
+    }
+    if k > n {
+        return 0.0;
+    }
+    let rho = rho.min(1.0 - 1e-9);
+    let (a, b) = (r * (1.0 - rho) / rho, (1.0 - r) * (1.0 - rho) / rho);
+    let base = ln_beta(a, b);
+    let sum: f64 = (k..=n)
+        .map(|j| (ln_binomial(n, j) + ln_beta(j as f64 + a, (n - j) as f64 + b) - base).exp())
+        .sum();
+    sum.min(1.0)
+}
+
+/// The intra-class correlation of straight-lining among peers, by the method of
+/// moments: with the peers' shares `p_k = s_k/n_k`, their pooled rate `r`, their
+/// sample variance `S²` (divisor K − 1) and `h` the mean of `1/n_k`,
+/// `ρ = max(0, (S² − r(1−r)·h) / (r(1−r)·(1 − h)))`, at most 1. It widens the
+/// binomial where units differ more than sampling explains (their level, panel).
+fn overdispersion(peers: &[(u64, u64)]) -> f64 {
+    let k = peers.len();
+    if k < 2 {
+        return 0.0;
+    }
+    let (s, n): (u64, u64) = peers.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    if n == 0 {
+        return 0.0;
+    }
+    let r = s as f64 / n as f64;
+    let shares: Vec<f64> = peers.iter().map(|&(s, n)| s as f64 / n.max(1) as f64).collect();
+    let mean = shares.iter().sum::<f64>() / k as f64;
+    let var = shares.iter().map(|p| (p - mean).powi(2)).sum::<f64>() / (k - 1) as f64;
+    let h = peers.iter().map(|&(_, n)| 1.0 / n.max(1) as f64).sum::<f64>() / k as f64;
+    let binomial = r * (1.0 - r);
+    if binomial <= 0.0 || h >= 1.0 {
+        return 0.0;
+    }
+    ((var - binomial * h) / (binomial * (1.0 - h))).clamp(0.0, 1.0)
 }
 
 /// Benjamini–Hochberg adjusted p-values: `p_(i)·m/i` for the i-th smallest of m,
@@ -254,7 +307,7 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
     struct Tests {
         k: usize,
         peers: Vec<usize>,
-        straight: Option<(f64, f64, u64, u64)>,
+        straight: Option<(f64, f64, u64, u64, f64)>,
         pattern: Option<PatternTest>,
         variance: Option<(f64, f64, f64)>,
     }
@@ -276,13 +329,15 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
             let u = units[k].unit;
             let n = units[k].score.valid;
             let s = tally.straight[u];
-            let (ss, nn): (u64, u64) = peers
+            let counts: Vec<(u64, u64)> = peers
                 .iter()
                 .map(|&j| (tally.straight[units[j].unit], units[j].score.valid))
-                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+                .collect();
+            let (ss, nn) = counts.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
             if tally.layout.items >= 3 {
                 let r = (ss + 1) as f64 / (nn + 2) as f64;
-                t.straight = Some((binomial_tail(s, n, r), r, ss, nn));
+                let rho = overdispersion(&counts);
+                t.straight = Some((beta_binomial_tail(s, n, r, rho), r, ss, nn, rho));
             }
             let peer_units: Vec<usize> = peers.iter().map(|&j| units[j].unit).collect();
             t.pattern = pattern_test(tally, u, n, &peer_units, &straight_set);
@@ -307,7 +362,7 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
         let r = &units[t.k];
         let u = r.unit;
         let n = r.score.valid;
-        if let Some((pv, rate, ss, nn)) = t.straight {
+        if let Some((pv, rate, ss, nn, rho)) = t.straight {
             let q = next.next().copied().unwrap_or(1.0);
             let s = tally.straight[u];
             if q <= FDR && s as f64 > n as f64 * rate {
@@ -321,7 +376,7 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
                         expected: n as f64 * rate,
                         unusual: pv,
                         detail: format!(
-                            "{s} of {n} ballots give one option to every item; about {:.1} expected at the rate of the {} units nearest in composite ({ss} of {nn} ballots, rate (S+1)/(N+2) = {rate:.3}); binomial P = {pv:.1e}, Benjamini–Hochberg adjusted {q:.1e} ≤ {FDR} over {family} tests",
+                            "{s} of {n} ballots give one option to every item; about {:.1} expected at the rate of the {} units nearest in composite ({ss} of {nn} ballots, rate (S+1)/(N+2) = {rate:.3}, spread between them ρ = {rho:.3}); beta-binomial P = {pv:.1e}, Benjamini–Hochberg adjusted {q:.1e} ≤ {FDR} over {family} tests",
                             n as f64 * rate,
                             t.peers.len()
                         ),
@@ -485,6 +540,20 @@ mod tests {
         assert_eq!(binomial_tail(0, 5, 0.1), 1.0);
         assert_eq!(binomial_tail(6, 5, 0.1), 0.0);
         assert_eq!(binomial_tail(1, 5, 0.0), 0.0);
+    }
+
+    #[test]
+    fn beta_binomial_and_overdispersion_by_hand() {
+        // r = ½, ρ = ⅓ → α = β = ½·(⅔)/(⅓) = 1: uniform on {0, 1, 2} for n = 2,
+        // so P(X ≥ 2) = ⅓ and P(X ≥ 1) = ⅔.
+        assert!((beta_binomial_tail(2, 2, 0.5, 1.0 / 3.0) - 1.0 / 3.0).abs() < 1e-12);
+        assert!((beta_binomial_tail(1, 2, 0.5, 1.0 / 3.0) - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(beta_binomial_tail(2, 3, 0.5, 0.0), 0.5);
+        // Peers (2 of 10), (8 of 10): r = ½, shares 0.2, 0.8, S² = 0.18, h = 0.1;
+        // ρ = (0.18 − 0.25·0.1)/(0.25·0.9) = 0.155/0.225 = 0.6888….
+        assert!((overdispersion(&[(2, 10), (8, 10)]) - 0.155 / 0.225).abs() < 1e-12);
+        // Equal shares: less spread than sampling gives → 0.
+        assert_eq!(overdispersion(&[(5, 10), (5, 10)]), 0.0);
     }
 
     #[test]

@@ -153,16 +153,21 @@ fn reject_counts_match_the_planted_fault_rates() {
 /// honest units, planted units caught by `repeated_patterns`, planted units,
 /// unplanted units flagged in the planted campaigns, unplanted units).
 fn flag_rates(seeds: std::ops::Range<u64>) -> [u64; 6] {
+    flag_rates_of("minzhu-pingyi", "caidian-2010.roster.csv", 30, Faults::none(), seeds)
+}
+
+/// [`flag_rates`] for another shipped plan and roster, ballots per unit and
+/// background faults.
+fn flag_rates_of(plan: &str, roster: &str, ballots: u64, faults: Faults, seeds: std::ops::Range<u64>) -> [u64; 6] {
     let dir = manifest_dir().join("surveys");
-    let plan = Plan::load(&dir.join("minzhu-pingyi.plan.yaml")).expect("plan");
-    let text = std::fs::read_to_string(dir.join("examples/caidian-2010.roster.csv")).expect("roster");
-    let roster = Roster::read_from(&Source::text("roster.csv", text), Encoding::Utf8).expect("roster");
+    let plan = Plan::load(&dir.join(format!("{plan}.plan.yaml"))).expect("plan");
+    let roster = Roster::load(&dir.join("examples").join(roster), Encoding::Auto).expect("roster");
     let mut out = [0u64; 6];
     for seed in seeds {
         let honest = SimConfig {
             seed,
-            ballots_per_unit: 30,
-            faults: Faults::none(),
+            ballots_per_unit: ballots,
+            faults: faults.clone(),
             complaints_per_unit: 0.0,
             ..SimConfig::default()
         };
@@ -218,4 +223,31 @@ fn flag_rates_over_seeds() {
         100.0 * c as f64 / p as f64,
         100.0 * g as f64 / m as f64
     );
+}
+
+/// The same measurement on the other shipped campaigns, at other panel sizes and
+/// with the simulator's default (rejected) faults in the background
+/// (`cargo test --test it flag_rates_elsewhere -- --ignored --nocapture`).
+#[test]
+#[ignore = "measurement"]
+#[allow(clippy::print_stderr)]
+fn flag_rates_elsewhere() {
+    let cases: [(&str, &str, u64); 7] = [
+        ("minzhu-pingyi", "caidian-2010.roster.csv", 20),
+        ("minzhu-pingyi", "caidian-2010.roster.csv", 60),
+        ("caidian-2010", "caidian-2010.roster.csv", 30),
+        ("san-manyi", "san-manyi.roster.csv", 30),
+        ("sanyou-sanmanyi", "sanyou-sanmanyi.roster.csv", 30),
+        ("san-fuwu", "san-fuwu.roster.csv", 30),
+        ("chuangkou-haochaping", "chuangkou-haochaping.roster.csv", 30),
+    ];
+    for (plan, roster, ballots) in cases {
+        let seeds = if roster.starts_with("caidian") { 1..4 } else { 1..21 };
+        let [f, n, c, p, g, m] = flag_rates_of(plan, roster, ballots, Faults::default(), seeds);
+        eprintln!(
+            "{plan} × {roster}, {ballots} ballots: honest {f}/{n} flagged ({:.2}%); planted {c}/{p} caught ({:.1}%), unplanted {g}/{m} flagged",
+            100.0 * f as f64 / n as f64,
+            100.0 * c as f64 / p.max(1) as f64,
+        );
+    }
 }
