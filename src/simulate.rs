@@ -11,7 +11,10 @@
 //!
 //! cut at thresholds `0.3, −0.7, −1.7, …` into the scale's scored options from the
 //! best score down. Abstentions and blanks are drawn at their rates, and each fault
-//! that the validator rejects is planted at its own rate. The generator is ChaCha8
+//! that the validator rejects is planted at its own rate. The rater term `r_b` is a
+//! halo: one ballot's answers move together, as real raters' do. The `copied` fault (a rate per unit) replaces a unit's last
+//! [`Faults::copies`] ballots by copies of one mixed-answer ballot with new ids:
+//! valid ballots that only the `repeated_patterns` flag can find. The generator is ChaCha8
 //! seeded from the seed, so the same plan, roster, configuration and seed give the
 //! same bytes on every platform.
 
@@ -42,6 +45,15 @@ pub struct Faults {
     pub duplicate_id: f64,
     /// A rater appraising their own unit.
     pub conflict_of_interest: f64,
+    /// Share of units (not ballots) into which copied ballots are planted: the
+    /// unit's last [`Faults::copies`] ballots become copies of one mixed-answer
+    /// ballot (drawn from the unit's own model, no blanks or abstentions, at least
+    /// two different options), each with a new ballot id and rater id. They are
+    /// valid ballots: only the `repeated_patterns` flag can see them.
+    pub copied: f64,
+    /// How many copies a unit planted with `copied` gets (8 unless set; a unit
+    /// with fewer ballots gets none).
+    pub copies: u64,
 }
 
 impl Faults {
@@ -65,9 +77,10 @@ impl Faults {
             "duplicate_rater" => &mut self.duplicate_rater,
             "duplicate_id" => &mut self.duplicate_id,
             "conflict_of_interest" => &mut self.conflict_of_interest,
+            "copied" => &mut self.copied,
             other => {
                 return Err(format!(
-                    "--fault `{spec}`: no fault `{other}`; one of unknown_unit, unknown_group, bad_code, blank_ballot, duplicate_rater, duplicate_id, conflict_of_interest"
+                    "--fault `{spec}`: no fault `{other}`; one of unknown_unit, unknown_group, bad_code, blank_ballot, duplicate_rater, duplicate_id, conflict_of_interest, copied"
                 ));
             }
         };
@@ -85,6 +98,8 @@ impl Faults {
             duplicate_rater: 0.0,
             duplicate_id: 0.0,
             conflict_of_interest: 0.0,
+            copied: 0.0,
+            copies: 8,
         }
     }
 }
@@ -99,6 +114,8 @@ impl Default for Faults {
             duplicate_rater: 0.003,
             duplicate_id: 0.001,
             conflict_of_interest: 0.001,
+            copied: 0.0,
+            copies: 8,
         }
     }
 }
@@ -192,6 +209,9 @@ struct SimRow {
     group: String,
     rater_unit: String,
     cells: Vec<Cell>,
+    /// Unit index, and whether the row is a planted copy (`copied` fault).
+    unit: usize,
+    copy: bool,
 }
 
 /// The groups of a stratified panel of `n` ballots, in random order: each group's
@@ -266,6 +286,51 @@ fn stratified_panel(
     seq
 }
 
+/// One ballot with no blank or abstention and at least two different options
+/// (the `copied` fault's template): answers from the latent value
+/// `latent(i, r_b, ε)` cut as in [`simulate_ballots`], drawn again (up to 50
+/// times) while every item gets the same option position, and then with the
+/// first item moved one option down the ladder (or up from the bottom).
+fn mixed_ballot(
+    ladders: &[(Vec<usize>, Option<usize>)],
+    rng: &mut ChaCha8Rng,
+    latent: impl Fn(usize, f64, f64) -> f64,
+    rater_sd: &Normal<f64>,
+    noise: &Normal<f64>,
+) -> Vec<Cell> {
+    let mut pos = vec![0usize; ladders.len()];
+    for _ in 0..50 {
+        let r_b = rater_sd.sample(rng);
+        for (i, (ladder, _)) in ladders.iter().enumerate() {
+            let y = latent(i, r_b, noise.sample(rng));
+            let (mut k, mut t) = (0, 0.3);
+            while k + 1 < ladder.len() && y <= t {
+                k += 1;
+                t -= 1.0;
+            }
+            pos[i] = k;
+        }
+        if pos.iter().any(|&p| p != pos[0]) {
+            break;
+        }
+    }
+    if pos.iter().all(|&p| p == pos[0])
+        && let Some((ladder, _)) = ladders.first()
+        && ladder.len() > 1
+    {
+        pos[0] = if pos[0] + 1 < ladder.len() {
+            pos[0] + 1
+        } else {
+            pos[0] - 1
+        };
+    }
+    ladders
+        .iter()
+        .zip(&pos)
+        .map(|((ladder, _), &p)| ladder.get(p).map_or(Cell::Blank, |&o| Cell::Option(o)))
+        .collect()
+}
+
 /// Simulates the ballots of a campaign row by row, handing each to `sink`;
 /// returns the rows made. The order of random draws fixes the output: both file
 /// formats come from this one generator.
@@ -309,6 +374,11 @@ fn simulate_ballots(
         // normal panel is stratified (every quota met); a short one is drawn freely.
         let panel = (quotas && !short).then(|| stratified_panel(plan, &public, &others, share, n, &mut rng));
         let mut prev_rater: Option<(String, String)> = None;
+        // Copied ballots: drawn only when the fault is on, so that other
+        // configurations keep their bytes.
+        let plant = f.copied > 0.0 && f.copies > 0 && n >= f.copies && rng.random_bool(f.copied.clamp(0.0, 1.0));
+        let first_copy = if plant { n - f.copies } else { n };
+        let mut template: Vec<Cell> = Vec::new();
         for k in 0..n {
             next_id += 1;
             let mut ballot_id = format!("B{next_id:08}");
@@ -365,11 +435,29 @@ fn simulate_ballots(
                 };
                 row.cells.push(cell);
             }
+            if k >= first_copy {
+                if template.is_empty() {
+                    template = mixed_ballot(
+                        &ladders,
+                        &mut rng,
+                        |i, r_b, e| 1.3 + 0.5 * quality[u] + leniency[g] + r_b - difficulty[i] + e,
+                        &rater_sd,
+                        &noise,
+                    );
+                }
+                row.cells.clone_from(&template);
+                ballot_id = format!("B{next_id:08}");
+                rater = format!("R{:07}", rng.random_range(0..10_000_000u64));
+                group = plan.groups[g].id.clone();
+                unit_id = unit.id.clone();
+            }
             row.ballot_id.clone_from(&ballot_id);
             row.unit_id = unit_id;
             row.rater.clone_from(&rater);
             row.group.clone_from(&group);
-            row.rater_unit = rater_unit;
+            row.rater_unit = if k >= first_copy { String::new() } else { rater_unit };
+            row.unit = u;
+            row.copy = k >= first_copy;
             sink(&row)?;
             rows += 1;
             prev_rater = Some((rater, group));
@@ -382,6 +470,22 @@ fn simulate_ballots(
         }
     }
     Ok(rows)
+}
+
+/// Which units (roster order) the `copied` fault planted copies into, for the same
+/// plan, roster and configuration as [`write_ballots`]: what a detection rate is
+/// measured against.
+pub fn planted_copies(plan: &Plan, roster: &Roster, cfg: &SimConfig) -> Result<Vec<bool>> {
+    let mut planted = vec![false; roster.units.len()];
+    simulate_ballots(plan, roster, cfg, |row| {
+        if row.copy
+            && let Some(p) = planted.get_mut(row.unit)
+        {
+            *p = true;
+        }
+        Ok(())
+    })?;
+    Ok(planted)
 }
 
 /// Writes a ballots CSV for the plan and roster; returns the rows written.
@@ -599,6 +703,8 @@ mod tests {
         f.set("bad_code=0.25").expect("bad_code");
         f.set(" duplicate_id = 1 ").expect("duplicate_id");
         assert_eq!((f.bad_code, f.duplicate_id, f.unknown_unit), (0.25, 1.0, 0.0));
+        f.set("copied=0.2").expect("copied");
+        assert_eq!((f.copied, f.copies), (0.2, 8));
         assert!(f.set("bad_code=1.5").is_err());
         assert!(f.set("bad_code").is_err());
         assert!(f.set("typo=0.1").unwrap_err().contains("no fault `typo`"));

@@ -6,7 +6,8 @@
 //! array; `rejected` is indexed `unit × 7 + reason`, reasons in check order),
 //! `count` (UInt64, for the count fields) and `value` (Float64, for the moment
 //! fields; stored as IEEE doubles, so every bit survives); `patterns` has one
-//! row per (unit, answer-pattern hash) with the hash in `count`, and
+//! row per (unit, answer-pattern hash) with the hash in `count` and the number of
+//! valid ballots with that pattern in `value` (a whole number, exact in a double), and
 //! `pattern_overflow` a row with count 1 per unit past the cap. The [`Layout`] (with
 //! its key: plan, survey, codes, scores, groups and units the tally was made under)
 //! and the ballot files read are JSON in the file's key-value metadata under
@@ -44,7 +45,7 @@ use crate::rules::roster::Roster;
 const META_KEY: &str = "appraise.tally";
 #[cfg(feature = "parquet")]
 /// Format version of tally files.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[cfg(feature = "parquet")]
 #[derive(Serialize, Deserialize)]
@@ -132,13 +133,13 @@ pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<
             value.push(None);
         }
     }
-    // Answer-pattern hashes: one row per (unit, hash), in ascending order.
+    // Answer patterns: one row per (unit, hash), hashes ascending, with the count.
     for (u, set) in tally.patterns.iter().enumerate() {
-        for &h in set {
+        for (&h, &c) in set {
             field.push("patterns");
             index.push(u as u64);
             count.push(Some(h));
-            value.push(None);
+            value.push(Some(c as f64));
         }
     }
     for (u, _) in tally.pattern_overflow.iter().enumerate().filter(|(_, o)| **o) {
@@ -240,8 +241,14 @@ pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSumm
         let t = &mut tally;
         let missing = || bad_file(path, format!("no cell {f}[{k}]"));
         match (n, x) {
-            (Some(h), None) if f == "patterns" => {
-                t.patterns.get_mut(k).ok_or_else(missing)?.insert(h);
+            (Some(h), Some(c)) if f == "patterns" => {
+                if !(c >= 1.0 && c.fract() == 0.0 && c < 9.007_199_254_740_992e15) {
+                    return Err(bad_file(
+                        path,
+                        format!("pattern count {c} in {f}[{k}] is no whole number"),
+                    ));
+                }
+                t.patterns.get_mut(k).ok_or_else(missing)?.insert(h, c as u64);
             }
             (Some(1), None) if f == "pattern_overflow" => {
                 *t.pattern_overflow.get_mut(k).ok_or_else(missing)? = true;

@@ -152,16 +152,28 @@ pub struct Tally {
     /// Valid ballots per unit that answered every item (at least three) with the
     /// same scored option (straight-lining).
     pub(crate) straight: Vec<u64>,
-    /// Per unit, hashes of the distinct answer patterns of its valid ballots (up to
-    /// [`PATTERN_CAP`]; a unit past the cap stops being tracked and is marked by
-    /// an empty set with `pattern_overflow`). Merges by union, not addition.
-    pub(crate) patterns: Vec<std::collections::BTreeSet<u64>>,
+    /// Per unit, the distinct answer patterns of its valid ballots (64-bit hash →
+    /// number of valid ballots with that pattern), up to [`PATTERN_CAP`] distinct
+    /// patterns; a unit past the cap stops being tracked and is marked by an empty
+    /// map with `pattern_overflow`. Merges by adding the counts of equal hashes
+    /// (a union of keys), so any merge order gives the same map.
+    pub(crate) patterns: Vec<std::collections::BTreeMap<u64, u64>>,
     /// Units whose pattern tracking hit the cap.
     pub(crate) pattern_overflow: Vec<bool>,
 }
 
 /// Most distinct answer patterns tracked per unit (for the repeated-pattern flag).
 pub const PATTERN_CAP: usize = 4096;
+
+/// The 64-bit hash (FNV-1a over the option codes) by which a ballot's answer
+/// pattern is kept: the same answers give the same hash everywhere.
+pub fn pattern_hash(codes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &c in codes {
+        h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
 
 impl Tally {
     /// An empty tally.
@@ -176,7 +188,7 @@ impl Tally {
             moments: vec![0.0; layout.units * layout.moment_groups * layout.moment_len()],
             reliability: vec![0.0; layout.dimension_len()],
             straight: vec![0; layout.units],
-            patterns: vec![std::collections::BTreeSet::new(); layout.units],
+            patterns: vec![std::collections::BTreeMap::new(); layout.units],
             pattern_overflow: vec![false; layout.units],
             layout,
         }
@@ -247,13 +259,8 @@ impl Tally {
         self.valid[cell] += 1;
         self.read[unit] += 1;
         if !self.pattern_overflow[unit] {
-            // FNV-1a over the codes: the same answers give the same hash everywhere.
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for &c in codes {
-                h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
-            }
             let set = &mut self.patterns[unit];
-            set.insert(h);
+            *set.entry(pattern_hash(codes)).or_insert(0) += 1;
             if set.len() > PATTERN_CAP {
                 set.clear();
                 self.pattern_overflow[unit] = true;
@@ -369,7 +376,9 @@ impl Tally {
         add(&mut self.reliability, &other.reliability);
         add(&mut self.straight, &other.straight);
         for (u, (a, b)) in self.patterns.iter_mut().zip(&other.patterns).enumerate() {
-            a.extend(b.iter().copied());
+            for (&h, &c) in b {
+                *a.entry(h).or_insert(0) += c;
+            }
             let over = self.pattern_overflow[u] || other.pattern_overflow[u] || a.len() > PATTERN_CAP;
             if over {
                 a.clear();
@@ -650,6 +659,37 @@ mod tests {
         let mut other = layout();
         other.key = "other".into();
         assert!(a.merge(&Tally::new(other)).is_err());
+    }
+
+    #[test]
+    fn pattern_counts_merge_by_adding_equal_hashes() {
+        // Shard a: [0,0] twice, [1,0] once; shard b: [0,0] once, [2,1] once.
+        // Merged either way: [0,0] → 3, [1,0] → 1, [2,1] → 1.
+        let (mut a, mut b) = (Tally::new(layout()), Tally::new(layout()));
+        a.add(0, 0, &[0, 0]);
+        a.add(0, 1, &[0, 0]);
+        a.add(0, 0, &[1, 0]);
+        b.add(0, 0, &[0, 0]);
+        b.add(0, 0, &[2, 1]);
+        let want: std::collections::BTreeMap<u64, u64> = [
+            (pattern_hash(&[0, 0]), 3),
+            (pattern_hash(&[1, 0]), 1),
+            (pattern_hash(&[2, 1]), 1),
+        ]
+        .into_iter()
+        .collect();
+        let mut ab = a.clone();
+        ab.merge(&b).unwrap();
+        let mut ba = b.clone();
+        ba.merge(&a).unwrap();
+        assert_eq!(ab.patterns[0], want);
+        assert_eq!(ba.patterns[0], want);
+        assert!(ab.patterns[1].is_empty());
+        // FNV-1a of one byte 0: (offset ^ 0) · prime mod 2⁶⁴.
+        assert_eq!(
+            pattern_hash(&[0]),
+            0xcbf2_9ce4_8422_2325u64.wrapping_mul(0x0100_0000_01b3)
+        );
     }
 
     #[test]

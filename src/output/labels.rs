@@ -409,17 +409,15 @@ pub fn flag_text(lang: Language, f: &Flag, subject: &str) -> String {
     let kind = flag_key(&f.kind).map_or(f.kind.as_ref(), |k| label(lang, k));
     let what = match (lang, f.kind.as_ref()) {
         (Language::Zh, "straight_lining") => format!(
-            "{}的测评票每项都选同一选项（同类单位中位数 {}，稳健 z 值 {:.1}）",
-            percent(f.observed),
-            percent(f.expected),
-            f.unusual
+            "{} 张测评票每项都选同一选项；按综合得分相近单位的整张同选比例估计，约应有 {:.1} 张（β-二项尾概率 P = {:.1e}，经 Benjamini–Hochberg 校正后仍显著）",
+            f.observed, f.expected, f.unusual
         ),
         (Language::Zh, "repeated_patterns") => format!(
-            "{} 张测评票与此前某张答案完全相同；若各自独立作答，约应有 {:.2} 张（P = {:.1e}）",
+            "{} 张测评票给出同一组不全相同的答案；按该答案组合在综合得分相近单位中的出现频率估计，约应有 {:.2} 张（二项尾概率乘以答案组合数 P = {:.1e}，经 Benjamini–Hochberg 校正后仍显著）",
             f.observed, f.expected, f.unusual
         ),
         (Language::Zh, "uniform_unit") => format!(
-            "各项得分方差 {:.1}，同类单位中位数 {:.1}，稳健 z 值 {:.1}",
+            "各项得分方差 {:.1}，综合得分相近单位的中位数 {:.1}，稳健 z 值 {:.1}",
             f.observed, f.expected, f.unusual
         ),
         (Language::Zh, "rater_spread") => format!(
@@ -449,7 +447,7 @@ pub fn methods(lang: Language) -> Vec<(&'static str, &'static str, &'static str)
             ("满意率区间", "Wilson 得分区间，95%", "Wilson (1927)"),
             (
                 "综合得分区间",
-                "按测评票线性化（泰勒展开）估计标准误，正态 95% 区间，截至0–100",
+                "按测评票线性化（泰勒展开）估计标准误；在得分区间的 logit 尺度上取 t 分布（自由度 n−1）95% 区间，再换回分数，截至0–100",
                 "Woodruff (1971)；Lumley, survey (R)",
             ),
             (
@@ -464,7 +462,7 @@ pub fn methods(lang: Language) -> Vec<(&'static str, &'static str, &'static str)
             ),
             (
                 "数据质量提示",
-                "整张同选、雷同测评票（泊松尾概率）、结果异常一致（稳健 z 值）、同一评议人评议单位过多；仅供核查",
+                "整张同选、雷同测评票（与综合得分相近的 30 个单位比较，二项/β-二项尾概率，Benjamini–Hochberg 控制错误发现率 5%）、结果异常一致（与相近单位比较的稳健 z 值）、同一评议人评议单位过多；仅供核查",
                 "",
             ),
         ],
@@ -477,7 +475,7 @@ pub fn methods(lang: Language) -> Vec<(&'static str, &'static str, &'static str)
             ("Rate intervals", "Wilson score interval, 95%", "Wilson (1927)"),
             (
                 "Composite interval",
-                "Taylor linearisation over the unit's valid ballots, normal 95% interval, clamped to 0–100",
+                "Taylor linearisation over the unit's valid ballots; 95% interval with a t quantile (n − 1 degrees of freedom) on the logit of the composite's place in the score range, taken back to scores, clamped to 0–100",
                 "Woodruff (1971); Lumley, survey (R)",
             ),
             (
@@ -492,7 +490,7 @@ pub fn methods(lang: Language) -> Vec<(&'static str, &'static str, &'static str)
             ),
             (
                 "Data-quality flags",
-                "straight-lining, repeated answer patterns (Poisson tail), unusually uniform units (robust z), raters on implausibly many units; reported, not applied",
+                "straight-lining and repeated answer patterns against the 30 units nearest in composite (binomial and beta-binomial tails, Benjamini–Hochberg false discovery rate 5% across units), unusually uniform units (robust z against the same peers), raters on implausibly many units; reported, not applied",
                 "",
             ),
         ],

@@ -71,7 +71,7 @@ pub fn methods() -> Methods {
     Methods {
         level: stats::LEVEL,
         rate_interval: "Wilson score interval",
-        composite_interval: "Taylor linearisation over the unit's valid ballots (influence z_b = dC/dw_b, V = n/(n-1) sum (z_b - mean z)^2), normal 95% interval",
+        composite_interval: "Taylor linearisation over the unit's valid ballots (influence z_b = dC/dw_b, V = n/(n-1) sum (z_b - mean z)^2); 95% interval on the logit of the composite's place in the score range, logit(p) +/- t(0.975, n-1) * se / (range * p(1-p)), taken back to the score scale",
         rank_sets: "marginal confidence sets of Mogstad, Romano, Shaikh & Wilhelm (2023), single-step, normal approximation, units independent, critical values by adaptive Gauss-Kronrod quadrature and Newton's method, on the final score with the composite's standard error",
         reliability: "Cronbach's alpha per dimension, listwise over valid ballots that scored every item of the dimension",
         seed: None,

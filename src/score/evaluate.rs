@@ -86,6 +86,7 @@ pub fn evaluate(
         .into());
     }
     let mut units = Vec::with_capacity(roster.len());
+    let (lo, hi) = stats::score_range(plan);
     for (u, unit) in roster.units.iter().enumerate() {
         let score = unit::score_unit(plan, &tally, u);
         let panel = panel::check(plan, unit, &score.valid_by_group, tally.read[u]);
@@ -109,11 +110,10 @@ pub fn evaluate(
             .composite
             .map(|composite| (composite - c.deduction + c.bonus).max(0.0));
         let composite_se = stats::composite_se(plan, &tally, u, &score);
-        let z = stats::z_value(stats::LEVEL);
         let composite_ci = score
             .composite
             .zip(composite_se)
-            .map(|(c, se)| (c - z * se, c + z * se));
+            .map(|(c, se)| stats::composite_interval(c, se, score.valid, lo, hi, stats::LEVEL));
         units.push(UnitResult {
             unit: u,
             status,

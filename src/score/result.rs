@@ -100,7 +100,8 @@ pub struct UnitResult {
     /// Standard error of the composite (and of the final score, the deduction being
     /// fixed), by linearisation.
     pub composite_se: Option<f64>,
-    /// 95% interval of the composite: `C ± z·se`.
+    /// 95% interval of the composite: on the logit scale with a t quantile
+    /// ([`crate::score::stats::composite_interval`]).
     pub composite_ci: Option<(f64, f64)>,
     /// 95% marginal confidence set of the rank (ranked units only).
     pub rank_set: Option<RankSet>,

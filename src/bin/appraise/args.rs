@@ -141,7 +141,9 @@ pub enum Sub {
         no_faults: bool,
         /// Rate (per ballot) of one planted fault, e.g. `--fault bad_code=0.01`;
         /// repeatable. Faults: unknown_unit, unknown_group, bad_code, blank_ballot,
-        /// duplicate_rater, duplicate_id, conflict_of_interest.
+        /// duplicate_rater, duplicate_id, conflict_of_interest; and copied (a rate per
+        /// unit: the unit's last 8 ballots become copies of one mixed-answer ballot
+        /// with new ballot and rater ids, valid ballots for the flags to find).
         #[arg(long = "fault", value_name = "NAME=RATE")]
         faults: Vec<String>,
         /// Format of the ballots file: csv (ballots.csv) or parquet (ballots.parquet:
