@@ -128,7 +128,7 @@ pub const BLANK: u8 = u8::MAX;
 
 /// Judges ballots one at a time, keeping the keys of the valid ones.
 ///
-/// The keys live in exact, compact sets ([`KeySet`]): judging a ballot allocates
+/// The keys live in exact, compact sets (`KeySet`, private to the crate): judging a ballot allocates
 /// nothing; a valid ballot's keys are copied once into the sets' arenas.
 pub struct Validator<'p> {
     plan: &'p Plan,

@@ -249,11 +249,11 @@ fn a_wide_csv_header_is_checked_in_linear_time() {
     let mut head: Vec<String> = (0..60_000).map(|k| format!("c{k}")).collect();
     head.push("c7".into());
     let t = Instant::now();
-    let e = Roster::read_from(&Source::text("r.csv", &format!("{}\n", head.join(","))), Encoding::Utf8)
+    let e = Roster::read_from(&Source::text("r.csv", format!("{}\n", head.join(","))), Encoding::Utf8)
         .expect_err("duplicate");
     assert!(e.to_string().contains("`c7` appears twice"), "{e}");
     let wide: Vec<String> = (0..100_001).map(|k| format!("c{k}")).collect();
-    let e = Roster::read_from(&Source::text("r.csv", &format!("{}\n", wide.join(","))), Encoding::Utf8)
+    let e = Roster::read_from(&Source::text("r.csv", format!("{}\n", wide.join(","))), Encoding::Utf8)
         .expect_err("too wide");
     assert!(e.to_string().contains("more than the 100000"), "{e}");
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
@@ -312,4 +312,56 @@ fn a_tally_larger_than_the_budget_is_refused_naming_its_size() {
     );
     let ballots = fixture_dir("campaign-pooled").join("ballots.csv");
     assert!(campaign::tally_files(&plan, &roster, &[Source::file(&ballots)], Encoding::Utf8, &mut |_| {}).is_err());
+}
+
+#[test]
+fn a_footer_whose_row_counts_were_edited_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, roster) = pooled();
+    let p = dir.path().join("b.parquet");
+    let n = 5992;
+    let mut cols = vec![
+        Series::new("ballot_id".into(), (0..n).map(|k| format!("B{k}")).collect::<Vec<_>>()).into_column(),
+        Series::new("unit_id".into(), vec!["U001"; n]).into_column(),
+        Series::new("rater_id".into(), (0..n).map(|k| format!("R{k}")).collect::<Vec<_>>()).into_column(),
+        Series::new("rater_group".into(), vec!["public"; n]).into_column(),
+    ];
+    for it in &plan.survey.items {
+        cols.push(Series::new(it.id.as_str().into(), vec![1i64; n]).into_column());
+    }
+    let mut df = DataFrame::new(n, cols).expect("frame");
+    ParquetWriter::new(std::fs::File::create(&p).expect("create"))
+        .finish(&mut df)
+        .expect("write");
+    let run = |p: &Path| {
+        campaign::run(
+            &plan,
+            &roster,
+            &[Source::file(p)],
+            None,
+            &Default::default(),
+            &mut |_| {},
+        )
+    };
+    let o = run(&p).expect("the file as written reads");
+    assert_eq!(o.accounting.read, n as u64);
+    // In the Thrift footer, an i64 field that follows its predecessor is 0x16 and
+    // 5992 is the zigzag varint D0 5D. The first such field is the file's num_rows,
+    // the last the row group's; the column chunks' num_values lie between. Both
+    // counts become 100 (C8 01, the same length), the chunks still hold 5992.
+    let mut bytes = std::fs::read(&p).expect("read");
+    let len = bytes.len();
+    let footer_len = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
+    let start = len - 8 - footer_len;
+    let hits: Vec<usize> = (start..len - 10)
+        .filter(|&k| bytes[k..k + 3] == [0x16, 0xD0, 0x5D])
+        .collect();
+    assert!(hits.len() >= 3, "{hits:?}");
+    for &k in [hits[0], hits[hits.len() - 1]].iter() {
+        bytes[k + 1..k + 3].copy_from_slice(&[0xC8, 0x01]);
+    }
+    let edited = dir.path().join("edited.parquet");
+    std::fs::write(&edited, &bytes).expect("write");
+    let e = run(&edited).expect_err("edited footer");
+    assert!(e.to_string().contains("announces 100 rows but its column"), "{e}");
 }
