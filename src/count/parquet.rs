@@ -153,6 +153,19 @@ pub(crate) fn check_footer(path: &Path, meta: &FileMetadataRef) -> Result<()> {
     Ok(())
 }
 
+/// Runs a polars call that may panic on a damaged file (its footer decoder
+/// `expect`s well-formed Thrift), turning a panic into an error naming the file.
+pub(crate) fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        pl_error(path, format!("the file is damaged ({what})"))
+    })
+}
+
 /// An integer type a column may have.
 trait IntCell: Copy {
     fn to_i64(self) -> Option<i64>;
@@ -513,8 +526,8 @@ pub fn read_parquet(
 ) -> Result<FileSummary> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = ParquetReader::new(f);
-    let meta: FileMetadataRef = reader.get_metadata().map_err(|e| pl_error(path, e))?.clone();
-    let schema = reader.schema().map_err(|e| pl_error(path, e))?;
+    let meta: FileMetadataRef = guarded(path, || reader.get_metadata().cloned())?.map_err(|e| pl_error(path, e))?;
+    let schema = guarded(path, || reader.schema())?.map_err(|e| pl_error(path, e))?;
     let cols = columns(path, &schema, validator)?;
     check_footer(path, &meta)?;
     let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
@@ -546,7 +559,10 @@ pub fn read_parquet(
             .with_slice(Some(slice))
             .read_parallel(ParallelStrategy::RowGroups);
         r.set_metadata(meta.clone());
-        Batch::new(r.finish().map_err(|e| e.to_string())?)
+        let df = guarded(path, || r.finish())
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        Batch::new(df)
     };
     let mut rows = 0u64;
     let mut judge = Judge::new(validator, &cols);

@@ -177,7 +177,8 @@ pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<
 pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSummary>)> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = ParquetReader::new(f);
-    let meta = reader.get_metadata().map_err(|e| bad_file(path, e))?.clone();
+    let meta =
+        crate::count::parquet::guarded(path, || reader.get_metadata().cloned())?.map_err(|e| bad_file(path, e))?;
     let json = meta
         .key_value_metadata()
         .as_ref()
@@ -208,7 +209,7 @@ pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSumm
         ))
         .into());
     }
-    let schema = reader.schema().map_err(|e| bad_file(path, e))?;
+    let schema = crate::count::parquet::guarded(path, || reader.schema())?.map_err(|e| bad_file(path, e))?;
     let projection = ["field", "index", "count", "value"]
         .iter()
         .map(|n| {
@@ -222,10 +223,8 @@ pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSumm
     let mut tally = Tally::try_new(expected.clone())?;
     let mut sorted = projection.clone();
     sorted.sort_unstable();
-    let df = reader
-        .with_projection(Some(sorted))
-        .finish()
-        .map_err(|e| bad_file(path, e))?;
+    let reader = reader.with_projection(Some(sorted));
+    let df = crate::count::parquet::guarded(path, || reader.finish())?.map_err(|e| bad_file(path, e))?;
     let col = |name: &str, dt: &DataType| -> Result<Series> {
         let s = df
             .column(name)
@@ -336,8 +335,8 @@ pub fn read_keys(path: &Path, validator: &mut Validator<'_>) -> Result<u64> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let not_keys = |e: &dyn std::fmt::Display| Error::input(Position::file(path), format!("not a keys file: {e}"));
     let mut reader = ParquetReader::new(f);
-    let meta = reader.get_metadata().map_err(|e| not_keys(&e))?.clone();
-    let schema = reader.schema().map_err(|e| not_keys(&e))?;
+    let meta = crate::count::parquet::guarded(path, || reader.get_metadata().cloned())?.map_err(|e| not_keys(&e))?;
+    let schema = crate::count::parquet::guarded(path, || reader.schema())?.map_err(|e| not_keys(&e))?;
     let mut projection = ["ballot_id", "unit_id", "rater_id"]
         .iter()
         .map(|n| schema.index_of(n).ok_or_else(|| not_keys(&format!("no column `{n}`"))))
@@ -345,10 +344,8 @@ pub fn read_keys(path: &Path, validator: &mut Validator<'_>) -> Result<u64> {
     crate::count::parquet::check_types(path, &schema, &projection)?;
     crate::count::parquet::check_footer(path, &meta)?;
     projection.sort_unstable();
-    let df = reader
-        .with_projection(Some(projection))
-        .finish()
-        .map_err(|e| not_keys(&e))?;
+    let reader = reader.with_projection(Some(projection));
+    let df = crate::count::parquet::guarded(path, || reader.finish())?.map_err(|e| not_keys(&e))?;
     let text = |name: &str| -> Result<Series> {
         let s = df
             .column(name)

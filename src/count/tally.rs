@@ -504,16 +504,20 @@ impl Tally {
                 ));
             }
         }
-        let total = self
-            .valid
-            .iter()
-            .chain(&self.unattributed)
-            .chain(self.rejected.iter().flatten())
-            .try_fold(0u64, |a, &b| a.checked_add(b));
-        match total {
+        match self.total() {
             Some(_) => Ok(()),
             None => Err("the ballots of the tally add up past 2^64".to_string()),
         }
+    }
+
+    /// Every ballot row of the tally (valid, rejected, unattributed), or `None` past
+    /// 2⁶⁴: the accounting adds them up.
+    fn total(&self) -> Option<u64> {
+        self.valid
+            .iter()
+            .chain(&self.unattributed)
+            .chain(self.rejected.iter().flatten())
+            .try_fold(0u64, |a, &b| a.checked_add(b))
     }
 
     /// The counts of item `i` for (unit, group): one per option, then blanks.

@@ -365,3 +365,33 @@ fn a_footer_whose_row_counts_were_edited_is_refused() {
     let e = run(&edited).expect_err("edited footer");
     assert!(e.to_string().contains("announces 100 rows but its column"), "{e}");
 }
+
+#[test]
+fn a_footer_that_panics_the_thrift_decoder_is_an_error() {
+    // Found by mutating a simulated file: byte −3034 (from the end) of the footer
+    // turns 4 into 168, and polars' Thrift decoder `expect`s a bool field there.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, roster) = pooled();
+    let cfg = appraise::simulate::SimConfig {
+        ballots_per_unit: 2,
+        ..Default::default()
+    };
+    let p = dir.path().join("b.parquet");
+    appraise::simulate::write_ballots_parquet(&plan, &roster, &cfg, std::fs::File::create(&p).expect("create"))
+        .expect("simulate");
+    let mut bytes = std::fs::read(&p).expect("read");
+    let k = bytes.len() - 3034;
+    assert_eq!(bytes[k], 4, "the simulated file is the one the case was found in");
+    bytes[k] = 168;
+    std::fs::write(&p, &bytes).expect("write");
+    let e = campaign::run(
+        &plan,
+        &roster,
+        &[Source::file(&p)],
+        None,
+        &Default::default(),
+        &mut |_| {},
+    )
+    .expect_err("damaged footer");
+    assert!(e.to_string().contains("b.parquet"), "{e}");
+}
