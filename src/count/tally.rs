@@ -424,7 +424,12 @@ impl Tally {
                 .reliability
                 .iter()
                 .zip(&other.reliability)
-                .all(|(x, y)| (x + y).is_finite());
+                .all(|(x, y)| (x + y).is_finite())
+            && self
+                .total()
+                .zip(other.total())
+                .and_then(|(a, b)| a.checked_add(b))
+                .is_some();
         if !ok {
             return Err(ErrorKind::TallyMismatch(
                 "the sum of the tallies overflows (a count past 2^64 or a moment past f64); a shard is damaged, make it again".into(),
@@ -456,6 +461,7 @@ impl Tally {
     /// each (unit, group) the counts of every item add up to the valid ballots;
     /// straight-lined ballots at most the valid ones; per unit, rows read = valid +
     /// rejected. Says the first cell that breaks a rule.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
     pub(crate) fn check_consistent(&self) -> std::result::Result<(), String> {
         if let Some(k) = self.moments.iter().position(|x| !x.is_finite()) {
             return Err(format!("moments[{k}] is {}, not a finite number", self.moments[k]));

@@ -70,6 +70,11 @@ fn a_duplicate_scale_key_is_refused_by_name() {
     );
     let e = survey_err(&s);
     assert!(e.contains("duplicate key `sat4`"), "{e}");
+    // A field given twice anywhere else is refused too (serde's structs).
+    let s = text("survey.yaml").replace("en: integrity, weight: 1}", "en: integrity, weight: 1, weight: 3}");
+    assert!(survey_err(&s).contains("duplicate field `weight`"));
+    let p = format!("{}ranking: {{decimals: 1}}\n", text("plan.yaml"));
+    assert!(plan_err(&p).contains("duplicate field `ranking`"));
 }
 
 #[test]
