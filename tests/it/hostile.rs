@@ -60,6 +60,16 @@ fn yaml_nested_deep_is_refused_at_once() {
         &format!("title: {{zh: \"{}\"", "[".repeat(100)),
     );
     Survey::from_yaml(&fine, Path::new("s.yaml")).expect("quoted brackets are text");
+    let block = text("survey.yaml").replace(
+        "title: {zh: 民主评议测评表, en: Democratic appraisal}",
+        &format!(
+            "title:\n  zh: |\n    {}\n      {}\n  en: x",
+            "[".repeat(100),
+            "{".repeat(100)
+        ),
+    );
+    let s = Survey::from_yaml(&block, Path::new("s.yaml")).expect("a block scalar is text");
+    assert!(s.title.zh.starts_with("[[["));
 }
 
 #[test]
