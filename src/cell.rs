@@ -7,9 +7,10 @@ pub fn safe_cell(s: &str) -> String {
     if risky(s) { format!("'{s}") } else { s.to_string() }
 }
 
-/// Whether [`safe_cell`] neutralises `s`.
+/// Whether [`safe_cell`] neutralises `s`: a leading formula character, unless the
+/// text is a finite number (`-inf`, `+nan` are not numbers to a spreadsheet).
 fn risky(s: &str) -> bool {
-    s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.trim().parse::<f64>().is_err()
+    s.starts_with(['=', '+', '-', '@', '\t', '\r']) && !s.trim().parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 /// The text [`safe_cell`] was given, from what it wrote (for reading our own CSV
@@ -62,6 +63,11 @@ mod tests {
         assert_eq!(safe_cell("-x"), "'-x");
         assert_eq!(safe_cell("\tcmd"), "'\tcmd");
         assert_eq!(safe_cell("U001"), "U001");
+        // Not finite: not a number, so neutralised (issue 17), and read back whole.
+        for s in ["-inf", "+nan", "-Infinity", "+inf"] {
+            assert_eq!(safe_cell(s), format!("'{s}"));
+            assert_eq!(unsafe_cell(&safe_cell(s)), s);
+        }
     }
 
     #[test]

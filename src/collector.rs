@@ -68,7 +68,7 @@ impl Collector {
     /// a run checks them).
     pub fn new(plan: Arc<Plan>, roster: Arc<Roster>) -> Result<Collector> {
         check_plan_roster(&plan, &roster)?;
-        let tally = Tally::new(Layout::new(&plan, &roster));
+        let tally = Tally::try_new(Layout::new(&plan, &roster))?;
         let complaints = Complaints::none(&roster);
         Ok(Collector {
             plan,

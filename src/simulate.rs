@@ -141,6 +141,67 @@ pub struct SimConfig {
     pub complaints_per_unit: f64,
 }
 
+/// The most ballots per unit the simulator makes on average.
+pub const MAX_BALLOTS_PER_UNIT: u64 = 1_000_000;
+
+/// The most ballots the simulator makes in all (units × ballots per unit).
+pub const MAX_BALLOTS: u64 = 1_000_000_000;
+
+/// The most complaints per unit the simulator makes on average.
+pub const MAX_COMPLAINTS_PER_UNIT: f64 = 10_000.0;
+
+impl SimConfig {
+    /// Checks the sizes and rates against what the simulator can make for `roster`,
+    /// before anything is written or allocated: at most [`MAX_BALLOTS_PER_UNIT`]
+    /// ballots per unit and [`MAX_BALLOTS`] in all, at most
+    /// [`MAX_COMPLAINTS_PER_UNIT`] complaints per unit, rates between 0 and 1.
+    pub fn check(&self, roster: &Roster) -> Result<()> {
+        let usage = |m: String| Err(ErrorKind::Usage(m).into());
+        if self.ballots_per_unit > MAX_BALLOTS_PER_UNIT {
+            return usage(format!(
+                "--ballots-per-unit {} is more than the simulator makes ({MAX_BALLOTS_PER_UNIT}); ask for fewer",
+                self.ballots_per_unit
+            ));
+        }
+        let total = (roster.len() as u64).saturating_mul(self.ballots_per_unit);
+        if total > MAX_BALLOTS {
+            return usage(format!(
+                "{} units × {} ballots per unit is more than the {MAX_BALLOTS} ballots the simulator makes; ask for fewer",
+                roster.len(),
+                self.ballots_per_unit
+            ));
+        }
+        if !(self.complaints_per_unit.is_finite()
+            && (0.0..=MAX_COMPLAINTS_PER_UNIT).contains(&self.complaints_per_unit))
+        {
+            return usage(format!(
+                "complaints per unit must be a number from 0 to {MAX_COMPLAINTS_PER_UNIT}, found {}",
+                self.complaints_per_unit
+            ));
+        }
+        let f = &self.faults;
+        let rates = [
+            ("short_panel_rate", self.short_panel_rate),
+            ("public_share", self.public_share),
+            ("abstain_rate", self.abstain_rate),
+            ("blank_rate", self.blank_rate),
+            ("unknown_unit", f.unknown_unit),
+            ("unknown_group", f.unknown_group),
+            ("bad_code", f.bad_code),
+            ("blank_ballot", f.blank_ballot),
+            ("duplicate_rater", f.duplicate_rater),
+            ("duplicate_id", f.duplicate_id),
+            ("conflict_of_interest", f.conflict_of_interest),
+        ];
+        for (name, r) in rates {
+            if !(0.0..=1.0).contains(&r) {
+                return usage(format!("simulator: {name} must be a rate from 0 to 1, found {r}"));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for SimConfig {
     fn default() -> SimConfig {
         SimConfig {
@@ -159,6 +220,7 @@ impl Default for SimConfig {
 /// Writes `ballots.csv` and `complaints.csv` into `dir`, each atomically; returns
 /// the rows of each.
 pub fn write_files(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::path::Path) -> Result<(u64, u64)> {
+    cfg.check(roster)?;
     let b = crate::files::write_stream(&dir.join("ballots.csv"), |w| write_ballots(plan, roster, cfg, w))?;
     let c = crate::files::write_stream(&dir.join("complaints.csv"), |w| write_complaints(plan, roster, cfg, w))?;
     Ok((b, c))
@@ -168,6 +230,7 @@ pub fn write_files(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::pat
 /// Writes `ballots.parquet` (see [`write_ballots_parquet`]) and `complaints.csv`
 /// into `dir`, each atomically; returns the rows of each.
 pub fn write_files_parquet(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::path::Path) -> Result<(u64, u64)> {
+    cfg.check(roster)?;
     let b = crate::files::write_stream(&dir.join("ballots.parquet"), |w| {
         write_ballots_parquet(plan, roster, cfg, w)
     })?;
@@ -490,6 +553,7 @@ pub fn planted_copies(plan: &Plan, roster: &Roster, cfg: &SimConfig) -> Result<V
 
 /// Writes a ballots CSV for the plan and roster; returns the rows written.
 pub fn write_ballots<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, out: W) -> Result<u64> {
+    cfg.check(roster)?;
     let s = &plan.survey;
     let mut w = csv::Writer::from_writer(out);
     let failed = |e: csv::Error| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}")));
@@ -530,6 +594,7 @@ pub const PARQUET_ROW_GROUP: usize = 1 << 20;
 /// a blank; a planted bad code is the first of −1, 99, 127, −128 that is no code),
 /// else a string column like the CSV's. Returns the rows written.
 pub fn write_ballots_parquet<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, out: W) -> Result<u64> {
+    cfg.check(roster)?;
     use polars::prelude::{DataFrame, IntoColumn, NamedFrom, ParquetCompression, ParquetWriter, Series};
     let s = &plan.survey;
     let failed =
@@ -625,6 +690,7 @@ pub fn write_ballots_parquet<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimCo
 /// verified, some outside the period, a few of a veto category, and about 1% of
 /// rows with a fault the reader rejects. Returns the rows written.
 pub fn write_complaints<W: Write>(plan: &Plan, roster: &Roster, cfg: &SimConfig, out: W) -> Result<u64> {
+    cfg.check(roster)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x636f_6d70_6c61_696e);
     let mut w = csv::Writer::from_writer(out);
     let failed = |e: csv::Error| Error::from(ErrorKind::Usage(format!("simulator could not write: {e}")));

@@ -48,6 +48,124 @@ fn pl_error(path: &Path, e: impl std::fmt::Display) -> Error {
     )
 }
 
+/// Rows decoded at a time: a row group larger than this is read in slices, so
+/// memory is bounded even when one row group holds every row of a huge file.
+const SLICE_ROWS: usize = 1 << 20;
+
+/// Most rows reserved for up front from a footer (the footer may lie; what is
+/// really there grows past it as it is read).
+const RESERVE_CAP: usize = 1 << 22;
+
+/// Whether this build can decode an Arrow type as a column of ids, codes or tally
+/// cells (polars panics on types whose feature it was built without).
+fn readable(dt: &polars_arrow::datatypes::ArrowDataType) -> bool {
+    use polars_arrow::datatypes::ArrowDataType as A;
+    match dt {
+        A::Null
+        | A::Int8
+        | A::Int16
+        | A::Int32
+        | A::Int64
+        | A::UInt8
+        | A::UInt16
+        | A::UInt32
+        | A::UInt64
+        | A::Float32
+        | A::Float64
+        | A::Utf8
+        | A::LargeUtf8
+        | A::Utf8View => true,
+        A::Dictionary(_, v, _) => matches!(**v, A::Utf8 | A::LargeUtf8 | A::Utf8View),
+        _ => false,
+    }
+}
+
+/// The short name of an Arrow type in messages (`Decimal`, `Struct`, `Map`, …).
+fn type_name(dt: &polars_arrow::datatypes::ArrowDataType) -> String {
+    let full = format!("{dt:?}");
+    let cut = full.find(['(', ' ', '{']).unwrap_or(full.len());
+    full[..cut].to_string()
+}
+
+/// Refuses, by name, a column among `columns` (indices into `schema`) of a type
+/// this build cannot decode (decimal, struct, map, list, …), before polars sees it.
+pub(crate) fn check_types(path: &Path, schema: &polars::prelude::ArrowSchema, columns: &[usize]) -> Result<()> {
+    for &k in columns {
+        if let Some((name, field)) = schema.get_at_index(k)
+            && !readable(field.dtype())
+        {
+            return Err(Error::input(
+                Position::file(path).with_column(name.trim()),
+                format!(
+                    "column `{}` has Parquet type {}, which appraise cannot read; write it as integers or strings",
+                    name.trim(),
+                    type_name(field.dtype())
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the footer against the file: every column chunk of every row group lies
+/// inside the file, each projected column chunk holds as many values as its row
+/// group has rows (every column that is not repeated), and the row groups add up
+/// to the footer's row count. A footer that lies about sizes or counts is refused
+/// before anything is allocated for it.
+pub(crate) fn check_footer(path: &Path, meta: &FileMetadataRef) -> Result<()> {
+    let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    let mut total: u64 = 0;
+    for (g, rg) in meta.row_groups.iter().enumerate() {
+        for r in rg.byte_ranges_iter() {
+            if r.start > r.end || r.end > len {
+                return Err(pl_error(
+                    path,
+                    format!(
+                        "row group {g} has a column chunk at bytes {}..{}, past the end of the {len}-byte file",
+                        r.start, r.end
+                    ),
+                ));
+            }
+        }
+        let rows = rg.num_rows() as u64;
+        for (k, c) in rg.parquet_columns().iter().enumerate() {
+            if c.descriptor().descriptor.max_rep_level == 0 && u64::try_from(c.num_values()).ok() != Some(rows) {
+                return Err(pl_error(
+                    path,
+                    format!(
+                        "row group {g} announces {rows} rows but its column {k} holds {} values",
+                        c.num_values()
+                    ),
+                ));
+            }
+        }
+        total = total.saturating_add(rows);
+    }
+    if total != meta.num_rows as u64 {
+        return Err(pl_error(
+            path,
+            format!(
+                "the row groups hold {total} rows, the footer announces {}",
+                meta.num_rows
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs a polars call that may panic on a damaged file (its footer decoder
+/// `expect`s well-formed Thrift), turning a panic into an error naming the file.
+pub(crate) fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        pl_error(path, format!("the file is damaged ({what})"))
+    })
+}
+
 /// An integer type a column may have.
 trait IntCell: Copy {
     fn to_i64(self) -> Option<i64>;
@@ -270,8 +388,9 @@ fn columns(path: &Path, schema: &polars::prelude::ArrowSchema, validator: &Valid
         .iter_names()
         .map(|n| (n.to_string(), n.trim().to_string()))
         .collect();
-    for (k, (_, t)) in names.iter().enumerate() {
-        if names[..k].iter().any(|(_, u)| u == t) {
+    let mut seen = std::collections::HashSet::with_capacity(names.len());
+    for (_, t) in &names {
+        if !seen.insert(t.as_str()) {
             return Err(Error::input(
                 Position::file(path).with_column(t.clone()),
                 format!("column `{t}` appears twice; keep one"),
@@ -314,6 +433,7 @@ fn columns(path: &Path, schema: &polars::prelude::ArrowSchema, validator: &Valid
         projection.push(k);
         items.push(names[k].0.clone());
     }
+    check_types(path, schema, &projection)?;
     for &k in &projection {
         if let Some((name, field)) = schema.get_at_index(k) {
             let dt = DataType::from_arrow_field(field);
@@ -406,20 +526,31 @@ pub fn read_parquet(
 ) -> Result<FileSummary> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = ParquetReader::new(f);
-    let meta: FileMetadataRef = reader.get_metadata().map_err(|e| pl_error(path, e))?.clone();
-    let schema = reader.schema().map_err(|e| pl_error(path, e))?;
+    let meta: FileMetadataRef = guarded(path, || reader.get_metadata().cloned())?.map_err(|e| pl_error(path, e))?;
+    let schema = guarded(path, || reader.schema())?.map_err(|e| pl_error(path, e))?;
     let cols = columns(path, &schema, validator)?;
-    validator.reserve(meta.num_rows);
+    check_footer(path, &meta)?;
+    let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+    validator.reserve(
+        meta.num_rows
+            .min(RESERVE_CAP)
+            .min(usize::try_from(len).unwrap_or(usize::MAX)),
+    );
+    // Row groups, each cut into slices of at most SLICE_ROWS rows.
     let groups: Vec<(usize, usize)> = {
-        let mut start = 0;
-        meta.row_groups
-            .iter()
-            .map(|rg| {
-                let s = start;
-                start += rg.num_rows();
-                (s, rg.num_rows())
-            })
-            .collect()
+        let mut out = Vec::new();
+        let mut start: usize = 0;
+        for rg in &meta.row_groups {
+            let end = start.saturating_add(rg.num_rows());
+            let mut s = start;
+            while s < end {
+                let n = (end - s).min(SLICE_ROWS);
+                out.push((s, n));
+                s += n;
+            }
+            start = end;
+        }
+        out
     };
     let decode = |slice: (usize, usize)| -> std::result::Result<Batch, String> {
         let f = File::open(path).map_err(|e| e.to_string())?;
@@ -428,7 +559,10 @@ pub fn read_parquet(
             .with_slice(Some(slice))
             .read_parallel(ParallelStrategy::RowGroups);
         r.set_metadata(meta.clone());
-        Batch::new(r.finish().map_err(|e| e.to_string())?)
+        let df = guarded(path, || r.finish())
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        Batch::new(df)
     };
     let mut rows = 0u64;
     let mut judge = Judge::new(validator, &cols);

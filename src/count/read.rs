@@ -79,7 +79,7 @@ pub(crate) fn read_all<'p>(
     format: Format,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Tally, Vec<Reject>, Vec<FileSummary>, Validator<'p>)> {
-    let mut tally = Tally::new(Layout::new(plan, roster));
+    let mut tally = Tally::try_new(Layout::new(plan, roster))?;
     let mut validator = Validator::new(plan, roster);
     let mut rejects = Vec::new();
     let files = read_ballots(

@@ -178,7 +178,8 @@ pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<
 pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSummary>)> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = ParquetReader::new(f);
-    let meta = reader.get_metadata().map_err(|e| bad_file(path, e))?.clone();
+    let meta =
+        crate::count::parquet::guarded(path, || reader.get_metadata().cloned())?.map_err(|e| bad_file(path, e))?;
     let json = meta
         .key_value_metadata()
         .as_ref()
@@ -209,8 +210,22 @@ pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSumm
         ))
         .into());
     }
-    let mut tally = Tally::new(expected.clone());
-    let df = reader.finish().map_err(|e| bad_file(path, e))?;
+    let schema = crate::count::parquet::guarded(path, || reader.schema())?.map_err(|e| bad_file(path, e))?;
+    let projection = ["field", "index", "count", "value"]
+        .iter()
+        .map(|n| {
+            schema
+                .index_of(n)
+                .ok_or_else(|| bad_file(path, format!("no column `{n}`")))
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    crate::count::parquet::check_types(path, &schema, &projection)?;
+    crate::count::parquet::check_footer(path, &meta)?;
+    let mut tally = Tally::try_new(expected.clone())?;
+    let mut sorted = projection.clone();
+    sorted.sort_unstable();
+    let reader = reader.with_projection(Some(sorted));
+    let df = crate::count::parquet::guarded(path, || reader.finish())?.map_err(|e| bad_file(path, e))?;
     let col = |name: &str, dt: &DataType| -> Result<Series> {
         let s = df
             .column(name)
@@ -284,6 +299,7 @@ pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSumm
     for (u, r) in tally.rejected.iter_mut().enumerate() {
         r.copy_from_slice(&rejected[u * Reason::COUNT..(u + 1) * Reason::COUNT]);
     }
+    tally.check_consistent().map_err(|m| bad_file(path, m))?;
     Ok((tally, h.files))
 }
 
@@ -324,9 +340,19 @@ pub fn write_keys(path: &Path, validator: &Validator<'_>, roster: &Roster) -> Re
 /// come from a shard of another campaign).
 pub fn read_keys(path: &Path, validator: &mut Validator<'_>) -> Result<u64> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
-    let df = ParquetReader::new(f)
-        .finish()
-        .map_err(|e| Error::input(Position::file(path), format!("not a keys file: {e}")))?;
+    let not_keys = |e: &dyn std::fmt::Display| Error::input(Position::file(path), format!("not a keys file: {e}"));
+    let mut reader = ParquetReader::new(f);
+    let meta = crate::count::parquet::guarded(path, || reader.get_metadata().cloned())?.map_err(|e| not_keys(&e))?;
+    let schema = crate::count::parquet::guarded(path, || reader.schema())?.map_err(|e| not_keys(&e))?;
+    let mut projection = ["ballot_id", "unit_id", "rater_id"]
+        .iter()
+        .map(|n| schema.index_of(n).ok_or_else(|| not_keys(&format!("no column `{n}`"))))
+        .collect::<Result<Vec<usize>>>()?;
+    crate::count::parquet::check_types(path, &schema, &projection)?;
+    crate::count::parquet::check_footer(path, &meta)?;
+    projection.sort_unstable();
+    let reader = reader.with_projection(Some(projection));
+    let df = crate::count::parquet::guarded(path, || reader.finish())?.map_err(|e| not_keys(&e))?;
     let text = |name: &str| -> Result<Series> {
         let s = df
             .column(name)
@@ -460,7 +486,7 @@ pub fn merge_tallies(
     roster: &Roster,
     tallies: Vec<(Tally, Vec<FileSummary>)>,
 ) -> Result<(Tally, Vec<FileSummary>)> {
-    let mut merged = Tally::new(Layout::new(plan, roster));
+    let mut merged = Tally::try_new(Layout::new(plan, roster))?;
     let mut files = Vec::new();
     for (t, f) in tallies {
         if t.layout.key != merged.layout.key {

@@ -90,6 +90,26 @@ impl Layout {
         }
     }
 
+    /// The bytes a [`Tally`] of this layout allocates up front (counts, moments and
+    /// per-unit accounting), saturating at `u64::MAX`.
+    pub fn bytes(&self) -> u64 {
+        let (u, g, mg) = (self.units as u128, self.groups as u128, self.moment_groups as u128);
+        let n = self.items as u128;
+        let moment_len = n * (n + 1) + n * n + 1 + n;
+        let dims: u128 = self
+            .dimensions
+            .iter()
+            .map(|d| {
+                let k = d.len() as u128;
+                1 + k + k * (k + 1) / 2
+            })
+            .sum();
+        let words = u * g * (self.slots as u128 + 1) + u * mg * moment_len + dims + u * (3 + Reason::COUNT as u128);
+        // Each unit's pattern set is a BTreeSet (3 words) and a flag.
+        let total = words * 8 + u * 32;
+        u64::try_from(total).unwrap_or(u64::MAX)
+    }
+
     fn packed(&self) -> usize {
         self.items * (self.items + 1) / 2
     }
@@ -162,6 +182,11 @@ pub struct Tally {
     pub(crate) pattern_overflow: Vec<bool>,
 }
 
+/// The most memory a tally may take up front: 1 GiB. A survey and roster that need
+/// more (the second moments grow as units × items²) are refused with the sizes
+/// named, rather than aborting on a failed allocation.
+pub const TALLY_BUDGET: u64 = 1 << 30;
+
 /// Most distinct answer patterns tracked per unit (for the repeated-pattern flag).
 pub const PATTERN_CAP: usize = 4096;
 
@@ -192,6 +217,24 @@ impl Tally {
             pattern_overflow: vec![false; layout.units],
             layout,
         }
+    }
+
+    /// An empty tally, when its layout fits in [`TALLY_BUDGET`]; else an error that
+    /// names the units, items and bytes.
+    pub fn try_new(layout: Layout) -> Result<Tally> {
+        let bytes = layout.bytes();
+        if bytes > TALLY_BUDGET {
+            return Err(ErrorKind::Usage(format!(
+                "the tally of {} units × {} groups × {} items (second moments: units × items²) needs {} MiB, more than the budget of {} MiB; score fewer items or split the roster into campaigns",
+                layout.units,
+                layout.groups,
+                layout.items,
+                bytes >> 20,
+                TALLY_BUDGET >> 20
+            ))
+            .into());
+        }
+        Ok(Tally::new(layout))
     }
 
     /// Adds one valid ballot: `codes[i]` is the option index of item `i`, or any
@@ -362,8 +405,43 @@ impl Tally {
         if self.layout.key != other.layout.key || self.counts.len() != other.counts.len() {
             return Err(ErrorKind::TallyMismatch("different plan, survey or roster".into()).into());
         }
-        fn add<T: Copy + std::ops::AddAssign>(a: &mut [T], b: &[T]) {
+        // Counts near u64::MAX from a damaged or hostile tally file must not wrap:
+        // every sum is checked before anything is changed.
+        fn fits(a: &[u64], b: &[u64]) -> bool {
+            a.iter().zip(b).all(|(x, y)| x.checked_add(*y).is_some())
+        }
+        fn add(a: &mut [u64], b: &[u64]) {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += *y);
+        }
+        fn add_f(a: &mut [f64], b: &[f64]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += *y);
+        }
+        let ok = fits(&self.counts, &other.counts)
+            && fits(&self.valid, &other.valid)
+            && fits(&self.read, &other.read)
+            && self.rejected.iter().zip(&other.rejected).all(|(a, b)| fits(a, b))
+            && fits(&self.unattributed, &other.unattributed)
+            && fits(&self.straight, &other.straight)
+            && self
+                .moments
+                .iter()
+                .zip(&other.moments)
+                .all(|(x, y)| (x + y).is_finite())
+            && self
+                .reliability
+                .iter()
+                .zip(&other.reliability)
+                .all(|(x, y)| (x + y).is_finite())
+            && self
+                .total()
+                .zip(other.total())
+                .and_then(|(a, b)| a.checked_add(b))
+                .is_some();
+        if !ok {
+            return Err(ErrorKind::TallyMismatch(
+                "the sum of the tallies overflows (a count past 2^64 or a moment past f64); a shard is damaged, make it again".into(),
+            )
+            .into());
         }
         add(&mut self.counts, &other.counts);
         add(&mut self.valid, &other.valid);
@@ -372,8 +450,8 @@ impl Tally {
             add(a, b);
         }
         add(&mut self.unattributed, &other.unattributed);
-        add(&mut self.moments, &other.moments);
-        add(&mut self.reliability, &other.reliability);
+        add_f(&mut self.moments, &other.moments);
+        add_f(&mut self.reliability, &other.reliability);
         add(&mut self.straight, &other.straight);
         for (u, (a, b)) in self.patterns.iter_mut().zip(&other.patterns).enumerate() {
             for (&h, &c) in b {
@@ -386,6 +464,75 @@ impl Tally {
             }
         }
         Ok(())
+    }
+
+    /// Checks what a tally read from a file must satisfy: every moment finite; in
+    /// each (unit, group) the counts of every item add up to the valid ballots;
+    /// straight-lined ballots at most the valid ones; per unit, rows read = valid +
+    /// rejected. Says the first cell that breaks a rule.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub(crate) fn check_consistent(&self) -> std::result::Result<(), String> {
+        if let Some(k) = self.moments.iter().position(|x| !x.is_finite()) {
+            return Err(format!("moments[{k}] is {}, not a finite number", self.moments[k]));
+        }
+        if let Some(k) = self.reliability.iter().position(|x| !x.is_finite()) {
+            return Err(format!(
+                "reliability[{k}] is {}, not a finite number",
+                self.reliability[k]
+            ));
+        }
+        let l = &self.layout;
+        for u in 0..l.units {
+            let mut valid: u64 = 0;
+            for g in 0..l.groups {
+                let v = self.valid[u * l.groups + g];
+                valid = valid
+                    .checked_add(v)
+                    .ok_or_else(|| format!("valid ballots of unit {u} overflow"))?;
+                for i in 0..l.items {
+                    let sum = self
+                        .item(u, g, i)
+                        .iter()
+                        .try_fold(0u64, |a, &b| a.checked_add(b))
+                        .ok_or_else(|| format!("counts of unit {u}, group {g}, item {i} overflow"))?;
+                    if sum != v {
+                        return Err(format!(
+                            "unit {u}, group {g}, item {i}: counts add up to {sum}, valid ballots are {v}"
+                        ));
+                    }
+                }
+            }
+            if self.straight[u] > valid {
+                return Err(format!(
+                    "unit {u}: {} straight-lined of {valid} valid ballots",
+                    self.straight[u]
+                ));
+            }
+            let read = self.rejected[u]
+                .iter()
+                .try_fold(valid, |a, &b| a.checked_add(b))
+                .ok_or_else(|| format!("rows of unit {u} overflow"))?;
+            if read != self.read[u] {
+                return Err(format!(
+                    "unit {u}: {} rows read, but {read} valid and rejected",
+                    self.read[u]
+                ));
+            }
+        }
+        match self.total() {
+            Some(_) => Ok(()),
+            None => Err("the ballots of the tally add up past 2^64".to_string()),
+        }
+    }
+
+    /// Every ballot row of the tally (valid, rejected, unattributed), or `None` past
+    /// 2⁶⁴: the accounting adds them up.
+    fn total(&self) -> Option<u64> {
+        self.valid
+            .iter()
+            .chain(&self.unattributed)
+            .chain(self.rejected.iter().flatten())
+            .try_fold(0u64, |a, &b| a.checked_add(b))
     }
 
     /// The counts of item `i` for (unit, group): one per option, then blanks.
@@ -621,6 +768,32 @@ mod by_code {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_merge_past_u64_is_an_error_and_changes_nothing() {
+        let layout = Layout {
+            units: 1,
+            groups: 1,
+            items: 1,
+            offsets: vec![0, 2],
+            slots: 2,
+            slot_scores: vec![100.0, f64::NAN],
+            moment_groups: 1,
+            dimensions: vec![vec![0]],
+            key: "k".into(),
+        };
+        let mut a = Tally::new(layout);
+        a.add(0, 0, &[0]);
+        let mut b = a.clone();
+        b.valid[0] = u64::MAX;
+        let before = a.clone();
+        assert!(a.merge(&b).is_err(), "u64 counts do not wrap");
+        assert_eq!(a, before);
+        b.valid[0] = 1;
+        b.moments[0] = f64::MAX;
+        a.moments[0] = f64::MAX;
+        assert!(a.merge(&b).is_err(), "moments stay finite");
+    }
 
     fn layout() -> Layout {
         // 2 units, 2 groups, items with 3 and 2 options (+1 blank slot each).

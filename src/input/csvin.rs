@@ -17,6 +17,9 @@ pub(crate) struct CsvInput {
     pub note: Option<String>,
 }
 
+/// The most columns a CSV header may have (a survey has far fewer items).
+pub(crate) const MAX_COLUMNS: usize = 100_000;
+
 /// Reads the header of an opened CSV text stream; `path` names it in messages. An
 /// empty file, a file without a header, or a header with a repeated or empty
 /// column name is an error.
@@ -39,6 +42,16 @@ pub(crate) fn from_text(path: &Path, t: text::TextReader) -> Result<CsvInput> {
             "the file is empty or has no header line; the first line must name the columns",
         ));
     }
+    if header.len() > MAX_COLUMNS {
+        return Err(Error::input(
+            Position::line(path, 1),
+            format!(
+                "the header has {} columns, more than the {MAX_COLUMNS} appraise reads; is this the right file?",
+                header.len()
+            ),
+        ));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(header.len());
     for (k, h) in header.iter().enumerate() {
         if h.is_empty() {
             return Err(Error::input(
@@ -46,7 +59,7 @@ pub(crate) fn from_text(path: &Path, t: text::TextReader) -> Result<CsvInput> {
                 "a column has no name; name it in the header or delete it",
             ));
         }
-        if header[..k].contains(h) {
+        if !seen.insert(h.as_str()) {
             return Err(Error::input(
                 Position::line(path, 1).with_column(h.clone()),
                 format!("column `{h}` appears twice in the header; keep one"),

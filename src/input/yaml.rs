@@ -1,15 +1,21 @@
 //! Shared helpers for the YAML loaders of the survey and the plan (`rules`).
 
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, ErrorKind, Position, Problem};
 
 /// Parses `text` (the contents of `path`) into `T`, naming the field path, line and
 /// column of the first problem.
+///
+/// Nesting deeper than [`MAX_DEPTH`] is refused by a linear pre-scan before the
+/// parser (which recurses, and takes time quadratic in the depth) sees the text.
 pub(crate) fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, Error> {
+    check_depth(text, path)?;
     let de = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
@@ -39,6 +45,117 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, E
         }
         ErrorKind::Yaml { pos, field, message }.into()
     })
+}
+
+/// The deepest nesting of mappings, sequences and flow collections a survey or plan
+/// may have (the shipped ones use five levels).
+pub const MAX_DEPTH: usize = 64;
+
+/// Refuses YAML nested deeper than [`MAX_DEPTH`], in one pass over the text: each
+/// new indentation level, each `- ` that opens a sequence entry on a line, and each
+/// open `[` or `{` outside quotes and comments counts one level. Block scalars
+/// (`|`, `>`) are skipped. The estimate can only be above the true depth by what
+/// quoted text spanning lines adds, so a file it passes is never refused by it.
+fn check_depth(text: &str, path: &Path) -> Result<(), Error> {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    // Indentation of the line that opened a block scalar: deeper lines are its text.
+    let mut block: Option<usize> = None;
+    for (n, line) in text.lines().enumerate() {
+        let body = line.trim_start_matches([' ', '\t']);
+        if body.is_empty() {
+            continue;
+        }
+        let indent = line.len() - body.len();
+        if let Some(b) = block {
+            if indent > b {
+                continue;
+            }
+            block = None;
+        }
+        if body.starts_with('#') {
+            continue;
+        }
+        if flow == 0 {
+            while indents.last().is_some_and(|&i| i > indent) {
+                indents.pop();
+            }
+            if indents.last().is_none_or(|&i| i < indent) {
+                indents.push(indent);
+            }
+        }
+        let mut rest = body;
+        let mut dashes = 0;
+        while let Some(r) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix("-\t")) {
+            dashes += 1;
+            rest = r.trim_start_matches([' ', '\t']);
+        }
+        let (mut quote, mut prev, mut peak) = (None::<char>, ' ', flow);
+        for ch in rest.chars() {
+            match (quote, ch) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') if prev == ' ' || prev == '[' || prev == '{' || prev == ',' || prev == ':' => {
+                    quote = Some(ch)
+                }
+                (None, '#') if prev == ' ' => break,
+                (None, '[' | '{') => {
+                    flow += 1;
+                    peak = peak.max(flow);
+                }
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+            prev = ch;
+        }
+        let depth = indents.len() + dashes + peak;
+        if depth > MAX_DEPTH {
+            return Err(ErrorKind::Yaml {
+                pos: Position::line(path, n as u64 + 1),
+                field: String::new(),
+                message: format!(
+                    "nested more than {MAX_DEPTH} levels deep; a survey or plan needs only a few levels, so check the file's indentation and brackets"
+                ),
+            }
+            .into());
+        }
+        let head = rest.split(" #").next().unwrap_or(rest).trim_end();
+        let tail = head.rsplit(' ').next().unwrap_or("");
+        if flow == 0 && tail.starts_with(['|', '>']) && tail[1..].chars().all(|c| matches!(c, '+' | '-' | '0'..='9')) {
+            block = Some(indent);
+        }
+    }
+    Ok(())
+}
+
+/// Deserializes a mapping with string keys, refusing a key that appears twice
+/// (serde's own maps keep the last value silently).
+pub(crate) fn unique_map<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Unique<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a mapping")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(k) = m.next_key::<String>()? {
+                if out.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!(
+                        "duplicate key `{k}`; each key may appear only once: rename or remove one of them"
+                    )));
+                }
+                let v = m.next_value()?;
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique(PhantomData))
 }
 
 /// Reads a YAML file to a string.
@@ -80,6 +197,17 @@ fn scalar_text(v: &serde_yaml::Value) -> Option<String> {
     }
 }
 
+/// The largest weight of an item, dimension or rater group: weights are relative,
+/// and a bound keeps every weighted sum finite.
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// The largest number of points a complaint category deducts or adds, and the
+/// largest cap: scores are out of 100.
+pub const MAX_POINTS: f64 = 1000.0;
+
+/// The largest `top_n` / `bottom_n` of a plan (a roster is far smaller).
+pub const MAX_LIST: u64 = 1_000_000;
+
 /// Collects validation problems with their field paths.
 #[derive(Default)]
 pub(crate) struct Problems(pub Vec<Problem>);
@@ -92,10 +220,24 @@ impl Problems {
         });
     }
 
-    /// Checks that `w` is a finite number > 0.
+    /// Checks that `w` is a number > 0 and at most [`MAX_WEIGHT`].
     pub fn positive(&mut self, field: impl Into<String>, w: f64) {
-        if !(w.is_finite() && w > 0.0) {
-            self.push(field, format!("must be a number > 0, found {w}"));
+        if !(w.is_finite() && w > 0.0 && w <= MAX_WEIGHT) {
+            self.push(
+                field,
+                format!("must be a number > 0 and at most {MAX_WEIGHT}, found {w}"),
+            );
+        }
+    }
+
+    /// Checks that `x` is a number ≥ 0 and at most [`MAX_POINTS`] (complaint points,
+    /// bonuses and their caps, on the 0–100 scale of the scores).
+    pub fn points(&mut self, field: impl Into<String>, x: f64) {
+        if !(x.is_finite() && (0.0..=MAX_POINTS).contains(&x)) {
+            self.push(
+                field,
+                format!("must be a number ≥ 0 and at most {MAX_POINTS}, found {x}"),
+            );
         }
     }
 

@@ -9,14 +9,20 @@ use crate::score::outcome::Outcome;
 use crate::score::stats;
 
 /// `items.csv`: one row per unit × item with counts per option code (columns
-/// `n_<code>` over the codes of all scales, empty where the item's scale lacks the
-/// code), blanks, scored and satisfied answers, mean and rate.
+/// `n_<code>` over the codes of the scales some item uses, in scale order, empty
+/// where the item's scale lacks the code), blanks, scored and satisfied answers,
+/// mean and rate.
 pub fn items_csv(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<u8>> {
     let s = &plan.survey;
+    let mut used = vec![false; s.scales.len()];
+    for it in &s.items {
+        used[it.scale] = true;
+    }
     let mut codes: Vec<&str> = Vec::new();
-    for sc in &s.scales {
+    let mut seen = std::collections::HashSet::new();
+    for (sc, _) in s.scales.iter().zip(&used).filter(|(_, u)| **u) {
         for o in &sc.options {
-            if !codes.contains(&o.code.as_str()) {
+            if seen.insert(o.code.as_str()) {
                 codes.push(&o.code);
             }
         }

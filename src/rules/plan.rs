@@ -652,31 +652,19 @@ impl Plan {
 
         let mut cats = Vec::new();
         let mut ids = HashSet::new();
-        if let Some(m) = raw.complaints.max_deduction
-            && !(m.is_finite() && m >= 0.0)
-        {
-            p.push("complaints.max_deduction", format!("must be a number ≥ 0, found {m}"));
+        if let Some(m) = raw.complaints.max_deduction {
+            p.points("complaints.max_deduction", m);
         }
-        if let Some(m) = raw.complaints.max_bonus
-            && !(m.is_finite() && m >= 0.0)
-        {
-            p.push("complaints.max_bonus", format!("must be a number ≥ 0, found {m}"));
+        if let Some(m) = raw.complaints.max_bonus {
+            p.points("complaints.max_bonus", m);
         }
         for (k, c) in raw.complaints.categories.iter().enumerate() {
             p.id(format!("complaints.categories[{k}].id"), &c.id, &mut ids);
             let points = c.points.unwrap_or(0.0);
-            if !(points.is_finite() && points >= 0.0) {
-                p.push(
-                    format!("complaints.categories[{k}].points"),
-                    format!("must be a number ≥ 0, found {points}"),
-                );
-            }
+            p.points(format!("complaints.categories[{k}].points"), points);
             let bonus = c.bonus.unwrap_or(0.0);
-            if !(bonus.is_finite() && bonus >= 0.0) {
-                p.push(
-                    format!("complaints.categories[{k}].bonus"),
-                    format!("must be a number ≥ 0, found {bonus}"),
-                );
+            if !(bonus.is_finite() && (0.0..=yaml::MAX_POINTS).contains(&bonus)) {
+                p.points(format!("complaints.categories[{k}].bonus"), bonus);
             } else if bonus > 0.0 && (points > 0.0 || c.veto) {
                 p.push(
                     format!("complaints.categories[{k}].bonus"),
@@ -704,8 +692,11 @@ impl Plan {
                 }
                 for (k, g) in gs.iter().enumerate() {
                     p.id(format!("grades[{k}].id"), &g.id, &mut ids);
-                    if !g.min.is_finite() {
-                        p.push(format!("grades[{k}].min"), "must be a number");
+                    if !(g.min.is_finite() && g.min.abs() <= yaml::MAX_POINTS) {
+                        p.push(
+                            format!("grades[{k}].min"),
+                            format!("must be a number between −{0} and {0}", yaml::MAX_POINTS),
+                        );
                     }
                     if k > 0 && g.min >= gs[k - 1].min {
                         p.push(
@@ -755,6 +746,14 @@ impl Plan {
                 ),
             );
         }
+        for (field, n) in [
+            ("ranking.top_n", raw.ranking.top_n),
+            ("ranking.bottom_n", raw.ranking.bottom_n),
+        ] {
+            if n > yaml::MAX_LIST {
+                p.push(field, format!("at most {}, found {n}", yaml::MAX_LIST));
+            }
+        }
         if raw.ranking.decimals > 9 {
             p.push("ranking.decimals", format!("at most 9, found {}", raw.ranking.decimals));
         }
@@ -790,8 +789,13 @@ impl Plan {
             if let Some(r) = a.min_rate {
                 p.share(format!("awards[{k}].min_rate"), r);
             }
-            if a.min_final.is_some_and(|f| !f.is_finite()) {
-                p.push(format!("awards[{k}].min_final"), "must be a number");
+            if a.min_final
+                .is_some_and(|f| !(f.is_finite() && f.abs() <= yaml::MAX_POINTS))
+            {
+                p.push(
+                    format!("awards[{k}].min_final"),
+                    format!("must be a number between −{0} and {0}", yaml::MAX_POINTS),
+                );
             }
         }
         let mut ex = HashSet::new();

@@ -214,6 +214,7 @@ struct RawSurvey {
     version: String,
     #[serde(default)]
     title: Labels,
+    #[serde(deserialize_with = "yaml::unique_map")]
     scales: BTreeMap<String, RawScale>,
     dimensions: Vec<RawDimension>,
     items: Vec<RawItem>,

@@ -109,6 +109,16 @@ pub fn evaluate(
         let final_score = score
             .composite
             .map(|composite| (composite - c.deduction + c.bonus).max(0.0));
+        if let Some(f) = final_score.filter(|f| !f.is_finite()) {
+            return Err(ErrorKind::Mismatch {
+                path: plan.path.clone(),
+                message: format!(
+                    "unit `{}`: the final score is {f}, not a number that can be ranked; check the tally files and the plan's weights and points",
+                    unit.id
+                ),
+            }
+            .into());
+        }
         let composite_se = stats::composite_se(plan, &tally, u, &score);
         let composite_ci = score
             .composite

@@ -276,7 +276,9 @@ fn integrate(f: &dyn Fn(f64) -> (f64, f64), a: f64, b: f64, tol: f64, depth: u32
         }
     }
     let (k, g, k2) = (k * half, g * half, k2 * half);
-    if (k - g).abs() <= tol || depth == 0 {
+    // A non-finite error estimate cannot shrink by halving: stop rather than recurse
+    // 2^depth times.
+    if (k - g).abs() <= tol || depth == 0 || !(k - g).is_finite() {
         (k, k2)
     } else {
         let (l, r) = (
@@ -434,10 +436,21 @@ pub fn rank_sets(est: &[f64], se: &[f64], level: f64, threads: usize) -> Vec<Ran
 }
 
 /// The rank set of unit `j`, solving its critical value from `warm` when given.
+///
+/// A unit whose estimate or standard error is not finite gets the whole range of
+/// ranks (nothing is known of it), and is left out of the others' sets' solves.
 fn rank_set(est: &[f64], se: &[f64], level: f64, j: usize, warm: Option<f64>) -> RankSet {
+    if !(est[j].is_finite() && se[j].is_finite() && se[j] >= 0.0) {
+        return RankSet {
+            c: f64::INFINITY,
+            lower: 1,
+            upper: est.len() as u64,
+        };
+    }
+    let usable = |k: usize| est[k].is_finite() && se[k].is_finite() && se[k] >= 0.0;
     // Pairs with s_jk = 0 are ordered by their estimates alone: they are left out.
     let others: Vec<(f64, f64)> = (0..se.len())
-        .filter(|&k| k != j && se[j].hypot(se[k]) > 0.0)
+        .filter(|&k| k != j && usable(k) && se[j].hypot(se[k]) > 0.0)
         .map(|k| (se[k], se[j].hypot(se[k])))
         .collect();
     // A coarse c decides the set unless some |d_k|/s_jk lies close to it; only

@@ -9,6 +9,7 @@ mod browser;
 mod campaigns;
 mod cli;
 mod fixtures;
+mod hostile;
 mod html;
 mod layout;
 mod messy;

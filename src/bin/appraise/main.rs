@@ -298,7 +298,7 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     for k in &cfg.known_keys {
         known += appraise::count::shard::read_keys(k, &mut validator)?;
     }
-    let mut tally = appraise::count::tally::Tally::new(appraise::count::tally::Layout::new(&plan, &roster));
+    let mut tally = appraise::count::tally::Tally::try_new(appraise::count::tally::Layout::new(&plan, &roster))?;
     let mut rejects = Vec::new();
     let bar = progress_bar(cfg.quiet);
     let files = campaign::read_ballots(
