@@ -23,6 +23,7 @@ use crate::error::Result;
 use crate::input::dates;
 use crate::input::table::{Next, Table};
 use crate::input::text::{Encoding, Source};
+use crate::judge::record::Complaint;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 
@@ -167,8 +168,7 @@ impl Complaints {
         let width = input.header.len();
         // Columns after the last required one are optional (SPEC §12 short rows).
         let shortest = cols.iter().max().map_or(width, |m| m + 1);
-        let mut out = Complaints::none(roster);
-        let mut ids: HashSet<String> = HashSet::new();
+        let mut j = Judging::new(plan, roster);
         let mut rec = csv::StringRecord::new();
         loop {
             let line = match input.next(&mut rec)? {
@@ -176,116 +176,29 @@ impl Complaints {
                 Next::Row(l) => l,
                 Next::NotText(l) => return Err(input.not_text(l)),
             };
-            out.rows += 1;
             let get = |k: usize| rec.get(cols[k]).unwrap_or("").trim();
-            let id = get(0).to_string();
-            let raw_status = get(4);
-            let status = status_of(&plan.fold(raw_status));
-            let category = plan.category_by_value(get(3));
-            let mut reject = |reason, detail: String| {
-                out.rejects.push(ComplaintReject {
-                    row: line,
-                    complaint_id: id.clone(),
-                    reason,
-                    detail,
-                    would_count: status == Some(Status::Verified)
-                        || category.is_some_and(|c| plan.complaints.categories[c].veto),
-                });
-            };
-            if rec.len() > width || rec.len() < shortest {
-                reject(
-                    ComplaintReason::MalformedRow,
-                    format!("{} fields, header has {width}", rec.len()),
-                );
-                continue;
-            }
-            let unit = roster.index(get(1)).or_else(|| roster.index(&plan.fold(get(1))));
-            let Some(unit) = unit else {
-                let named = roster
-                    .units
-                    .iter()
-                    .find(|u| !get(1).is_empty() && u.name.trim() == get(1));
-                reject(
-                    ComplaintReason::UnknownUnit,
-                    match named {
-                        Some(u) => format!("{}; is the name of unit {}: write its unit_id", get(1), u.id),
-                        None => format!("{}; not in the roster", get(1)),
-                    },
-                );
-                continue;
-            };
-            let Some(cat) = category else {
-                let valid: Vec<String> = plan
-                    .complaints
-                    .categories
-                    .iter()
-                    .map(|c| {
-                        let l = c.labels.text();
-                        if l.is_empty() {
-                            c.id.clone()
-                        } else {
-                            format!("{} ({l})", c.id)
-                        }
-                    })
-                    .collect();
-                reject(
-                    ComplaintReason::UnknownCategory,
-                    format!("{}; the plan's categories are {}", get(3), valid.join(", ")),
-                );
-                continue;
-            };
-            let Some(status) = status else {
-                reject(
-                    ComplaintReason::BadStatus,
-                    format!(
-                        "`{raw_status}`; use verified (已核实, 属实), unverified (未核实) or dismissed (不属实, 已驳回)"
-                    ),
-                );
-                continue;
-            };
-            let wide = |c: char| c == '\u{3000}' || ('\u{FF01}'..='\u{FF5E}').contains(&c);
-            let date = if !plan.input.fold_width && get(2).chars().any(wide) {
-                Err(format!(
-                    "`{}` holds full-width characters and the plan does not fold them (input.fold_width: false); type the date with ASCII digits",
-                    get(2)
-                ))
-            } else {
-                dates::parse_date(get(2)).map_err(|e| e.to_string())
-            };
-            let date = match date {
-                Ok(d) => d,
-                Err(e) => {
-                    reject(ComplaintReason::BadDate, e);
-                    continue;
-                }
-            };
-            if !id.is_empty() && !ids.insert(id.clone()) {
-                reject(ComplaintReason::Duplicate, format!("complaint_id {id} already read"));
-                continue;
-            }
-            let u = &mut out.units[unit];
-            u.read += 1;
-            match status {
-                Status::Unverified => u.unverified += 1,
-                Status::Dismissed => u.dismissed += 1,
-                Status::Verified if !plan.period.contains(date) => u.out_of_period += 1,
-                Status::Verified => {
-                    let c = &plan.complaints.categories[cat];
-                    u.counted += 1;
-                    if c.points > 0.0 {
-                        u.deducting += 1;
-                    }
-                    u.points += c.points;
-                    u.bonus_points += c.bonus;
-                    if c.veto {
-                        u.vetoed = true;
-                        u.veto_ids.push(id.clone());
-                    }
-                }
-            }
+            let malformed = (rec.len() > width || rec.len() < shortest)
+                .then(|| format!("{} fields, header has {width}", rec.len()));
+            j.row(line, [get(0), get(1), get(2), get(3), get(4)], malformed);
         }
-        out.finish(plan);
-        Ok(out)
+        Ok(j.finish())
+    }
+
+    /// Judges typed complaints ([`Complaint`]) as [`Complaints::load`] judges the
+    /// rows of a file with the same text: same checks, reasons and details, the
+    /// same cap and veto. A reject's `row` is the record's 0-based index.
+    pub fn from_records<C: std::borrow::Borrow<Complaint>>(
+        records: impl IntoIterator<Item = C>,
+        plan: &Plan,
+        roster: &Roster,
+    ) -> Complaints {
+        let mut j = Judging::new(plan, roster);
+        for (k, c) in records.into_iter().enumerate() {
+            let c = c.borrow();
+            let f = [&c.complaint_id, &c.unit_id, &c.date, &c.category, &c.status].map(|s| s.trim());
+            j.row(k as u64, f, None);
+        }
+        j.finish()
     }
 
     /// Applies the cap to every unit's points.
@@ -300,6 +213,142 @@ impl Complaints {
                 None => u.bonus_points,
             };
         }
+    }
+}
+
+/// One judging pass over complaint rows or records: the ids taken so far and the
+/// complaints counted. Files and records go through [`Judging::row`] alike.
+struct Judging<'a> {
+    plan: &'a Plan,
+    roster: &'a Roster,
+    ids: HashSet<String>,
+    out: Complaints,
+}
+
+impl<'a> Judging<'a> {
+    fn new(plan: &'a Plan, roster: &'a Roster) -> Judging<'a> {
+        Judging {
+            plan,
+            roster,
+            ids: HashSet::new(),
+            out: Complaints::none(roster),
+        }
+    }
+
+    /// Judges one complaint: `f` holds `complaint_id, unit_id, date, category,
+    /// status`, trimmed; `malformed` the detail when the row's shape is wrong.
+    fn row(&mut self, line: u64, f: [&str; 5], malformed: Option<String>) {
+        let (plan, roster, out) = (self.plan, self.roster, &mut self.out);
+        out.rows += 1;
+        let get = |k: usize| f[k];
+        let id = get(0).to_string();
+        let raw_status = get(4);
+        let status = status_of(&plan.fold(raw_status));
+        let category = plan.category_by_value(get(3));
+        let mut reject = |reason, detail: String| {
+            out.rejects.push(ComplaintReject {
+                row: line,
+                complaint_id: id.clone(),
+                reason,
+                detail,
+                would_count: status == Some(Status::Verified)
+                    || category.is_some_and(|c| plan.complaints.categories[c].veto),
+            });
+        };
+        if let Some(detail) = malformed {
+            reject(ComplaintReason::MalformedRow, detail);
+            return;
+        }
+        let unit = roster.index(get(1)).or_else(|| roster.index(&plan.fold(get(1))));
+        let Some(unit) = unit else {
+            let named = roster
+                .units
+                .iter()
+                .find(|u| !get(1).is_empty() && u.name.trim() == get(1));
+            reject(
+                ComplaintReason::UnknownUnit,
+                match named {
+                    Some(u) => format!("{}; is the name of unit {}: write its unit_id", get(1), u.id),
+                    None => format!("{}; not in the roster", get(1)),
+                },
+            );
+            return;
+        };
+        let Some(cat) = category else {
+            let valid: Vec<String> = plan
+                .complaints
+                .categories
+                .iter()
+                .map(|c| {
+                    let l = c.labels.text();
+                    if l.is_empty() {
+                        c.id.clone()
+                    } else {
+                        format!("{} ({l})", c.id)
+                    }
+                })
+                .collect();
+            reject(
+                ComplaintReason::UnknownCategory,
+                format!("{}; the plan's categories are {}", get(3), valid.join(", ")),
+            );
+            return;
+        };
+        let Some(status) = status else {
+            reject(
+                ComplaintReason::BadStatus,
+                format!(
+                    "`{raw_status}`; use verified (已核实, 属实), unverified (未核实) or dismissed (不属实, 已驳回)"
+                ),
+            );
+            return;
+        };
+        let wide = |c: char| c == '\u{3000}' || ('\u{FF01}'..='\u{FF5E}').contains(&c);
+        let date = if !plan.input.fold_width && get(2).chars().any(wide) {
+            Err(format!(
+                "`{}` holds full-width characters and the plan does not fold them (input.fold_width: false); type the date with ASCII digits",
+                get(2)
+            ))
+        } else {
+            dates::parse_date(get(2)).map_err(|e| e.to_string())
+        };
+        let date = match date {
+            Ok(d) => d,
+            Err(e) => {
+                reject(ComplaintReason::BadDate, e);
+                return;
+            }
+        };
+        if !id.is_empty() && !self.ids.insert(id.clone()) {
+            reject(ComplaintReason::Duplicate, format!("complaint_id {id} already read"));
+            return;
+        }
+        let u = &mut out.units[unit];
+        u.read += 1;
+        match status {
+            Status::Unverified => u.unverified += 1,
+            Status::Dismissed => u.dismissed += 1,
+            Status::Verified if !plan.period.contains(date) => u.out_of_period += 1,
+            Status::Verified => {
+                let c = &plan.complaints.categories[cat];
+                u.counted += 1;
+                if c.points > 0.0 {
+                    u.deducting += 1;
+                }
+                u.points += c.points;
+                u.bonus_points += c.bonus;
+                if c.veto {
+                    u.vetoed = true;
+                    u.veto_ids.push(id.clone());
+                }
+            }
+        }
+    }
+
+    /// The complaints with the cap applied.
+    fn finish(mut self) -> Complaints {
+        self.out.finish(self.plan);
+        self.out
     }
 }
 

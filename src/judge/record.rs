@@ -105,3 +105,55 @@ impl Validator<'_> {
         self.judge(&keys, |i| answers.get(i).copied().unwrap_or(""), codes)
     }
 }
+
+/// One complaint as data: the columns of a complaints file (SPEC §3, §8), as text
+/// a cell would hold. Judged exactly like a file row with the same text
+/// (`Complaints::from_records`): ids or labels, everyday dates, Chinese
+/// statuses, and the same cap and veto.
+///
+/// ```
+/// use appraise::judge::complaints::Complaints;
+/// use appraise::judge::record::Complaint;
+/// # fn main() -> appraise::Result<()> {
+/// let (plan, roster) = appraise::demo::campaign()?;
+/// let c = Complaint::new("C1", "U001", "2010-06-01", &plan.complaints.categories[0].id, "已核实");
+/// let judged = Complaints::from_records([c], &plan, &roster);
+/// assert_eq!(judged.units[0].counted, 1);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Complaint {
+    /// `complaint_id` (blank: never a duplicate).
+    pub complaint_id: String,
+    /// `unit_id`: the roster unit complained about.
+    pub unit_id: String,
+    /// `date`, e.g. `2024-03-05` or `2024年3月5日`.
+    pub date: String,
+    /// `category`: a category id or label of the plan.
+    pub category: String,
+    /// `status`: `verified`, `unverified`, `dismissed` or their Chinese words.
+    pub status: String,
+    /// `source`, kept for the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Complaint {
+    /// A complaint with no source.
+    pub fn new(
+        complaint_id: impl Into<String>,
+        unit_id: impl Into<String>,
+        date: impl Into<String>,
+        category: impl Into<String>,
+        status: impl Into<String>,
+    ) -> Complaint {
+        Complaint {
+            complaint_id: complaint_id.into(),
+            unit_id: unit_id.into(),
+            date: date.into(),
+            category: category.into(),
+            status: status.into(),
+            source: None,
+        }
+    }
+}

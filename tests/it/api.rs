@@ -308,3 +308,42 @@ mod arbitrary_calls {
         }
     }
 }
+
+#[test]
+fn typed_complaints_count_exactly_like_the_csv_file() {
+    use appraise::judge::complaints::Complaints;
+    use appraise::judge::record::Complaint;
+    let (plan, roster, by_file) = crate::demo();
+    let mut r = csv::Reader::from_reader(appraise::demo::COMPLAINTS.as_bytes());
+    let header: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).expect("column");
+    let records: Vec<Complaint> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.expect("row");
+            let get = |name: &str| rec.get(col(name)).unwrap_or("").to_string();
+            Complaint::new(
+                get("complaint_id"),
+                get("unit_id"),
+                get("date"),
+                get("category"),
+                get("status"),
+            )
+        })
+        .collect();
+    let typed = Complaints::from_records(&records, plan, roster);
+    // The same deductions, bonuses and vetoes (the cap applied), the same rejects.
+    assert_eq!(typed.units, by_file.complaints.units);
+    assert!(typed.units.iter().any(|u| u.vetoed), "the demo has a veto");
+    let key = |c: &Complaints| -> Vec<(String, String, String)> {
+        c.rejects
+            .iter()
+            .map(|r| (r.complaint_id.clone(), r.reason.code().to_string(), r.detail.clone()))
+            .collect()
+    };
+    assert_eq!(key(&typed), key(&by_file.complaints));
+    // Rejects carry the record's index: file row = index + 2 (header is line 1).
+    for (t, f) in typed.rejects.iter().zip(&by_file.complaints.rejects) {
+        assert_eq!(t.row + 2, f.row);
+    }
+}
