@@ -44,6 +44,15 @@ impl Options {
 }
 
 /// The whole run on files: ballots, optional complaints, scores and ranks.
+///
+/// ```
+/// use appraise::{Source, campaign};
+/// let (plan, roster) = appraise::demo::campaign()?;
+/// let ballots = [Source::text("ballots.csv", appraise::demo::BALLOTS)];
+/// let outcome = campaign::run(&plan, &roster, &ballots, None, &Default::default(), &mut |_| {})?;
+/// assert_eq!(outcome.accounting.read, outcome.accounting.valid + outcome.accounting.rejected);
+/// # Ok::<(), appraise::Error>(())
+/// ```
 pub fn run(
     plan: &Plan,
     roster: &Roster,

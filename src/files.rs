@@ -12,6 +12,13 @@ use crate::error::{Error, ErrorKind, Result};
 /// Writes files into `dir` (created if missing) all-or-nothing per file: each is
 /// written to a temporary file beside its target, and all are renamed into place
 /// only after every one was written and synced.
+///
+/// ```
+/// let dir = tempfile::tempdir().expect("a temporary folder");
+/// let written = appraise::files::write_atomic(dir.path(), &[("a.csv", b"x\n".to_vec())])?;
+/// assert_eq!(written.len(), 1);
+/// # Ok::<(), appraise::Error>(())
+/// ```
 pub fn write_atomic(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>> {
     if dir.exists() && !dir.is_dir() {
         return Err(ErrorKind::Usage(format!(

@@ -260,6 +260,19 @@ pub fn read_csv(
 /// exactly like CSV rows with the same text. Each reject carries the record's
 /// 0-based index in `records` as its `row` and `file` as its file index; `name`
 /// names the batch in the returned summary (and so in `rejects.csv`).
+///
+/// ```
+/// use appraise::count::{read::read_records, tally::{Layout, Tally}};
+/// use appraise::judge::{ballots::Validator, record::Ballot};
+/// let (plan, roster) = appraise::demo::campaign()?;
+/// let mut validator = Validator::new(&plan, &roster);
+/// let mut tally = Tally::new(Layout::new(&plan, &roster));
+/// let mut rejects = Vec::new();
+/// let b = Ballot::new("B1", "nowhere", "R1", "public");
+/// let s = read_records(&mut validator, [b], "web", 0, &mut tally, &mut rejects);
+/// assert_eq!((s.rows, rejects[0].reason.code()), (1, "unknown_unit"));
+/// # Ok::<(), appraise::Error>(())
+/// ```
 pub fn read_records<B: std::borrow::Borrow<Ballot>>(
     validator: &mut Validator<'_>,
     records: impl IntoIterator<Item = B>,

@@ -159,6 +159,15 @@ impl Complaints {
     /// categories and statuses may be written as the plan's labels, statuses in
     /// Chinese ([`status_of`]), dates in the everyday forms of SPEC §12; a row that
     /// lacks only columns after the required ones reads them as blank.
+    ///
+    /// ```
+    /// use appraise::{Encoding, Source, judge::complaints::Complaints};
+    /// let (plan, roster) = appraise::demo::campaign()?;
+    /// let csv = Source::text("c.csv", appraise::demo::COMPLAINTS);
+    /// let c = Complaints::load(&csv, Encoding::Utf8, &plan, &roster)?;
+    /// assert_eq!(c.rows as usize, appraise::demo::COMPLAINTS.lines().count() - 1);
+    /// # Ok::<(), appraise::Error>(())
+    /// ```
     pub fn load(source: &Source, encoding: Encoding, plan: &Plan, roster: &Roster) -> Result<Complaints> {
         let mut input = Table::open(source, encoding)?;
         let cols = input.require(

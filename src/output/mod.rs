@@ -44,6 +44,14 @@ use crate::rules::roster::Roster;
 use crate::score::outcome::Outcome;
 
 /// Every output file of a run, as (file name, contents).
+///
+/// ```
+/// let (plan, roster) = appraise::demo::campaign()?;
+/// let outcome = appraise::demo::run(&plan, &roster)?;
+/// let files = appraise::output::render_all(&plan, &roster, &outcome)?;
+/// assert!(files.iter().any(|(name, _)| *name == "report.html"));
+/// # Ok::<(), appraise::Error>(())
+/// ```
 pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let rows = result_rows(plan, roster, outcome);
     Ok(vec![

@@ -555,6 +555,12 @@ impl Plan {
 
     /// Loads a plan file and the survey it names (relative to the plan's folder),
     /// validating both.
+    ///
+    /// ```
+    /// let plan = appraise::Plan::load("surveys/caidian-2010.plan.yaml".as_ref())?;
+    /// assert_eq!(plan.survey.id, "caidian-2010");
+    /// # Ok::<(), appraise::Error>(())
+    /// ```
     pub fn load(path: &Path) -> Result<Plan> {
         let text = yaml::read(path)?;
         let raw: RawPlan = yaml::parse(&text, path)?;
@@ -580,6 +586,14 @@ impl Plan {
 
     /// Parses and validates plan YAML with an already loaded survey (used for
     /// embedded example data); `path` names the plan in errors.
+    ///
+    /// ```
+    /// let (plan, _) = appraise::demo::campaign()?;
+    /// let text = "id: p\nsurvey: s.yaml\nperiod: {start: 2026-01-01, end: 2026-12-31}\ngroups: [{id: public, public: true}]\n";
+    /// let mine = appraise::Plan::from_yaml(text, "p.yaml".as_ref(), plan.survey.clone())?;
+    /// assert_eq!(mine.groups[0].id, "public");
+    /// # Ok::<(), appraise::Error>(())
+    /// ```
     pub fn from_yaml(text: &str, path: &Path, survey: Survey) -> Result<Plan> {
         let raw: RawPlan = yaml::parse(text, path)?;
         let survey_path = path.parent().unwrap_or(Path::new(".")).join(&raw.survey);

@@ -53,6 +53,14 @@ impl Roster {
     }
 
     /// Reads and validates a roster from a file (CSV or workbook) or from text.
+    ///
+    /// ```
+    /// use appraise::{Encoding, Roster, Source};
+    /// let csv = "unit_id,name,department,kind\nW1,1号窗口,政务服务中心,窗口\n";
+    /// let roster = Roster::read_from(&Source::text("units.csv", csv), Encoding::Utf8)?;
+    /// assert_eq!(roster.index("W1"), Some(0));
+    /// # Ok::<(), appraise::Error>(())
+    /// ```
     pub fn read_from(source: &Source, encoding: Encoding) -> Result<Roster> {
         Roster::read(Table::open(source, encoding)?)
     }

@@ -279,6 +279,12 @@ impl Survey {
     }
 
     /// Parses and validates survey YAML; `path` names the source in errors.
+    ///
+    /// ```
+    /// let s = appraise::Survey::from_yaml(appraise::demo::SURVEY, "s.yaml".as_ref())?;
+    /// assert_eq!(s.scale_of(0).options[0].code, "1");
+    /// # Ok::<(), appraise::Error>(())
+    /// ```
     pub fn from_yaml(text: &str, path: &Path) -> Result<Survey> {
         let raw: RawSurvey = yaml::parse(text, path)?;
         let mut p = Problems::default();

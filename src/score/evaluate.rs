@@ -68,6 +68,17 @@ impl Settings {
 }
 
 /// Scores, judges and ranks every unit from a tally and the complaints.
+///
+/// ```
+/// use appraise::{Encoding, Source, campaign, judge::complaints::Complaints};
+/// let (plan, roster) = appraise::demo::campaign()?;
+/// let files = [Source::text("ballots.csv", appraise::demo::BALLOTS)];
+/// let (tally, rejects, read) = campaign::tally_files(&plan, &roster, &files, Encoding::Utf8, &mut |_| {})?;
+/// let none = Complaints::none(&roster);
+/// let outcome = campaign::evaluate(&plan, &roster, tally, rejects, read, none, Default::default())?;
+/// assert_eq!(outcome.units.len(), roster.len());
+/// # Ok::<(), appraise::Error>(())
+/// ```
 pub fn evaluate(
     plan: &Plan,
     roster: &Roster,
