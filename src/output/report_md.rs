@@ -146,16 +146,7 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
         t(Key::SatisfactionRate),
         t(Key::ValidBallots)
     );
-    let top: Vec<usize> = listing
-        .iter()
-        .copied()
-        .filter(|&u| outcome.units[u].placing.top)
-        .collect();
-    let bottom: Vec<usize> = listing
-        .iter()
-        .copied()
-        .filter(|&u| outcome.units[u].placing.bottom)
-        .collect();
+    let (top, bottom) = outcome.front_and_back();
     let front = front_mark(lang, plan.ranking.top_n);
     let back = back_mark(lang, plan.ranking.bottom_n);
     let _ = write!(s, "## {}{}\n\n{head}", t(Key::FrontOfList), paren(lang, &front));

@@ -914,28 +914,33 @@ impl Plan {
     /// The group a `rater_group` cell (trimmed) stands for: its id as written, the
     /// id after width folding, or a group's `zh`/`en` label (SPEC §12).
     pub fn group_by_value(&self, value: &str) -> Option<usize> {
-        if let Some(g) = self.group_index(value) {
-            return Some(g);
-        }
-        let v = self.fold(value);
-        self.group_index(&v).or_else(|| {
-            self.groups
-                .iter()
-                .position(|g| g.labels.matches(&v, self.input.fold_width))
-        })
+        self.by_value(value, |v| self.group_index(v), self.groups.iter().map(|g| &g.labels))
     }
 
     /// The category a `category` cell (trimmed) stands for: its id, folded id or label.
     pub fn category_by_value(&self, value: &str) -> Option<usize> {
-        if let Some(c) = self.category_index(value) {
-            return Some(c);
+        self.by_value(
+            value,
+            |v| self.category_index(v),
+            self.complaints.categories.iter().map(|c| &c.labels),
+        )
+    }
+
+    /// The one lookup rule of SPEC §12 for an id cell: the id as written, the id
+    /// after width folding, then the first entry whose label matches.
+    fn by_value<'a>(
+        &self,
+        value: &str,
+        index: impl Fn(&str) -> Option<usize>,
+        labels: impl Iterator<Item = &'a Labels>,
+    ) -> Option<usize> {
+        if let Some(k) = index(value) {
+            return Some(k);
         }
         let v = self.fold(value);
-        self.category_index(&v).or_else(|| {
-            self.complaints
-                .categories
-                .iter()
-                .position(|c| c.labels.matches(&v, self.input.fold_width))
+        index(&v).or_else(|| {
+            let mut labels = labels;
+            labels.position(|l| l.matches(&v, self.input.fold_width))
         })
     }
 }

@@ -39,6 +39,16 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The units of the front list (前N) and of the back list (后N), each in
+    /// listing order (indices into [`Outcome::units`]).
+    pub fn front_and_back(&self) -> (Vec<usize>, Vec<usize>) {
+        let listing = self.listing();
+        let side = |pick: fn(&UnitResult) -> bool| -> Vec<usize> {
+            listing.iter().copied().filter(|&u| pick(&self.units[u])).collect()
+        };
+        (side(|r| r.placing.top), side(|r| r.placing.bottom))
+    }
+
     /// Indices into [`Outcome::units`] of ranked units, in listing order.
     pub fn listing(&self) -> Vec<usize> {
         listing(&self.units)

@@ -394,7 +394,6 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
         labels::colon(plan.language),
         counts.join(labels::comma(plan.language))
     );
-    let listing = outcome.listing();
     let d = plan.ranking.decimals;
     let lang = plan.language;
     let t = |k| labels::label(lang, k);
@@ -420,16 +419,7 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
             unit.department.clone(),
         ]
     };
-    let top: Vec<usize> = listing
-        .iter()
-        .copied()
-        .filter(|&u| outcome.units[u].placing.top)
-        .collect();
-    let bottom: Vec<usize> = listing
-        .iter()
-        .copied()
-        .filter(|&u| outcome.units[u].placing.bottom)
-        .collect();
+    let (top, bottom) = outcome.front_and_back();
     // One table for both lists, so the columns line up across them.
     let rows: Vec<Vec<String>> = std::iter::once(header)
         .chain(top.iter().chain(&bottom).map(|&u| cells(u)))
