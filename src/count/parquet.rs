@@ -815,3 +815,60 @@ impl Pipe {
         let _ = self.tx.send(full);
     }
 }
+
+/// Judges and counts the ballots of a polars `DataFrame` (a frame an analyst
+/// already holds: read from a database, built in a notebook) exactly as a Parquet
+/// file with the same columns is judged: same column rules, same codes, same
+/// rejects, each reject's `row` the frame's 0-based row + 2 as in a file whose
+/// header is line 1. Runs on the calling thread (no thread is started); `name`
+/// names the frame in messages and summaries.
+pub fn read_dataframe(
+    df: &DataFrame,
+    name: &str,
+    file: usize,
+    validator: &mut Validator<'_>,
+    tally: &mut Tally,
+    rejects: &mut Vec<Reject>,
+) -> Result<FileSummary> {
+    let path = Path::new(name);
+    use polars::prelude::SchemaExt as _;
+    let schema = df.schema().to_arrow(polars::prelude::CompatLevel::newest());
+    let cols = columns(path, &schema, validator)?;
+    let picked: Vec<Column> = cols.projection.iter().map(|&i| df.columns()[i].clone()).collect();
+    let projected = DataFrame::new(df.height(), picked).map_err(|e| pl_error(path, e))?;
+    let n_items = cols.items.len();
+    let mut judge = Judge::new(validator, &cols);
+    // The pipe of the file reader, drained here after every slice instead of on a
+    // tally thread: the same rows reach the tally in the same order.
+    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(8);
+    let (free_tx, free_rx) = mpsc::channel::<Work>();
+    let mut pipe = Pipe {
+        tx: work_tx,
+        free: free_rx,
+        cur: Work::default(),
+    };
+    let drain = |tally: &mut Tally| {
+        while let Ok(w) = work_rx.try_recv() {
+            w.apply(tally, n_items);
+            let _ = free_tx.send(w);
+        }
+    };
+    let height = projected.height();
+    let mut rows = 0u64;
+    while (rows as usize) < height {
+        let n = (height - rows as usize).min(SUB);
+        let batch = Batch::new(projected.slice(rows as i64, n)).map_err(|e| pl_error(path, e))?;
+        judge.batch(&batch, rows, file, &mut pipe, rejects);
+        pipe.flush();
+        drain(tally);
+        rows += n as u64;
+    }
+    pipe.flush();
+    drain(tally);
+    Ok(FileSummary {
+        path: name.to_string(),
+        rows,
+        ignored_columns: cols.ignored,
+        note: None,
+    })
+}

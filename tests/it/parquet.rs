@@ -652,3 +652,33 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
         assert!(a == b, "{}: Parquet results differ", d.display());
     }
 }
+
+#[test]
+fn a_dataframe_is_judged_like_the_parquet_file_it_came_from() {
+    use appraise::count::parquet::{read_dataframe, read_parquet};
+    use appraise::count::tally::{Layout, Tally};
+    use appraise::judge::ballots::Validator;
+    use polars::prelude::{ParquetReader, SerReader};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, pq) = simulate_both(dir.path(), 12, 7);
+    let (plan, roster) = demo_campaign();
+    let run_file = || {
+        let mut v = Validator::new(&plan, &roster);
+        let mut t = Tally::new(Layout::new(&plan, &roster));
+        let mut r = Vec::new();
+        let s = read_parquet(&pq, 0, &mut v, &mut t, &mut r, &mut |_| {}).expect("file");
+        (t, r, s.rows)
+    };
+    let df = ParquetReader::new(std::fs::File::open(&pq).expect("open"))
+        .finish()
+        .expect("frame");
+    let mut v = Validator::new(&plan, &roster);
+    let mut t = Tally::new(Layout::new(&plan, &roster));
+    let mut r = Vec::new();
+    let s = read_dataframe(&df, "frame", 0, &mut v, &mut t, &mut r).expect("frame");
+    let (ft, fr, rows) = run_file();
+    assert_eq!(s.rows, rows);
+    assert!(!r.is_empty(), "the simulated ballots carry planted faults");
+    assert_eq!(r, fr, "the same rejects, rows and details");
+    assert!(t == ft, "the same tally, bit for bit");
+}
