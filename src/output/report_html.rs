@@ -879,16 +879,7 @@ fn final_panel(c: &Ctx<'_>, units: &[&UnitView], p: usize, panels: usize, lo: f6
         );
         g.close();
     }
-    g.text(
-        &[
-            ("x", ((left + right) / 2.0).into()),
-            ("y", (h - 6.0).into()),
-            ("font-size", 11.0.into()),
-            ("text-anchor", "middle".into()),
-            ("fill", "#1b1f24".into()),
-        ],
-        c.t(Key::FinalScore),
-    );
+    text_middle(&mut g, (left + right) / 2.0, h - 6.0, 11.0, c.t(Key::FinalScore));
     g.finish()
 }
 
@@ -1144,16 +1135,7 @@ fn heat_panel(c: &Ctx<'_>, units: &[&UnitView], p: usize, blocks: usize, lo: f64
     }
     for v in ticks(lo, hi, tick_step(lo, hi) * 2.0) {
         let t = (v - lo) / (hi - lo);
-        g.text(
-            &[
-                ("x", (lx + t * lw).into()),
-                ("y", (ly + 25.0).into()),
-                ("font-size", 9.5.into()),
-                ("text-anchor", "middle".into()),
-                ("fill", "#1b1f24".into()),
-            ],
-            &num(v),
-        );
+        text_middle(&mut g, lx + t * lw, ly + 25.0, 9.5, &num(v));
     }
     g.finish()
 }
@@ -1283,16 +1265,7 @@ fn department_chart(c: &Ctx<'_>) -> String {
         );
         g.close();
     }
-    g.text(
-        &[
-            ("x", ((left + right) / 2.0).into()),
-            ("y", (h - 6.0).into()),
-            ("font-size", 11.0.into()),
-            ("text-anchor", "middle".into()),
-            ("fill", "#1b1f24".into()),
-        ],
-        c.t(Key::AxisRate),
-    );
+    text_middle(&mut g, (left + right) / 2.0, h - 6.0, 11.0, c.t(Key::AxisRate));
     g.finish()
 }
 
@@ -1670,6 +1643,20 @@ fn methods(c: &Ctx<'_>, s: &mut String) {
         let _ = write!(s, "<tr><td>{}</td><td class=\"n\">{n}</td></tr>", c.t(key));
     }
     s.push_str("</tbody></table></div>\n</section>\n");
+}
+
+/// A dark text centred on (`x`, `y`): axis titles and labels under bars.
+fn text_middle(g: &mut Svg, x: f64, y: f64, size: f64, text: &str) {
+    g.text(
+        &[
+            ("x", x.into()),
+            ("y", y.into()),
+            ("font-size", size.into()),
+            ("text-anchor", "middle".into()),
+            ("fill", "#1b1f24".into()),
+        ],
+        text,
+    );
 }
 
 #[cfg(test)]
