@@ -671,6 +671,23 @@ mod reference {
         }
     }
 
+    /// A plan with one public group and no answer quota, and a one-unit roster
+    /// (`U`), on `survey`: the campaign the reference datasets are scored in.
+    pub(super) fn one_unit(survey: crate::Survey) -> (crate::Plan, crate::Roster) {
+        let plan = crate::Plan::from_yaml(
+            "id: p\nsurvey: s.yaml\nperiod: {start: 2020-01-01, end: 2020-12-31}\ngroups: [{id: g, public: true}]\nvalidity: {min_answered_share: 0}\n",
+            Path::new("p.yaml"),
+            survey,
+        )
+        .unwrap();
+        let roster = crate::Roster::read_from(
+            &Source::text("r.csv", "unit_id,name,department,kind\nU,u,d,k\n"),
+            Encoding::Utf8,
+        )
+        .unwrap();
+        (plan, roster)
+    }
+
     /// Builds a tally of a one-dimension campaign whose ballots are the rows of a
     /// dataset (all in one unit, one group), so the reliability sums are the
     /// dataset's.
@@ -688,17 +705,7 @@ mod reference {
                 .collect::<String>()
         );
         let survey = crate::Survey::from_yaml(&survey, Path::new("s.yaml")).unwrap();
-        let plan = crate::Plan::from_yaml(
-            "id: p\nsurvey: s.yaml\nperiod: {start: 2020-01-01, end: 2020-12-31}\ngroups: [{id: g, public: true}]\nvalidity: {min_answered_share: 0}\n",
-            Path::new("p.yaml"),
-            survey,
-        )
-        .unwrap();
-        let roster = crate::Roster::read_from(
-            &Source::text("r.csv", "unit_id,name,department,kind\nU,u,d,k\n"),
-            Encoding::Utf8,
-        )
-        .unwrap();
+        let (plan, roster) = one_unit(survey);
         let mut csv = format!("ballot_id,unit_id,rater_id,rater_group,{}\n", header.join(","));
         for (b, line) in text.lines().skip(1).enumerate() {
             csv.push_str(&format!("B{b},U,R{b},g,{line}\n"));
@@ -823,9 +830,9 @@ mod reference {
 /// truth should be close to 0.95.
 #[cfg(test)]
 mod coverage {
+    use super::reference::one_unit;
     use super::*;
     use crate::count::tally::{Layout, Tally};
-    use crate::input::text::{Encoding, Source};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
     use std::path::Path;
@@ -838,18 +845,7 @@ mod coverage {
             Path::new("s.yaml"),
         )
         .unwrap();
-        let plan = crate::Plan::from_yaml(
-            "id: p\nsurvey: s.yaml\nperiod: {start: 2020-01-01, end: 2020-12-31}\ngroups: [{id: g, public: true}]\nvalidity: {min_answered_share: 0}\n",
-            Path::new("p.yaml"),
-            survey,
-        )
-        .unwrap();
-        let roster = crate::Roster::read_from(
-            &Source::text("r.csv", "unit_id,name,department,kind\nU,u,d,k\n"),
-            Encoding::Utf8,
-        )
-        .unwrap();
-        (plan, roster)
+        one_unit(survey)
     }
 
     fn ballot(rng: &mut ChaCha8Rng, codes: &mut [u8], shift: f64) {

@@ -42,11 +42,12 @@ fn typed_ballots_score_exactly_like_the_csv_file() {
     let records = demo_records();
     assert!(records.len() > 5000, "{} records", records.len());
     let mut c = Collector::new(Arc::new(plan.clone()), Arc::new(roster.clone())).expect("collector");
+    c.set_complaints(by_file.complaints.clone());
     // Two batches: duplicates are judged across them as in one file.
     let (first, second) = records.split_at(records.len() / 2);
     c.push("first", first).expect("push");
     c.push("second", second).expect("push");
-    let mut typed = c.outcome().expect("outcome");
+    let typed = c.outcome().expect("outcome");
     // Same verdicts; only the file index and row numbering differ (records are
     // numbered from 0 within their batch, CSV rows by line).
     assert_eq!(typed.accounting, by_file.accounting);
@@ -54,8 +55,11 @@ fn typed_ballots_score_exactly_like_the_csv_file() {
     for (t, f) in typed.rejects.iter().zip(&by_file.rejects) {
         assert_eq!((&t.ballot_id, t.reason, &t.detail), (&f.ballot_id, f.reason, &f.detail));
     }
-    // Scores, ranks and intervals are those of the file run, bit for bit.
-    typed.complaints = by_file.complaints.clone();
+    // The same flags, the raters' spread over units included.
+    assert_eq!(typed.flags, by_file.flags);
+    // Scores, ranks and intervals are those of the file run, bit for bit: the
+    // typed tally evaluated with the file run's rejects and file names gives the
+    // same output files.
     let mut typed = campaign::evaluate(
         plan,
         roster,
@@ -66,7 +70,7 @@ fn typed_ballots_score_exactly_like_the_csv_file() {
         Default::default(),
     )
     .expect("evaluate");
-    typed.flags = by_file.flags.clone();
+    typed.flags = by_file.flags.clone(); // evaluate alone adds no rater_spread flags
     assert_eq!(outputs(plan, roster, &typed), outputs(plan, roster, by_file));
 }
 
