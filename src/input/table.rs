@@ -21,11 +21,14 @@ pub(crate) struct Table {
     pub header: Vec<String>,
     /// A note about the encoding (CSV, when it was detected) or the sheet read.
     pub note: Option<String>,
+    /// The note about the encoding alone (CSV decoded other than as plain UTF-8
+    /// or as the user chose): what the attention list repeats.
+    pub decoding: Option<String>,
     rows: Rows,
 }
 
 enum Rows {
-    Csv(csv::Reader<Box<dyn Read + Send>>),
+    Csv(csv::Reader<Box<dyn Read + Send>>, csvin::Quotes),
     Sheet(std::vec::IntoIter<sheet::SheetRow>),
 }
 
@@ -71,8 +74,9 @@ impl Table {
         Ok(Table {
             path: input.path,
             header: input.header,
+            decoding: input.note.clone(),
             note: input.note,
-            rows: Rows::Csv(input.reader),
+            rows: Rows::Csv(input.reader, input.quotes),
         })
     }
 
@@ -109,6 +113,7 @@ impl Table {
             path: path.to_path_buf(),
             header,
             note,
+            decoding: None,
             rows: Rows::Sheet(rows),
         })
     }
@@ -116,11 +121,24 @@ impl Table {
     /// Reads the next row into `rec`, skipping empty lines and rows.
     pub fn next(&mut self, rec: &mut csv::StringRecord) -> Result<Next> {
         match &mut self.rows {
-            Rows::Csv(reader) => loop {
+            Rows::Csv(reader, quotes) => loop {
                 match reader.read_record(rec) {
-                    Ok(false) => return Ok(Next::End),
-                    Ok(true) if csvin::is_blank_line(rec) => continue,
-                    Ok(true) => return Ok(Next::Row(csvin::line_of(rec))),
+                    Ok(false) => {
+                        if let Some(line) = quotes.open_since() {
+                            return Err(csvin::unclosed_quote(&self.path, line, reader.position().line()));
+                        }
+                        return Ok(Next::End);
+                    }
+                    Ok(true) => {
+                        let line = csvin::line_of(rec);
+                        if reader.position().line().saturating_sub(line) > csvin::MAX_ROW_LINES {
+                            return Err(csvin::open_quote(&self.path, line, reader.position().line()));
+                        }
+                        if csvin::is_blank_line(rec) {
+                            continue;
+                        }
+                        return Ok(Next::Row(line));
+                    }
                     Err(e) => {
                         if let (csv::ErrorKind::Utf8 { .. }, Some(pos)) = (e.kind(), e.position()) {
                             return Ok(Next::NotText(pos.line()));

@@ -193,11 +193,12 @@ fn write_sheet(
             let shown = match cell {
                 CellOut::Empty => continue,
                 CellOut::Text(t) => {
-                    if let Some(e) = too_long(r + 1, c, t) {
+                    let t = crate::cell::visible(t);
+                    if let Some(e) = too_long(r + 1, c, &t) {
                         return Err(e);
                     }
-                    ws.write_string(xr, xc, t.as_str())?;
-                    display_width(t)
+                    ws.write_string(xr, xc, t.as_ref())?;
+                    display_width(&t)
                 }
                 CellOut::Int(i) if i.unsigned_abs() > EXACT_INT as u64 => {
                     let t = i.to_string();
