@@ -53,17 +53,25 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// Whether [`visible`] writes `c` as its escape: a bidi control, or a control
+/// character other than tab and line breaks (an ESC that would start a terminal
+/// sequence when the file is shown with `cat`).
+fn shown_escaped(c: char) -> bool {
+    is_bidi_control(c) || (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
 /// Text from an input made visible for a report (CSV, Markdown, HTML, workbook):
-/// each bidi control ([`is_bidi_control`]) is written as the text `\u{202E}` (as
-/// `report.html` shows it), so a reader
-/// sees it instead of text reordered by it. Borrowed when there is none.
+/// each bidi control ([`is_bidi_control`]) and each control character other
+/// than tab and line breaks is written as the text `\u{202E}` (as `report.html`
+/// shows it), so a reader sees it instead of text reordered or a terminal driven
+/// by it. Borrowed when there is none.
 pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(is_bidi_control) {
+    if !s.chars().any(shown_escaped) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
-        if is_bidi_control(c) {
+        if shown_escaped(c) {
             out.push_str(&format!("\\u{{{:X}}}", u32::from(c)));
         } else {
             out.push(c);
@@ -164,7 +172,7 @@ pub fn csv_bytes(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>
     let mut changed = false;
     for rec in read().records() {
         let rec = rec.map_err(failed)?;
-        if rec.iter().any(|f| risky(f) || f.chars().any(is_bidi_control)) {
+        if rec.iter().any(|f| risky(f) || f.chars().any(shown_escaped)) {
             changed = true;
             break;
         }

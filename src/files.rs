@@ -410,23 +410,28 @@ fn writable(flag: &str, dir: &Path) -> Result<()> {
             }
         }
     }
+    // Not a bad flag but a place that cannot take the outputs: an input error
+    // (exit 1), as a failed write would be.
+    let place = crate::error::Position::file(dir);
     if !at.is_dir() {
-        return Err(refuse(format!(
-            "{flag} `{}`: `{}` is a file, so the folder cannot be made; name another place",
-            dir.display(),
-            at.display()
-        )));
+        return Err(Error::input(
+            place,
+            format!(
+                "{flag}: `{}` is a file, so the folder cannot be made there; name another place",
+                at.display()
+            ),
+        ));
     }
     tempfile::Builder::new()
         .prefix(".appraise-probe.")
         .tempfile_in(at)
         .map(drop)
         .map_err(|e| {
-            refuse(format!(
-                "{flag} `{}`: cannot write in `{}` ({e}); name a folder you can write",
-                dir.display(),
-                at.display()
-            ))
+            let e = std::io::Error::new(e.kind(), e.kind().to_string());
+            Error::input(
+                place,
+                format!("{flag}: cannot write in `{}` ({e}); name a folder you can write", at.display()),
+            )
         })
 }
 

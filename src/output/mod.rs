@@ -86,17 +86,3 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
     ])
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn file_names_are_the_files_rendered() {
-        let (plan, roster) = crate::demo::campaign().unwrap();
-        let outcome = crate::demo::run(&plan, &roster).unwrap();
-        let names: Vec<&str> = super::render_all(&plan, &roster, &outcome)
-            .unwrap()
-            .iter()
-            .map(|(n, _)| *n)
-            .collect();
-        assert_eq!(names, super::FILE_NAMES);
-    }
-}
