@@ -220,7 +220,9 @@ mod tests {
         assert!(matches!(visible("城区"), std::borrow::Cow::Borrowed(_)));
         assert_eq!(safe_cell("=\u{2066}x"), "'=\\u{2066}x");
         assert_eq!(md("a\u{200F}b"), "a\\\\u{200F}b");
-        for c in ['\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}'] {
+        for c in [
+            '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+        ] {
             assert!(is_bidi_control(c), "{c:?}");
         }
         assert!(!is_bidi_control('\u{2065}') && !is_bidi_control('\u{202F}'));

@@ -385,7 +385,11 @@ impl Guard {
                 input.named()
             )));
         }
-        if let Some(other) = self.outputs.iter().find(|o| o.same(&known) || o.landing == known.landing) {
+        if let Some(other) = self
+            .outputs
+            .iter()
+            .find(|o| o.same(&known) || o.landing == known.landing)
+        {
             return Err(refuse(format!(
                 "{} and {} are the same file; name two different outputs",
                 other.named(),
@@ -430,7 +434,10 @@ fn writable(flag: &str, dir: &Path) -> Result<()> {
             let e = std::io::Error::new(e.kind(), e.kind().to_string());
             Error::input(
                 place,
-                format!("{flag}: cannot write in `{}` ({e}); name a folder you can write", at.display()),
+                format!(
+                    "{flag}: cannot write in `{}` ({e}); name a folder you can write",
+                    at.display()
+                ),
             )
         })
 }
@@ -486,7 +493,11 @@ mod tests {
     #[test]
     fn a_failed_rename_puts_the_previous_set_back() {
         let dir = tempfile::tempdir().unwrap();
-        write_atomic(dir.path(), &[("a.csv", b"old a".to_vec()), ("c.csv", b"old c".to_vec())]).unwrap();
+        write_atomic(
+            dir.path(),
+            &[("a.csv", b"old a".to_vec()), ("c.csv", b"old c".to_vec())],
+        )
+        .unwrap();
         // `b.csv` is a folder: its rename fails after `a.csv` was moved.
         std::fs::create_dir(dir.path().join("b.csv")).unwrap();
         std::fs::write(dir.path().join("b.csv").join("x"), b"x").unwrap();
@@ -548,7 +559,8 @@ mod tests {
         assert!(e.contains("are the same file"), "{e}");
         let e = g.output_folder("--out", &a, &["results.csv"]).unwrap_err().to_string();
         assert!(e.contains("is a file; name a folder"), "{e}");
-        g.output_folder("--out", &dir.path().join("new/deeper"), &["results.csv"]).unwrap();
+        g.output_folder("--out", &dir.path().join("new/deeper"), &["results.csv"])
+            .unwrap();
         assert!(!dir.path().join("new").exists(), "checking makes no folder");
     }
 }

@@ -309,7 +309,10 @@ mod tests {
             bytes.extend_from_slice(format!("U{k},第{k}窗口\n").as_bytes());
         }
         let (text, note) = read_all(&bytes, Encoding::Auto);
-        assert!(text.starts_with("unit_id,name\nU1,城区供电所\nU2,Caf\u{FFFD}\nU3,第3窗口\n"), "{text}");
+        assert!(
+            text.starts_with("unit_id,name\nU1,城区供电所\nU2,Caf\u{FFFD}\nU3,第3窗口\n"),
+            "{text}"
+        );
         let note = note.expect("a note");
         // Offset of 0xE9: "unit_id,name\n" 13 + "U1," 3 + 15 bytes of 城区供电所 + "\n" 1
         // + "U2,Caf" 6 = 38; it is on line 3.

@@ -85,4 +85,3 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
         ),
     ])
 }
-

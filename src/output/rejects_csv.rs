@@ -10,7 +10,10 @@ use crate::score::outcome::Outcome;
 /// is in, as named on the command line). A ballot id or detail longer than
 /// [`crate::cell::SHOWN_CHARS`] characters is shortened with its length noted.
 pub fn rejects_csv(outcome: &Outcome) -> Result<Vec<u8>> {
-    let long = |r: &Reject| matches!(shorten(&r.ballot_id), std::borrow::Cow::Owned(_)) || matches!(shorten(&r.detail), std::borrow::Cow::Owned(_));
+    let long = |r: &Reject| {
+        matches!(shorten(&r.ballot_id), std::borrow::Cow::Owned(_))
+            || matches!(shorten(&r.detail), std::borrow::Cow::Owned(_))
+    };
     if !outcome.rejects.iter().any(long) {
         return rejects_table(&outcome.rejects, &outcome.files);
     }

@@ -99,9 +99,7 @@ pub fn no_complaints(plan: &Plan, given: bool) -> Option<Attention> {
 pub fn survey_outside(plan: &Plan) -> Option<Attention> {
     let base = plan.path.parent().unwrap_or(std::path::Path::new(""));
     let outside = match plan.survey_path.strip_prefix(base) {
-        Ok(relative) => {
-            relative.is_absolute() || relative.components().any(|c| c == std::path::Component::ParentDir)
-        }
+        Ok(relative) => relative.is_absolute() || relative.components().any(|c| c == std::path::Component::ParentDir),
         Err(_) => true,
     };
     outside.then(|| Attention {

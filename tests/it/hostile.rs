@@ -424,7 +424,13 @@ fn a_footer_that_panics_the_thrift_decoder_is_an_error() {
 /// ballots, complaints), so that a test may edit and overwrite its inputs.
 fn campaign_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    for f in ["plan.yaml", "survey.yaml", "roster.csv", "ballots.csv", "complaints.csv"] {
+    for f in [
+        "plan.yaml",
+        "survey.yaml",
+        "roster.csv",
+        "ballots.csv",
+        "complaints.csv",
+    ] {
         std::fs::copy(fixture_dir("campaign-pooled").join(f), dir.path().join(f)).expect("copy");
     }
     dir
@@ -470,7 +476,9 @@ fn the_same_ballots_file_twice_is_refused_by_any_name() {
         let (code, _, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", twin, "--out", "out"]));
         assert_eq!(code, 2, "{twin}: {err}");
         assert!(
-            err.contains(&format!("--ballots `{twin}` is the same file as --ballots `ballots.csv`")),
+            err.contains(&format!(
+                "--ballots `{twin}` is the same file as --ballots `ballots.csv`"
+            )),
             "{err}"
         );
         assert!(!d.join("out").exists(), "refused before any work: nothing written");
@@ -481,7 +489,10 @@ fn the_same_ballots_file_twice_is_refused_by_any_name() {
         &score_args(&["--ballots", "ballots.csv", "--complaints", "hard.csv", "--out", "out"]),
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--complaints `hard.csv` is the same file as --ballots"), "{err}");
+    assert!(
+        err.contains("--complaints `hard.csv` is the same file as --ballots"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -489,7 +500,15 @@ fn a_tally_given_twice_is_refused_not_double_counted() {
     let dir = campaign_copy();
     let d = dir.path();
     let tally = [
-        "tally", "-q", "--plan", "plan.yaml", "--roster", "roster.csv", "--ballots", "ballots.csv", "--out",
+        "tally",
+        "-q",
+        "--plan",
+        "plan.yaml",
+        "--roster",
+        "roster.csv",
+        "--ballots",
+        "ballots.csv",
+        "--out",
         "t.tally.parquet",
     ];
     let (code, _, err) = run_in(d, &tally);
@@ -512,14 +531,27 @@ fn tally_outputs_never_replace_an_input_or_each_other() {
     let ballots = read(d, "ballots.csv");
     let tally = |out: &str, keys: Option<&str>| {
         let mut a = vec![
-            "tally", "-q", "--plan", "plan.yaml", "--roster", "roster.csv", "--ballots", "ballots.csv", "--out", out,
+            "tally",
+            "-q",
+            "--plan",
+            "plan.yaml",
+            "--roster",
+            "roster.csv",
+            "--ballots",
+            "ballots.csv",
+            "--out",
+            out,
         ];
         if let Some(k) = keys {
             a.extend(["--keys-out", k]);
         }
         run_in(d, &a)
     };
-    for (out, input) in [("roster.csv", "--roster"), ("./ballots.csv", "--ballots"), ("plan.yaml", "--plan")] {
+    for (out, input) in [
+        ("roster.csv", "--roster"),
+        ("./ballots.csv", "--ballots"),
+        ("plan.yaml", "--plan"),
+    ] {
         let (code, _, err) = tally(out, None);
         assert_eq!(code, 2, "{out}: {err}");
         assert!(err.contains(&format!("would replace the input {input}")), "{err}");
@@ -531,7 +563,15 @@ fn tally_outputs_never_replace_an_input_or_each_other() {
     let (code, _, err) = run_in(
         d,
         &[
-            "tally", "-q", "--plan", "plan.yaml", "--roster", "r.rejects.csv", "--ballots", "ballots.csv", "--out",
+            "tally",
+            "-q",
+            "--plan",
+            "plan.yaml",
+            "--roster",
+            "r.rejects.csv",
+            "--ballots",
+            "ballots.csv",
+            "--out",
             "r.tally.parquet",
         ],
     );
@@ -607,7 +647,15 @@ fn simulate_and_demo_outputs_never_replace_an_input() {
     let (code, _, err) = run_in(
         d,
         &[
-            "simulate", "--plan", "plan.yaml", "--roster", "sim/complaints.csv", "--out", "sim", "--ballots-per-unit", "2",
+            "simulate",
+            "--plan",
+            "plan.yaml",
+            "--roster",
+            "sim/complaints.csv",
+            "--out",
+            "sim",
+            "--ballots-per-unit",
+            "2",
         ],
     );
     assert_eq!(code, 2, "{err}");
@@ -635,7 +683,11 @@ fn a_stray_latin1_byte_leaves_the_roster_readable_and_is_named() {
     assert!(out.contains(&named) && out.contains("replaced by U+FFFD"), "{out}");
     assert!(err.contains(&named), "the attention list repeats it: {err}");
     let results = crate::Table::from_bytes(&read(&d.join("out"), "results.csv"));
-    assert_eq!(results.cell("unit_id", "U001", "name"), "城区供电所", "not garbled as GB18030");
+    assert_eq!(
+        results.cell("unit_id", "U001", "name"),
+        "城区供电所",
+        "not garbled as GB18030"
+    );
     assert_eq!(results.cell("unit_id", "U003", "name"), "侏儒供电所\u{FFFD}");
     let json: serde_json::Value = serde_json::from_slice(&read(&d.join("out"), "results.json")).expect("json");
     let kinds: Vec<&str> = json["attention"]
@@ -709,11 +761,17 @@ fn terminal_escapes_from_roster_names_never_reach_the_terminal() {
     assert_eq!(code, 0, "{err}");
     for (name, text) in [("stdout", &out), ("stderr", &err)] {
         assert!(!text.contains('\u{1b}'), "{name}: raw ESC");
-        assert!(!text.contains('\u{7}') && !text.contains('\u{9b}'), "{name}: BEL or CSI");
+        assert!(
+            !text.contains('\u{7}') && !text.contains('\u{9b}'),
+            "{name}: BEL or CSI"
+        );
         assert!(!text.contains('\u{202E}'), "{name}: raw bidi override");
         assert!(!text.contains("owned"), "{name}: the OSC title text");
     }
-    assert!(out.contains("\\u{202E}lave"), "names shown, the override visible: {out}");
+    assert!(
+        out.contains("\\u{202E}lave"),
+        "names shown, the override visible: {out}"
+    );
 }
 
 #[test]
@@ -767,7 +825,10 @@ fn a_2_mb_unit_id_is_shortened_in_rejects_csv() {
     let rejects = crate::Table::from_bytes(&bytes);
     let row = rejects.find("row", "4").expect("line 4 rejected");
     // The ballot id: 1,000 characters = 1,000 bytes, cut to 200 and its length said.
-    assert_eq!(row[rejects.column("ballot_id")], format!("{}… (1,000 bytes)", &id[..200]));
+    assert_eq!(
+        row[rejects.column("ballot_id")],
+        format!("{}… (1,000 bytes)", &id[..200])
+    );
     assert_eq!(row[rejects.column("reason")], "unknown_unit");
     let detail = &row[rejects.column("detail")];
     assert!(detail.len() < 400 && detail.contains("2000000"), "{detail}");
@@ -785,7 +846,13 @@ fn a_survey_path_to_another_file_never_echoes_its_contents() {
     let plan = std::fs::read_to_string(d.join("plan.yaml")).expect("plan");
     let to = |survey: &str| {
         plan.lines()
-            .map(|l| if l.starts_with("survey:") { format!("survey: {survey}") } else { l.to_string() })
+            .map(|l| {
+                if l.starts_with("survey:") {
+                    format!("survey: {survey}")
+                } else {
+                    l.to_string()
+                }
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -801,8 +868,18 @@ fn a_survey_path_to_another_file_never_echoes_its_contents() {
     let (code, _, err) = run_in(
         d,
         &[
-            "score", "-q", "--plan", "plans/p.yaml", "--roster", "roster.csv", "--ballots", "ballots.csv",
-            "--complaints", "complaints.csv", "--out", "out",
+            "score",
+            "-q",
+            "--plan",
+            "plans/p.yaml",
+            "--roster",
+            "roster.csv",
+            "--ballots",
+            "ballots.csv",
+            "--complaints",
+            "complaints.csv",
+            "--out",
+            "out",
         ],
     );
     assert_eq!(code, 0, "{err}");
@@ -825,11 +902,25 @@ fn survey_ids_are_neutralised_in_every_csv() {
     std::fs::write(d.join("ballots.csv"), ballots.replacen(",int1,", ",=int1,", 1)).expect("write");
     let (code, _, err) = run_in(
         d,
-        &score_args(&["--ballots", "ballots.csv", "--complaints", "complaints.csv", "--out", "out"]),
+        &score_args(&[
+            "--ballots",
+            "ballots.csv",
+            "--complaints",
+            "complaints.csv",
+            "--out",
+            "out",
+        ]),
     );
     assert_eq!(code, 0, "{err}");
     let o = d.join("out");
-    for name in ["results.csv", "items.csv", "rejects.csv", "reliability.csv", "flags.csv", "complaint_rejects.csv"] {
+    for name in [
+        "results.csv",
+        "items.csv",
+        "rejects.csv",
+        "reliability.csv",
+        "flags.csv",
+        "complaint_rejects.csv",
+    ] {
         let t = crate::Table::from_bytes(&read(&o, name));
         for cell in t.header.iter().chain(t.rows.iter().flatten()) {
             let number = cell.trim().parse::<f64>().is_ok_and(f64::is_finite);

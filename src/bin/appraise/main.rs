@@ -351,9 +351,9 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
             )?;
             o.attention.splice(
                 0..0,
-                appraise::score::attention::survey_outside(&plan)
-                    .into_iter()
-                    .chain(appraise::score::attention::no_complaints(&plan, cfg.complaints.is_some())),
+                appraise::score::attention::survey_outside(&plan).into_iter().chain(
+                    appraise::score::attention::no_complaints(&plan, cfg.complaints.is_some()),
+                ),
             );
             o
         }
@@ -478,13 +478,17 @@ fn demo(out: Option<&std::path::Path>) -> appraise::Result<()> {
 /// sequences ([`appraise::cell::terminal`]).
 fn out(text: &str) {
     let mut o = std::io::stdout().lock();
-    let _ = o.write_all(appraise::cell::terminal(text).as_bytes()).and_then(|_| o.flush());
+    let _ = o
+        .write_all(appraise::cell::terminal(text).as_bytes())
+        .and_then(|_| o.flush());
 }
 
 /// Writes to stderr, cleaned like [`out`].
 fn err(text: &str) {
     let mut o = std::io::stderr().lock();
-    let _ = o.write_all(appraise::cell::terminal(text).as_bytes()).and_then(|_| o.flush());
+    let _ = o
+        .write_all(appraise::cell::terminal(text).as_bytes())
+        .and_then(|_| o.flush());
 }
 
 /// Prints notes, the accounting, status counts and the front and back of the list.
