@@ -385,6 +385,155 @@ fn a_footer_whose_row_counts_were_edited_is_refused() {
     assert!(e.to_string().contains("announces 100 rows but its column"), "{e}");
 }
 
+/// A Parquet file of `n` ballots of unit U001 written by polars (one row group).
+fn plain_parquet(dir: &Path, plan: &Plan, n: usize) -> PathBuf {
+    let p = dir.join("b.parquet");
+    let mut cols = vec![
+        Series::new("ballot_id".into(), (0..n).map(|k| format!("B{k}")).collect::<Vec<_>>()).into_column(),
+        Series::new("unit_id".into(), vec!["U001"; n]).into_column(),
+        Series::new("rater_id".into(), (0..n).map(|k| format!("R{k}")).collect::<Vec<_>>()).into_column(),
+        Series::new("rater_group".into(), vec!["public"; n]).into_column(),
+    ];
+    for it in &plan.survey.items {
+        cols.push(Series::new(it.id.as_str().into(), vec![1i64; n]).into_column());
+    }
+    let mut df = DataFrame::new(n, cols).expect("frame");
+    ParquetWriter::new(std::fs::File::create(&p).expect("create"))
+        .finish(&mut df)
+        .expect("write");
+    p
+}
+
+/// The unsigned LEB128 varint at `bytes[at..]`: (value, its length).
+fn varint(bytes: &[u8], at: usize) -> (u64, usize) {
+    let (mut v, mut k) = (0u64, 0);
+    loop {
+        let b = bytes[at + k];
+        v |= u64::from(b & 0x7F) << (7 * k);
+        k += 1;
+        if b & 0x80 == 0 {
+            return (v, k);
+        }
+    }
+}
+
+/// The zigzag varint of an i64 (Thrift compact protocol).
+fn zigzag(x: i64) -> Vec<u8> {
+    let mut v = ((x << 1) ^ (x >> 63)) as u64;
+    let mut out = Vec::new();
+    loop {
+        let b = (v & 0x7F) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return out;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// `bytes` with the footer's varint at `at` (a value of any length) replaced by
+/// `value`, and the footer's length updated (Thrift is self-delimiting; the
+/// offsets in the footer point before it and do not move).
+fn with_footer_value(bytes: &[u8], at: usize, value: i64) -> Vec<u8> {
+    let (_, old) = varint(bytes, at);
+    let new = zigzag(value);
+    let mut out = bytes[..at].to_vec();
+    out.extend_from_slice(&new);
+    out.extend_from_slice(&bytes[at + old..]);
+    let len = out.len();
+    let footer = u32::from_le_bytes(out[len - 8..len - 4].try_into().expect("4 bytes")) as i64;
+    let footer = (footer + new.len() as i64 - old as i64) as u32;
+    out[len - 8..len - 4].copy_from_slice(&footer.to_le_bytes());
+    out
+}
+
+#[test]
+fn a_footer_announcing_2_pow_62_rows_is_an_error_not_an_abort() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, roster) = pooled();
+    let n = 5992;
+    let p = plain_parquet(dir.path(), &plan, n);
+    let bytes = std::fs::read(&p).expect("read");
+    let len = bytes.len();
+    let footer_len = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
+    let start = len - 8 - footer_len;
+    // 5992 as an i64 field following its predecessor: 0x16, zigzag varint D0 5D.
+    let hits: Vec<usize> = (start..len - 10)
+        .filter(|&k| bytes[k..k + 3] == [0x16, 0xD0, 0x5D])
+        .collect();
+    assert!(hits.len() >= 3, "{hits:?}");
+    for rows in [1i64 << 62, 2_000_000_000] {
+        // The row group's count first (it lies after the file's), then the file's.
+        let edited = with_footer_value(&bytes, hits[hits.len() - 1] + 1, rows);
+        let edited = with_footer_value(&edited, hits[0] + 1, rows);
+        let e = dir.path().join("edited.parquet");
+        std::fs::write(&e, &edited).expect("write");
+        let t = Instant::now();
+        let err = campaign::run(
+            &plan,
+            &roster,
+            &[Source::file(&e)],
+            None,
+            &campaign::Options {
+                accept_rejects: true,
+                ..Default::default()
+            },
+            &mut |_| {},
+        )
+        .expect_err("a footer announcing more rows than the file holds");
+        assert!(err.to_string().contains("edited.parquet"), "{err}");
+        assert!(err.to_string().contains(&format!("announces {rows} rows")), "{err}");
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    }
+}
+
+#[test]
+fn a_column_chunk_whose_compressed_size_lies_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, roster) = pooled();
+    let n = 5992;
+    let p = plain_parquet(dir.path(), &plan, n);
+    let bytes = std::fs::read(&p).expect("read");
+    let len = bytes.len();
+    let footer_len = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
+    let start = len - 8 - footer_len;
+    let hits: Vec<usize> = (start..len - 10)
+        .filter(|&k| bytes[k..k + 3] == [0x16, 0xD0, 0x5D])
+        .collect();
+    // A column chunk's num_values (field 5) is followed by total_uncompressed_size
+    // (field 6) and total_compressed_size (field 7), each an i64 one field id on: 0x16.
+    let chunk = hits[1];
+    let after_values = chunk + 3;
+    assert_eq!(bytes[after_values], 0x16, "field 6 follows");
+    let (_, l6) = varint(&bytes, after_values + 1);
+    let field7 = after_values + 1 + l6;
+    assert_eq!(bytes[field7], 0x16, "field 7 follows");
+    for size in [1i64 << 40, 1 << 20, 3] {
+        let edited = with_footer_value(&bytes, field7 + 1, size);
+        let e = dir.path().join("edited.parquet");
+        std::fs::write(&e, &edited).expect("write");
+        let t = Instant::now();
+        let run = campaign::run(
+            &plan,
+            &roster,
+            &[Source::file(&e)],
+            None,
+            &campaign::Options {
+                accept_rejects: true,
+                ..Default::default()
+            },
+            &mut |_| {},
+        );
+        let err = run.expect_err("a chunk size that does not fit the file");
+        assert!(err.to_string().contains("edited.parquet"), "{size}: {err}");
+        if size > 1000 {
+            assert!(err.to_string().contains("past the end of the"), "{size}: {err}");
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    }
+}
+
 #[test]
 fn a_footer_that_panics_the_thrift_decoder_is_an_error() {
     // Found by mutating a simulated file: byte −3034 (from the end) of the footer
