@@ -333,21 +333,8 @@ fn a_tally_larger_than_the_budget_is_refused_naming_its_size() {
 fn a_footer_whose_row_counts_were_edited_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (plan, roster) = pooled();
-    let p = dir.path().join("b.parquet");
     let n = 5992;
-    let mut cols = vec![
-        Series::new("ballot_id".into(), (0..n).map(|k| format!("B{k}")).collect::<Vec<_>>()).into_column(),
-        Series::new("unit_id".into(), vec!["U001"; n]).into_column(),
-        Series::new("rater_id".into(), (0..n).map(|k| format!("R{k}")).collect::<Vec<_>>()).into_column(),
-        Series::new("rater_group".into(), vec!["public"; n]).into_column(),
-    ];
-    for it in &plan.survey.items {
-        cols.push(Series::new(it.id.as_str().into(), vec![1i64; n]).into_column());
-    }
-    let mut df = DataFrame::new(n, cols).expect("frame");
-    ParquetWriter::new(std::fs::File::create(&p).expect("create"))
-        .finish(&mut df)
-        .expect("write");
+    let p = plain_parquet(dir.path(), &plan, n);
     let run = |p: &Path| {
         campaign::run(
             &plan,
