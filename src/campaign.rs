@@ -62,7 +62,10 @@ pub fn run(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Outcome> {
     check_plan_roster(plan, roster)?;
-    let missing = crate::score::attention::no_complaints(plan, complaints.is_some());
+    let missing: Vec<_> = crate::score::attention::survey_outside(plan)
+        .into_iter()
+        .chain(crate::score::attention::no_complaints(plan, complaints.is_some()))
+        .collect();
     let complaints = match complaints {
         Some(p) => Complaints::load(p, options.encoding, plan, roster)?,
         None => Complaints::none(roster),

@@ -1,17 +1,39 @@
-//! Writing outputs whole or not at all: temporary files in the target folder, renamed into place.
+//! Writing outputs whole or not at all, and keeping them off the inputs.
+//!
+//! A set of outputs (the files of one `score` or `demo` run, the two files of
+//! `simulate`) is staged: every file is written and synced into a hidden staging
+//! folder `.appraise-staging.XXXXXX` made inside the output folder (so it is on the
+//! same filesystem even when the output folder is a mount point), then each is
+//! renamed onto its target. A file that is already there is first hard-linked into
+//! the staging folder; when a rename fails, the files already renamed are put
+//! back, so a failure leaves the previous set (or none), never a mix of two runs.
+//! What a reader can observe (SPEC §10): each file is always whole (old or new);
+//! during the rename loop (one `rename` per file, microseconds) some files can be
+//! new and others old; a process killed inside that loop can leave such a mix, with
+//! the staging folder (the complete new set and the previous files) left beside
+//! them.
 //!
 //! The temporary files are created private (0600); before the rename each is given
 //! the mode a new file gets in that folder (0644 under umask 022), so colleagues on
 //! a shared drive can read the results.
+//!
+//! [`Guard`] keeps outputs off the inputs: the same input named twice, an output
+//! that is an input (the same path, a hard link or a symlink to it: compared by
+//! device and inode where the platform has them, else by canonical path), two
+//! outputs on one file, an output folder that is a file or cannot be written — all
+//! refused before any work starts.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// Writes files into `dir` (created if missing) all-or-nothing per file: each is
-/// written to a temporary file beside its target, and all are renamed into place
-/// only after every one was written and synced.
+/// Prefix of the hidden staging folder made inside an output folder.
+pub const STAGING_PREFIX: &str = ".appraise-staging.";
+
+/// Writes files into `dir` (created if missing) as one set: all are written and
+/// synced into a staging folder first, then renamed into place (see the module
+/// text for what a reader can observe and what a failure leaves).
 ///
 /// ```
 /// let dir = tempfile::tempdir().expect("a temporary folder");
@@ -20,33 +42,129 @@ use crate::error::{Error, ErrorKind, Result};
 /// # Ok::<(), appraise::Error>(())
 /// ```
 pub fn write_atomic(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(ErrorKind::Usage(format!(
-            "--out {} is a file, not a folder; name a folder",
-            dir.display()
-        ))
-        .into());
-    }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut staged = Vec::with_capacity(files.len());
+    let mut staging = Staging::new(dir)?;
     for (name, bytes) in files {
-        let target = dir.join(name);
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(&target, e))?;
-        tmp.write_all(bytes)
-            .and_then(|_| usual_mode(tmp.as_file(), dir))
-            .and_then(|_| tmp.as_file().sync_all())
-            .map_err(|e| Error::io(&target, e))?;
-        staged.push((tmp, target));
+        staging.add(name, bytes)?;
     }
-    let mut written = Vec::with_capacity(staged.len());
-    for (tmp, target) in staged {
-        tmp.persist(&target).map_err(|e| Error::io(&target, e.error))?;
-        written.push(target);
+    staging.commit()
+}
+
+/// A set of output files being written into one folder, committed as a whole by
+/// [`Staging::commit`]; dropped without a commit, it leaves the folder as it was.
+pub struct Staging {
+    dir: PathBuf,
+    tmp: tempfile::TempDir,
+    names: Vec<String>,
+}
+
+impl Staging {
+    /// Starts a set in `dir` (created if missing; a file there is refused).
+    pub fn new(dir: &Path) -> Result<Staging> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(ErrorKind::Usage(format!(
+                "--out {} is a file, not a folder; name a folder",
+                dir.display()
+            ))
+            .into());
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(STAGING_PREFIX)
+            .tempdir_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        Ok(Staging {
+            dir: dir.to_path_buf(),
+            tmp,
+            names: Vec::new(),
+        })
     }
-    Ok(written)
+
+    /// Adds one file of the set, written whole and synced into the staging folder.
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.stream(name, |w| w.write_all(bytes).map_err(|e| Error::io(Path::new(name), e)))
+    }
+
+    /// Adds one file of the set, streamed by `fill` (for outputs too large to build
+    /// in memory: simulated campaigns).
+    pub fn stream<T>(&mut self, name: &str, fill: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+        let target = self.dir.join(name);
+        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+            return Err(ErrorKind::Usage(format!("`{name}` is no file name of an output set")).into());
+        }
+        if self.names.iter().any(|n| n == name) {
+            return Err(ErrorKind::Usage(format!("output `{name}` is written twice in one set")).into());
+        }
+        let path = self.tmp.path().join(name);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::io(&target, e))?;
+        let mut buf = std::io::BufWriter::new(file);
+        let value = fill(&mut buf)?;
+        let file = buf.into_inner().map_err(|e| Error::io(&target, e.into_error()))?;
+        usual_mode(&file, &self.dir)
+            .and_then(|_| file.sync_all())
+            .map_err(|e| Error::io(&target, e))?;
+        self.names.push(name.to_string());
+        Ok(value)
+    }
+
+    /// Moves the set into place: every file renamed onto its target; when one
+    /// rename fails, the files already moved are put back as they were and the error
+    /// is returned. The staging folder is removed afterwards.
+    pub fn commit(self) -> Result<Vec<PathBuf>> {
+        sync_dir(self.tmp.path()).map_err(|e| Error::io(self.tmp.path(), e))?;
+        // Keep the files being replaced, to put them back on a failure.
+        let previous = self.tmp.path().join(".previous");
+        std::fs::create_dir(&previous).map_err(|e| Error::io(&previous, e))?;
+        let mut kept = Vec::with_capacity(self.names.len());
+        for name in &self.names {
+            let target = self.dir.join(name);
+            let old = match std::fs::symlink_metadata(&target) {
+                Ok(m) if !m.is_dir() => {
+                    let keep = previous.join(name);
+                    std::fs::hard_link(&target, &keep)
+                        .or_else(|_| std::fs::copy(&target, &keep).map(|_| ()))
+                        .map_err(|e| Error::io(&target, e))?;
+                    Some(keep)
+                }
+                _ => None,
+            };
+            kept.push(old);
+        }
+        let mut written = Vec::with_capacity(self.names.len());
+        for (k, name) in self.names.iter().enumerate() {
+            let target = self.dir.join(name);
+            if let Err(e) = std::fs::rename(self.tmp.path().join(name), &target) {
+                for (done, old) in self.names[..k].iter().zip(&kept) {
+                    let t = self.dir.join(done);
+                    let _ = match old {
+                        Some(o) => std::fs::rename(o, &t),
+                        None => std::fs::remove_file(&t),
+                    };
+                }
+                return Err(Error::io(&target, e));
+            }
+            written.push(target);
+        }
+        sync_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        self.tmp.close().map_err(|e| Error::io(&self.dir, e))?;
+        Ok(written)
+    }
+}
+
+/// Syncs a folder's entries (renames) to disk, where the platform allows it.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }
 
 /// Streams one output file atomically: `fill` writes into a buffered temporary
@@ -88,6 +206,240 @@ fn usual_mode(file: &std::fs::File, dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn usual_mode(_file: &std::fs::File, _dir: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+/// The identity of an existing file, following symlinks: device and inode on Unix
+/// (so a hard link is the same file), else the canonical path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Identity {
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+fn identity(path: &Path) -> Option<Identity> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(Identity::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path).ok().map(Identity::Path)
+    }
+}
+
+/// Where a path lands once written: made absolute, `.` and `..` resolved, and its
+/// longest existing part made canonical (symlinks followed), so `a/../b.csv`,
+/// `./b.csv` and a path through a linked folder compare equal.
+fn landing(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut plain = PathBuf::new();
+    for c in absolute.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                plain.pop();
+            }
+            c => plain.push(c),
+        }
+    }
+    let mut existing = plain.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match existing.file_name() {
+            Some(n) => rest.push(n.to_os_string()),
+            None => break,
+        }
+        existing.pop();
+    }
+    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
+    out.extend(rest.iter().rev());
+    out
+}
+
+/// One file a [`Guard`] knows.
+#[derive(Clone, Debug)]
+struct Known {
+    flag: String,
+    path: PathBuf,
+    identity: Option<Identity>,
+    landing: PathBuf,
+}
+
+impl Known {
+    fn new(flag: &str, path: &Path) -> Known {
+        Known {
+            flag: flag.to_string(),
+            path: path.to_path_buf(),
+            identity: identity(path),
+            landing: landing(path),
+        }
+    }
+
+    fn same(&self, other: &Known) -> bool {
+        match (&self.identity, &other.identity) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.landing == other.landing,
+        }
+    }
+
+    fn named(&self) -> String {
+        format!("{} `{}`", self.flag, self.path.display())
+    }
+}
+
+/// Keeps a command's outputs off its inputs, checked before any work starts
+/// (SPEC §10): every input is read once (the same file named twice, by any path,
+/// hard link or symlink, is refused: a ballot or tally file given twice would count
+/// twice); no output is an input or another output; an output folder is a folder
+/// (or can be made) and can be written; an output file's folder can be written.
+///
+/// Inputs are told first, then outputs.
+///
+/// ```
+/// let dir = tempfile::tempdir().expect("a temporary folder");
+/// let ballots = dir.path().join("ballots.csv");
+/// std::fs::write(&ballots, "x\n").expect("written");
+/// let mut guard = appraise::files::Guard::default();
+/// guard.input("--ballots", &ballots)?;
+/// assert!(guard.input("--ballots", &dir.path().join(".").join("ballots.csv")).is_err());
+/// assert!(guard.output_file("--out", &ballots).is_err());
+/// guard.output_folder("--out", &dir.path().join("out"), &["results.csv"])?;
+/// # Ok::<(), appraise::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Guard {
+    inputs: Vec<Known>,
+    outputs: Vec<Known>,
+}
+
+fn refuse(message: String) -> Error {
+    ErrorKind::Usage(message).into()
+}
+
+impl Guard {
+    /// Notes an input the command reads (`flag` names it in messages, e.g.
+    /// `--ballots` or `survey (from the plan)`); the same file given earlier is
+    /// refused. A file that does not exist is left to its reader to report.
+    pub fn input(&mut self, flag: &str, path: &Path) -> Result<()> {
+        let known = Known::new(flag, path);
+        if known.identity.is_none() {
+            return Ok(());
+        }
+        if let Some(earlier) = self.inputs.iter().find(|i| i.same(&known)) {
+            return Err(refuse(format!(
+                "{} is the same file as {}: each input is read once (twice, its rows would count twice); name it once",
+                known.named(),
+                earlier.named()
+            )));
+        }
+        self.inputs.push(known);
+        Ok(())
+    }
+
+    /// Notes an output file the command writes (replacing it if it exists).
+    pub fn output_file(&mut self, flag: &str, path: &Path) -> Result<()> {
+        if path.is_dir() {
+            return Err(refuse(format!("{flag} `{}` is a folder; name a file", path.display())));
+        }
+        self.output(flag, path)?;
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        writable(flag, parent)
+    }
+
+    /// Notes an output folder and the names of the files the command writes into
+    /// it. The folder may hold inputs (a campaign's own folder is fine) as long as
+    /// none of the files written there is one of them.
+    pub fn output_folder(&mut self, flag: &str, dir: &Path, names: &[&str]) -> Result<()> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(refuse(format!("{flag} `{}` is a file; name a folder", dir.display())));
+        }
+        for name in names {
+            let path = dir.join(name);
+            if path.is_dir() {
+                return Err(refuse(format!(
+                    "{flag}: `{}` is a folder where the output {name} goes; move it or name another folder",
+                    path.display()
+                )));
+            }
+            self.output(flag, &path)?;
+        }
+        writable(flag, dir)
+    }
+
+    fn output(&mut self, flag: &str, path: &Path) -> Result<()> {
+        let known = Known::new(flag, path);
+        if known.identity.is_some()
+            && let Some(input) = self.inputs.iter().find(|i| i.same(&known))
+        {
+            return Err(refuse(format!(
+                "{} would replace the input {} (the same file); name another output",
+                known.named(),
+                input.named()
+            )));
+        }
+        if let Some(other) = self
+            .outputs
+            .iter()
+            .find(|o| o.same(&known) || o.landing == known.landing)
+        {
+            return Err(refuse(format!(
+                "{} and {} are the same file; name two different outputs",
+                other.named(),
+                known.named()
+            )));
+        }
+        self.outputs.push(known);
+        Ok(())
+    }
+}
+
+/// Whether files can be made in `dir`, or in its nearest existing ancestor when
+/// it does not exist yet (it would be created): a probe file is made and removed.
+fn writable(flag: &str, dir: &Path) -> Result<()> {
+    let mut at = dir;
+    while !at.exists() {
+        match at.parent() {
+            Some(p) if !p.as_os_str().is_empty() => at = p,
+            _ => {
+                at = Path::new(".");
+                break;
+            }
+        }
+    }
+    // Not a bad flag but a place that cannot take the outputs: an input error
+    // (exit 1), as a failed write would be.
+    let place = crate::error::Position::file(dir);
+    if !at.is_dir() {
+        return Err(Error::input(
+            place,
+            format!(
+                "{flag}: `{}` is a file, so the folder cannot be made there; name another place",
+                at.display()
+            ),
+        ));
+    }
+    tempfile::Builder::new()
+        .prefix(".appraise-probe.")
+        .tempfile_in(at)
+        .map(drop)
+        .map_err(|e| {
+            let e = std::io::Error::new(e.kind(), e.kind().to_string());
+            Error::input(
+                place,
+                format!(
+                    "{flag}: cannot write in `{}` ({e}); name a folder you can write",
+                    at.display()
+                ),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -136,5 +488,79 @@ mod tests {
             2,
             "no probe left behind"
         );
+    }
+
+    #[test]
+    fn a_failed_rename_puts_the_previous_set_back() {
+        let dir = tempfile::tempdir().unwrap();
+        write_atomic(
+            dir.path(),
+            &[("a.csv", b"old a".to_vec()), ("c.csv", b"old c".to_vec())],
+        )
+        .unwrap();
+        // `b.csv` is a folder: its rename fails after `a.csv` was moved.
+        std::fs::create_dir(dir.path().join("b.csv")).unwrap();
+        std::fs::write(dir.path().join("b.csv").join("x"), b"x").unwrap();
+        let files = [
+            ("a.csv", b"new a".to_vec()),
+            ("b.csv", b"new b".to_vec()),
+            ("c.csv", b"new c".to_vec()),
+            ("d.csv", b"new d".to_vec()),
+        ];
+        assert!(write_atomic(dir.path(), &files).is_err());
+        assert_eq!(std::fs::read(dir.path().join("a.csv")).unwrap(), b"old a");
+        assert_eq!(std::fs::read(dir.path().join("c.csv")).unwrap(), b"old c");
+        assert!(!dir.path().join("d.csv").exists());
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.csv", "b.csv", "c.csv"], "no staging folder left");
+    }
+
+    #[test]
+    fn a_set_dropped_before_commit_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        write_atomic(dir.path(), &[("a.csv", b"old".to_vec())]).unwrap();
+        let mut s = Staging::new(dir.path()).unwrap();
+        s.add("a.csv", b"new").unwrap();
+        assert!(s.add("a.csv", b"again").is_err(), "one name once");
+        assert!(s.add("../x.csv", b"x").is_err(), "a plain file name");
+        drop(s);
+        assert_eq!(std::fs::read(dir.path().join("a.csv")).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_guard_knows_a_file_by_any_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.csv");
+        std::fs::write(&a, "x").unwrap();
+        std::fs::hard_link(&a, dir.path().join("hard.csv")).unwrap();
+        std::os::unix::fs::symlink(&a, dir.path().join("soft.csv")).unwrap();
+        for other in ["hard.csv", "soft.csv", "./a.csv"] {
+            let mut g = Guard::default();
+            g.input("--ballots", &a).unwrap();
+            let e = g.input("--ballots", &dir.path().join(other)).unwrap_err().to_string();
+            assert!(e.contains("is the same file as --ballots"), "{e}");
+            let mut g = Guard::default();
+            g.input("--roster", &a).unwrap();
+            let e = g.output_file("--out", &dir.path().join(other)).unwrap_err().to_string();
+            assert!(e.contains("would replace the input --roster"), "{e}");
+        }
+        let mut g = Guard::default();
+        g.output_file("--out", &dir.path().join("t.parquet")).unwrap();
+        let e = g
+            .output_file("--keys-out", &dir.path().join("sub/../t.parquet"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("are the same file"), "{e}");
+        let e = g.output_folder("--out", &a, &["results.csv"]).unwrap_err().to_string();
+        assert!(e.contains("is a file; name a folder"), "{e}");
+        g.output_folder("--out", &dir.path().join("new/deeper"), &["results.csv"])
+            .unwrap();
+        assert!(!dir.path().join("new").exists(), "checking makes no folder");
     }
 }

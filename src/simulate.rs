@@ -217,24 +217,26 @@ impl Default for SimConfig {
     }
 }
 
-/// Writes `ballots.csv` and `complaints.csv` into `dir`, each atomically; returns
-/// the rows of each.
+/// Writes `ballots.csv` and `complaints.csv` into `dir` as one set (both or
+/// neither, [`crate::files::Staging`]); returns the rows of each.
 pub fn write_files(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::path::Path) -> Result<(u64, u64)> {
     cfg.check(roster)?;
-    let b = crate::files::write_stream(&dir.join("ballots.csv"), |w| write_ballots(plan, roster, cfg, w))?;
-    let c = crate::files::write_stream(&dir.join("complaints.csv"), |w| write_complaints(plan, roster, cfg, w))?;
+    let mut set = crate::files::Staging::new(dir)?;
+    let b = set.stream("ballots.csv", |w| write_ballots(plan, roster, cfg, w))?;
+    let c = set.stream("complaints.csv", |w| write_complaints(plan, roster, cfg, w))?;
+    set.commit()?;
     Ok((b, c))
 }
 
 #[cfg(feature = "parquet")]
 /// Writes `ballots.parquet` (see [`write_ballots_parquet`]) and `complaints.csv`
-/// into `dir`, each atomically; returns the rows of each.
+/// into `dir` as one set (both or neither); returns the rows of each.
 pub fn write_files_parquet(plan: &Plan, roster: &Roster, cfg: &SimConfig, dir: &std::path::Path) -> Result<(u64, u64)> {
     cfg.check(roster)?;
-    let b = crate::files::write_stream(&dir.join("ballots.parquet"), |w| {
-        write_ballots_parquet(plan, roster, cfg, w)
-    })?;
-    let c = crate::files::write_stream(&dir.join("complaints.csv"), |w| write_complaints(plan, roster, cfg, w))?;
+    let mut set = crate::files::Staging::new(dir)?;
+    let b = set.stream("ballots.parquet", |w| write_ballots_parquet(plan, roster, cfg, w))?;
+    let c = set.stream("complaints.csv", |w| write_complaints(plan, roster, cfg, w))?;
+    set.commit()?;
     Ok((b, c))
 }
 

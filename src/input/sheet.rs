@@ -442,11 +442,12 @@ fn iso_duration_text(s: &str) -> String {
         let mut total = 0.0_f64;
         for (unit, secs) in [('H', 3600.0), ('M', 60.0), ('S', 1.0)] {
             if let Some((num, tail)) = rest.split_once(unit) {
-                total += num.parse::<f64>().ok()? * secs;
+                // `PTinfH`, `PTNaNS`: no duration (-inf/+nan are no numbers).
+                total += num.parse::<f64>().ok().filter(|x| x.is_finite())? * secs;
                 rest = tail;
             }
         }
-        if !rest.is_empty() {
+        if !rest.is_empty() || !total.is_finite() {
             return None;
         }
         let days = total / 86_400.0;

@@ -21,11 +21,14 @@ pub(crate) struct Table {
     pub header: Vec<String>,
     /// A note about the encoding (CSV, when it was detected) or the sheet read.
     pub note: Option<String>,
+    /// The note about the encoding alone (CSV decoded other than as plain UTF-8
+    /// or as the user chose): what the attention list repeats.
+    pub decoding: Option<String>,
     rows: Rows,
 }
 
 enum Rows {
-    Csv(csv::Reader<Box<dyn Read + Send>>),
+    Csv(csv::Reader<Box<dyn Read + Send>>, csvin::Quotes),
     Sheet(std::vec::IntoIter<sheet::SheetRow>),
 }
 
@@ -71,8 +74,9 @@ impl Table {
         Ok(Table {
             path: input.path,
             header: input.header,
+            decoding: input.note.clone(),
             note: input.note,
-            rows: Rows::Csv(input.reader),
+            rows: Rows::Csv(input.reader, input.quotes),
         })
     }
 
@@ -109,6 +113,7 @@ impl Table {
             path: path.to_path_buf(),
             header,
             note,
+            decoding: None,
             rows: Rows::Sheet(rows),
         })
     }
@@ -116,11 +121,24 @@ impl Table {
     /// Reads the next row into `rec`, skipping empty lines and rows.
     pub fn next(&mut self, rec: &mut csv::StringRecord) -> Result<Next> {
         match &mut self.rows {
-            Rows::Csv(reader) => loop {
+            Rows::Csv(reader, quotes) => loop {
                 match reader.read_record(rec) {
-                    Ok(false) => return Ok(Next::End),
-                    Ok(true) if csvin::is_blank_line(rec) => continue,
-                    Ok(true) => return Ok(Next::Row(csvin::line_of(rec))),
+                    Ok(false) => {
+                        if let Some(line) = quotes.open_since() {
+                            return Err(csvin::unclosed_quote(&self.path, line, reader.position().line()));
+                        }
+                        return Ok(Next::End);
+                    }
+                    Ok(true) => {
+                        let line = csvin::line_of(rec);
+                        if reader.position().line().saturating_sub(line) > csvin::MAX_ROW_LINES {
+                            return Err(csvin::open_quote(&self.path, line, reader.position().line()));
+                        }
+                        if csvin::is_blank_line(rec) {
+                            continue;
+                        }
+                        return Ok(Next::Row(line));
+                    }
                     Err(e) => {
                         if let (csv::ErrorKind::Utf8 { .. }, Some(pos)) = (e.kind(), e.position()) {
                             return Ok(Next::NotText(pos.line()));
@@ -179,5 +197,52 @@ impl Table {
             Position::line(&self.path, line),
             "not valid UTF-8; if the file is GBK, pass --encoding gbk",
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every row of a CSV text, or the first error.
+    fn rows(text: &str) -> Result<Vec<(u64, Vec<String>)>> {
+        let mut t = Table::open(&Source::text("t.csv", text), Encoding::Utf8)?;
+        let mut rec = csv::StringRecord::new();
+        let mut out = Vec::new();
+        loop {
+            match t.next(&mut rec)? {
+                Next::End => return Ok(out),
+                Next::Row(l) | Next::NotText(l) => out.push((l, rec.iter().map(str::to_string).collect())),
+            }
+        }
+    }
+
+    #[test]
+    fn a_quoted_field_may_hold_a_few_line_breaks() {
+        let r = rows("a,b\n1,\"x\ny\nz\"\n2,\"say \"\"hi\"\"\"\n3,mid\"quote\n").unwrap();
+        // Row 2 spans lines 2–4; row "2" is line 5; a `"` inside a field is text.
+        assert_eq!(r[0], (2, vec!["1".into(), "x\ny\nz".into()]));
+        assert_eq!(r[1], (5, vec!["2".into(), "say \"hi\"".into()]));
+        assert_eq!(r[2], (6, vec!["3".into(), "mid\"quote".into()]));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_naming_its_line() {
+        // Opened on line 4, the file ends inside it (3 lines later).
+        let e = rows("a,b\n1,x\n2,y\n3,\"z\n4,w\n5,v\n").unwrap_err().to_string();
+        assert!(e.starts_with("t.csv:4"), "{e}");
+        assert!(e.contains("never closed"), "{e}");
+        // In the header.
+        let e = rows("a,\"b\n1,x\n").unwrap_err().to_string();
+        assert!(e.starts_with("t.csv:1"), "{e}");
+        // Closed, but only after 150 lines: more than a row may span.
+        let long = format!("a,b\n1,x\n2,\"{}\"\n3,y\n", "line\n".repeat(150));
+        let e = rows(&long).unwrap_err().to_string();
+        assert!(e.starts_with("t.csv:3"), "{e}");
+        assert!(e.contains("more than the 100 lines"), "{e}");
+        // 100 lines exactly is fine: the field's 99 line breaks.
+        let fits = format!("a,b\n1,\"{}x\"\n2,y\n", "l\n".repeat(99));
+        let r = rows(&fits).unwrap();
+        assert_eq!(r[1].0, 102, "the next row's true line");
     }
 }

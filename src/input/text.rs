@@ -6,9 +6,20 @@
 //! UTF-8 as it is; otherwise `chardetng` guesses the legacy encoding (GBK is read
 //! as GB18030, its superset) and the choice is reported as a note, never silently.
 //!
-//! UTF-8 is passed through without a decoding layer, so a file that turns out to be
-//! invalid further down produces a per-row error (a `malformed_row` reject for
-//! ballots) rather than silently replaced characters.
+//! The decision is made per file, on evidence from its first megabyte:
+//! - valid UTF-8 (with or without BOM): UTF-8, passed through without a decoding
+//!   layer, so a file that turns out to be invalid further down produces a per-row
+//!   error (a `malformed_row` reject for ballots, an error for a roster) rather than
+//!   silently replaced characters;
+//! - not valid UTF-8, but with at least [`UTF8_EVIDENCE`] valid multi-byte UTF-8
+//!   characters per invalid sequence (a UTF-8 roster with one stray Latin-1 byte):
+//!   UTF-8 with each invalid byte replaced by U+FFFD, and a note naming the first
+//!   places (line, byte offset, the byte) — the names stay readable instead of every
+//!   one being garbled by a GB18030 decoding;
+//! - otherwise the legacy encoding `chardetng` guesses, with a note.
+//!
+//! Every decision other than plain UTF-8 or an encoding the user chose carries a
+//! note, which the command prints and the attention list repeats (SPEC §12).
 
 use std::fs::File;
 use std::io::{self, Cursor, Read};
@@ -157,7 +168,70 @@ pub fn from_reader<R: Read + Send + 'static>(mut inner: R, encoding: Encoding) -
     }
 }
 
-/// Decides the encoding from the first bytes: `None` means UTF-8.
+/// At least this many valid multi-byte UTF-8 characters per invalid sequence
+/// make a file that is not valid UTF-8 still UTF-8 (with a few stray bytes). In
+/// GBK text about one character in ten happens to form a valid UTF-8 sequence, so
+/// GBK gives a ratio near 0.1, far below.
+pub const UTF8_EVIDENCE: usize = 10;
+
+/// The invalid places of a mostly UTF-8 sample, at most this many named in a note.
+const NAMED: usize = 5;
+
+/// What the first bytes say about UTF-8: valid multi-byte characters, and the
+/// invalid sequences as (byte offset, first byte); a character cut by the end of
+/// an unfinished sample is neither.
+fn utf8_evidence(head: &[u8], at_end: bool) -> (usize, Vec<(usize, u8)>) {
+    let mut valid = 0;
+    let mut invalid = Vec::new();
+    let mut at = 0;
+    let count = |s: &[u8]| s.iter().filter(|&&b| b >= 0xC0).count();
+    while at < head.len() {
+        match std::str::from_utf8(&head[at..]) {
+            Ok(_) => {
+                valid += count(&head[at..]);
+                break;
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                valid += count(&head[at..at + good]);
+                match e.error_len() {
+                    Some(n) => {
+                        invalid.push((at + good, head[at + good]));
+                        at += good + n;
+                    }
+                    None if !at_end => break,
+                    None => {
+                        invalid.push((at + good, head[at + good]));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    (valid, invalid)
+}
+
+/// The note of a UTF-8 file with a few invalid bytes: where they are (line and
+/// byte offset, the first [`NAMED`]) and what was done.
+fn stray_bytes_note(head: &[u8], valid: usize, invalid: &[(usize, u8)]) -> String {
+    let places: Vec<String> = invalid
+        .iter()
+        .take(NAMED)
+        .map(|&(at, b)| {
+            let line = 1 + head[..at].iter().filter(|&&c| c == b'\n').count();
+            format!("line {line} byte {at} (0x{b:02X})")
+        })
+        .collect();
+    format!(
+        "not valid UTF-8 at {} place(s) in the first MiB ({}{}); read as UTF-8 ({valid} valid multi-byte characters, which GBK text would not give) with each invalid byte replaced by U+FFFD, here and anywhere further on; correct those bytes, or pass --encoding gbk if the file is GBK",
+        invalid.len(),
+        places.join(", "),
+        if invalid.len() > NAMED { ", …" } else { "" }
+    )
+}
+
+/// Decides the encoding from the first bytes: `None` means UTF-8 as it is;
+/// UTF-8 itself (with a note) means UTF-8 with a few invalid bytes replaced.
 fn sniff(head: &[u8], at_end: bool) -> Option<(&'static encoding_rs::Encoding, Option<String>)> {
     match std::str::from_utf8(head) {
         Ok(_) => return None,
@@ -167,6 +241,10 @@ fn sniff(head: &[u8], at_end: bool) -> Option<(&'static encoding_rs::Encoding, O
     }
     if head.starts_with(BOM) {
         return None;
+    }
+    let (valid, invalid) = utf8_evidence(head, at_end);
+    if !invalid.is_empty() && valid >= UTF8_EVIDENCE * invalid.len() {
+        return Some((encoding_rs::UTF_8, Some(stray_bytes_note(head, valid, &invalid))));
     }
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     det.feed(head, at_end);
@@ -218,5 +296,35 @@ mod tests {
         assert_eq!("GBK".parse::<Encoding>(), Ok(Encoding::Gbk));
         assert_eq!("utf-8".parse::<Encoding>(), Ok(Encoding::Utf8));
         assert!("latin1".parse::<Encoding>().is_err());
+    }
+
+    #[test]
+    fn a_stray_latin1_byte_in_utf8_is_named_not_regarbled() {
+        // 20 Chinese names (40 valid three-byte characters) and one Latin-1 é
+        // (0xE9 followed by ASCII: invalid UTF-8) at line 3.
+        let mut bytes = b"unit_id,name\nU1,".to_vec();
+        bytes.extend_from_slice("城区供电所".as_bytes());
+        bytes.extend_from_slice(b"\nU2,Caf\xE9\n");
+        for k in 3..=20 {
+            bytes.extend_from_slice(format!("U{k},第{k}窗口\n").as_bytes());
+        }
+        let (text, note) = read_all(&bytes, Encoding::Auto);
+        assert!(
+            text.starts_with("unit_id,name\nU1,城区供电所\nU2,Caf\u{FFFD}\nU3,第3窗口\n"),
+            "{text}"
+        );
+        let note = note.expect("a note");
+        // Offset of 0xE9: "unit_id,name\n" 13 + "U1," 3 + 15 bytes of 城区供电所 + "\n" 1
+        // + "U2,Caf" 6 = 38; it is on line 3.
+        assert!(note.contains("line 3 byte 38 (0xE9)"), "{note}");
+        assert!(note.contains("replaced by U+FFFD"), "{note}");
+    }
+
+    #[test]
+    fn gbk_text_gives_no_utf8_evidence() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("unit_id,name\nU001,城区供电所\nU002,政务服务中心窗口\n");
+        let (valid, invalid) = utf8_evidence(&gbk, true);
+        assert!(valid < UTF8_EVIDENCE * invalid.len(), "{valid} {invalid:?}");
+        assert!(read_all(&gbk, Encoding::Auto).1.unwrap().contains("gb18030"));
     }
 }

@@ -30,6 +30,18 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, E
         if let Some(cut) = message.find(" at line ") {
             message.truncate(cut);
         }
+        // A file that is no YAML of fields at all (`survey: /etc/passwd`) reads as
+        // one long string: say so without repeating the file's contents.
+        if (field.is_empty() || field == ".") && message.starts_with("invalid type:") {
+            let found = message
+                .strip_prefix("invalid type: ")
+                .and_then(|m| m.split([' ', ',']).next())
+                .unwrap_or("something else");
+            message = format!(
+                "not a survey or plan YAML: the file's top level is a {found}, not fields such as `id:`; is it the file you meant?"
+            );
+        }
+        let mut message = clip_quoted(&message);
         // Full-width punctuation typed on a Chinese keyboard (SPEC §12): name the
         // character, where it is and what to type; the position points at it.
         let near = pos.line.map(|l| l as usize);
@@ -45,6 +57,36 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, E
         }
         ErrorKind::Yaml { pos, field, message }.into()
     })
+}
+
+/// A parser message with each quoted or back-quoted value from the file cut to
+/// its first line and 40 characters, so that an error never repeats a file's
+/// contents (a value is named, not printed whole).
+fn clip_quoted(message: &str) -> String {
+    const KEEP: usize = 40;
+    let mut out = String::with_capacity(message.len().min(512));
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let q = &rest[open..open + 1];
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(q) else {
+            rest = after;
+            break;
+        };
+        let value = &after[..close];
+        let first = value.lines().next().unwrap_or("");
+        if first.len() < value.len() || first.chars().count() > KEEP {
+            out.extend(first.chars().take(KEEP));
+            out.push('…');
+        } else {
+            out.push_str(value);
+        }
+        out.push_str(q);
+        rest = &after[close + 1..];
+    }
+    out.extend(rest.chars().take(200));
+    out
 }
 
 /// The deepest nesting of mappings, sequences and flow collections a survey or plan

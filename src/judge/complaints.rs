@@ -142,6 +142,10 @@ pub struct Complaints {
     pub rejects: Vec<ComplaintReject>,
     /// Rows read.
     pub rows: u64,
+    /// How the file was decoded, when not as plain UTF-8 or as the user chose
+    /// (see [`crate::rules::roster::Roster::note`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Complaints {
@@ -151,6 +155,7 @@ impl Complaints {
             units: vec![UnitComplaints::default(); roster.len()],
             rejects: Vec::new(),
             rows: 0,
+            note: None,
         }
     }
 
@@ -190,7 +195,9 @@ impl Complaints {
                 .then(|| format!("{} fields, header has {width}", rec.len()));
             j.row(line, [get(0), get(1), get(2), get(3), get(4)], malformed);
         }
-        Ok(j.finish())
+        let mut out = j.finish();
+        out.note = input.decoding.take();
+        Ok(out)
     }
 
     /// Judges typed complaints ([`Complaint`]) as [`Complaints::load`] judges the

@@ -43,7 +43,22 @@ use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 use crate::score::outcome::Outcome;
 
-/// Every output file of a run, as (file name, contents).
+/// The names of the files [`render_all`] writes, in its order: known before the
+/// run, so that the command can check them against the inputs before any work.
+pub const FILE_NAMES: [&str; 10] = [
+    "results.csv",
+    "results.json",
+    "results.xlsx",
+    "items.csv",
+    "rejects.csv",
+    "complaint_rejects.csv",
+    "reliability.csv",
+    "flags.csv",
+    "report.md",
+    "report.html",
+];
+
+/// Every output file of a run, as (file name, contents), named as [`FILE_NAMES`].
 ///
 /// ```
 /// let (plan, roster) = appraise::demo::campaign()?;

@@ -66,7 +66,7 @@ pub fn num(x: f64) -> String {
 /// characters other than tab and line breaks, and the non-characters U+FFFE and
 /// U+FFFF.
 pub fn is_hidden(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    crate::cell::is_bidi_control(c)
         || (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
         || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }

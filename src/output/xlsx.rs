@@ -179,12 +179,14 @@ fn write_sheet(
     // Both limits were checked above, so the casts below cannot truncate.
     let mut widths = vec![0_usize; columns];
     for (c, title) in sheet.header.iter().enumerate() {
-        if let Some(e) = too_long(0, c, title) {
+        // Titles may carry survey ids: bidi and control characters shown as text.
+        let title = crate::cell::visible(title);
+        if let Some(e) = too_long(0, c, &title) {
             return Err(e);
         }
-        ws.write_string_with_format(0, c as u16, title.as_str(), bold)?;
+        ws.write_string_with_format(0, c as u16, title.as_ref(), bold)?;
         // Room for the filter button beside the title.
-        widths[c] = widths[c].max(display_width(title) + 2);
+        widths[c] = widths[c].max(display_width(&title) + 2);
     }
     for (r, row) in sheet.rows.iter().enumerate() {
         let xr = (r + 1) as u32;
@@ -193,11 +195,12 @@ fn write_sheet(
             let shown = match cell {
                 CellOut::Empty => continue,
                 CellOut::Text(t) => {
-                    if let Some(e) = too_long(r + 1, c, t) {
+                    let t = crate::cell::visible(t);
+                    if let Some(e) = too_long(r + 1, c, &t) {
                         return Err(e);
                     }
-                    ws.write_string(xr, xc, t.as_str())?;
-                    display_width(t)
+                    ws.write_string(xr, xc, t.as_ref())?;
+                    display_width(&t)
                 }
                 CellOut::Int(i) if i.unsigned_abs() > EXACT_INT as u64 => {
                     let t = i.to_string();

@@ -40,6 +40,11 @@ pub struct Roster {
     pub extra_columns: Vec<String>,
     /// Whether the file has an `issued` column.
     pub has_issued: bool,
+    /// How the file was decoded, when not as plain UTF-8 or as the user chose
+    /// (a detected GBK, stray invalid bytes replaced): the command prints it and
+    /// the attention list repeats it, since a wrong guess garbles every name.
+    #[serde(skip)]
+    pub note: Option<String>,
     #[serde(skip)]
     index: HashMap<String, usize>,
 }
@@ -92,6 +97,7 @@ impl Roster {
         let mut roster = Roster {
             extra_columns: extra.iter().map(|&k| input.header[k].clone()).collect(),
             has_issued: issued_col.is_some(),
+            note: input.decoding.clone(),
             ..Roster::default()
         };
         let mut lines: Vec<u64> = Vec::new();

@@ -33,6 +33,13 @@ pub enum AttentionKind {
     UnitWithoutBallots,
     /// One reject reason took more than 10% of a ballot file's rows.
     RejectShare,
+    /// An input was decoded other than as plain UTF-8 or as the user chose: an
+    /// encoding guessed (GBK), or a few invalid bytes replaced by U+FFFD. A wrong
+    /// guess garbles every name, so a person confirms it (or passes `--encoding`).
+    Decoding,
+    /// The plan's `survey:` is an absolute path or leaves the plan's folder
+    /// (`../`): accepted, and said, since the questionnaire then lives elsewhere.
+    SurveyOutsidePlan,
 }
 
 impl AttentionKind {
@@ -43,6 +50,8 @@ impl AttentionKind {
             AttentionKind::NoComplaintsFile => "no_complaints_file",
             AttentionKind::UnitWithoutBallots => "unit_without_ballots",
             AttentionKind::RejectShare => "reject_share",
+            AttentionKind::Decoding => "decoding",
+            AttentionKind::SurveyOutsidePlan => "survey_outside_plan",
         }
     }
 }
@@ -85,9 +94,51 @@ pub fn no_complaints(plan: &Plan, given: bool) -> Option<Attention> {
     })
 }
 
+/// The attention entry for a plan whose `survey:` is an absolute path or climbs
+/// out of the plan's folder (`../`), if that is the case.
+pub fn survey_outside(plan: &Plan) -> Option<Attention> {
+    let base = plan.path.parent().unwrap_or(std::path::Path::new(""));
+    let outside = match plan.survey_path.strip_prefix(base) {
+        Ok(relative) => relative.is_absolute() || relative.components().any(|c| c == std::path::Component::ParentDir),
+        Err(_) => true,
+    };
+    outside.then(|| Attention {
+        kind: AttentionKind::SurveyOutsidePlan,
+        subject: String::new(),
+        message: format!(
+            "the plan's survey is `{}`, outside the plan's folder: check it is the questionnaire this campaign used",
+            plan.survey_path.display()
+        ),
+    })
+}
+
+/// The attention entries of inputs decoded other than as plain UTF-8 (the
+/// roster, the complaints file, each ballot file), each with its note.
+pub fn decoding(roster: &Roster, complaints: &Complaints, files: &[FileSummary]) -> Vec<Attention> {
+    let entry = |subject: String, note: &str| Attention {
+        kind: AttentionKind::Decoding,
+        subject,
+        message: format!("{note}; check that its names read right"),
+    };
+    let mut out = Vec::new();
+    if let Some(n) = &roster.note {
+        out.push(entry("roster".into(), n));
+    }
+    if let Some(n) = &complaints.note {
+        out.push(entry("complaints file".into(), n));
+    }
+    for f in files {
+        // A workbook's note names the sheet read: no decoding.
+        if let Some(n) = f.note.as_ref().filter(|n| !n.starts_with("read sheet")) {
+            out.push(entry(f.path.clone(), n));
+        }
+    }
+    out
+}
+
 /// The attention entries a run's rejects, tally and complaints call for, in this
-/// order: rejected complaints that would have counted, units without ballots,
-/// reject reasons above 10% of a file.
+/// order: inputs decoded other than as plain UTF-8, rejected complaints that
+/// would have counted, units without ballots, reject reasons above 10% of a file.
 pub fn collect(
     roster: &Roster,
     tally: &Tally,
@@ -95,7 +146,7 @@ pub fn collect(
     files: &[FileSummary],
     complaints: &Complaints,
 ) -> Vec<Attention> {
-    let mut out = Vec::new();
+    let mut out = decoding(roster, complaints, files);
     for c in complaints.rejects.iter().filter(|c| c.would_count) {
         out.push(Attention {
             kind: AttentionKind::ComplaintRejected,

@@ -333,21 +333,8 @@ fn a_tally_larger_than_the_budget_is_refused_naming_its_size() {
 fn a_footer_whose_row_counts_were_edited_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (plan, roster) = pooled();
-    let p = dir.path().join("b.parquet");
     let n = 5992;
-    let mut cols = vec![
-        Series::new("ballot_id".into(), (0..n).map(|k| format!("B{k}")).collect::<Vec<_>>()).into_column(),
-        Series::new("unit_id".into(), vec!["U001"; n]).into_column(),
-        Series::new("rater_id".into(), (0..n).map(|k| format!("R{k}")).collect::<Vec<_>>()).into_column(),
-        Series::new("rater_group".into(), vec!["public"; n]).into_column(),
-    ];
-    for it in &plan.survey.items {
-        cols.push(Series::new(it.id.as_str().into(), vec![1i64; n]).into_column());
-    }
-    let mut df = DataFrame::new(n, cols).expect("frame");
-    ParquetWriter::new(std::fs::File::create(&p).expect("create"))
-        .finish(&mut df)
-        .expect("write");
+    let p = plain_parquet(dir.path(), &plan, n);
     let run = |p: &Path| {
         campaign::run(
             &plan,
@@ -385,6 +372,155 @@ fn a_footer_whose_row_counts_were_edited_is_refused() {
     assert!(e.to_string().contains("announces 100 rows but its column"), "{e}");
 }
 
+/// A Parquet file of `n` ballots of unit U001 written by polars (one row group).
+fn plain_parquet(dir: &Path, plan: &Plan, n: usize) -> PathBuf {
+    let p = dir.join("b.parquet");
+    let mut cols = vec![
+        Series::new("ballot_id".into(), (0..n).map(|k| format!("B{k}")).collect::<Vec<_>>()).into_column(),
+        Series::new("unit_id".into(), vec!["U001"; n]).into_column(),
+        Series::new("rater_id".into(), (0..n).map(|k| format!("R{k}")).collect::<Vec<_>>()).into_column(),
+        Series::new("rater_group".into(), vec!["public"; n]).into_column(),
+    ];
+    for it in &plan.survey.items {
+        cols.push(Series::new(it.id.as_str().into(), vec![1i64; n]).into_column());
+    }
+    let mut df = DataFrame::new(n, cols).expect("frame");
+    ParquetWriter::new(std::fs::File::create(&p).expect("create"))
+        .finish(&mut df)
+        .expect("write");
+    p
+}
+
+/// The unsigned LEB128 varint at `bytes[at..]`: (value, its length).
+fn varint(bytes: &[u8], at: usize) -> (u64, usize) {
+    let (mut v, mut k) = (0u64, 0);
+    loop {
+        let b = bytes[at + k];
+        v |= u64::from(b & 0x7F) << (7 * k);
+        k += 1;
+        if b & 0x80 == 0 {
+            return (v, k);
+        }
+    }
+}
+
+/// The zigzag varint of an i64 (Thrift compact protocol).
+fn zigzag(x: i64) -> Vec<u8> {
+    let mut v = ((x << 1) ^ (x >> 63)) as u64;
+    let mut out = Vec::new();
+    loop {
+        let b = (v & 0x7F) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return out;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// `bytes` with the footer's varint at `at` (a value of any length) replaced by
+/// `value`, and the footer's length updated (Thrift is self-delimiting; the
+/// offsets in the footer point before it and do not move).
+fn with_footer_value(bytes: &[u8], at: usize, value: i64) -> Vec<u8> {
+    let (_, old) = varint(bytes, at);
+    let new = zigzag(value);
+    let mut out = bytes[..at].to_vec();
+    out.extend_from_slice(&new);
+    out.extend_from_slice(&bytes[at + old..]);
+    let len = out.len();
+    let footer = u32::from_le_bytes(out[len - 8..len - 4].try_into().expect("4 bytes")) as i64;
+    let footer = (footer + new.len() as i64 - old as i64) as u32;
+    out[len - 8..len - 4].copy_from_slice(&footer.to_le_bytes());
+    out
+}
+
+#[test]
+fn a_footer_announcing_2_pow_62_rows_is_an_error_not_an_abort() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, roster) = pooled();
+    let n = 5992;
+    let p = plain_parquet(dir.path(), &plan, n);
+    let bytes = std::fs::read(&p).expect("read");
+    let len = bytes.len();
+    let footer_len = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
+    let start = len - 8 - footer_len;
+    // 5992 as an i64 field following its predecessor: 0x16, zigzag varint D0 5D.
+    let hits: Vec<usize> = (start..len - 10)
+        .filter(|&k| bytes[k..k + 3] == [0x16, 0xD0, 0x5D])
+        .collect();
+    assert!(hits.len() >= 3, "{hits:?}");
+    for rows in [1i64 << 62, 2_000_000_000] {
+        // The row group's count first (it lies after the file's), then the file's.
+        let edited = with_footer_value(&bytes, hits[hits.len() - 1] + 1, rows);
+        let edited = with_footer_value(&edited, hits[0] + 1, rows);
+        let e = dir.path().join("edited.parquet");
+        std::fs::write(&e, &edited).expect("write");
+        let t = Instant::now();
+        let err = campaign::run(
+            &plan,
+            &roster,
+            &[Source::file(&e)],
+            None,
+            &campaign::Options {
+                accept_rejects: true,
+                ..Default::default()
+            },
+            &mut |_| {},
+        )
+        .expect_err("a footer announcing more rows than the file holds");
+        assert!(err.to_string().contains("edited.parquet"), "{err}");
+        assert!(err.to_string().contains(&format!("announces {rows} rows")), "{err}");
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    }
+}
+
+#[test]
+fn a_column_chunk_whose_compressed_size_lies_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, roster) = pooled();
+    let n = 5992;
+    let p = plain_parquet(dir.path(), &plan, n);
+    let bytes = std::fs::read(&p).expect("read");
+    let len = bytes.len();
+    let footer_len = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
+    let start = len - 8 - footer_len;
+    let hits: Vec<usize> = (start..len - 10)
+        .filter(|&k| bytes[k..k + 3] == [0x16, 0xD0, 0x5D])
+        .collect();
+    // A column chunk's num_values (field 5) is followed by total_uncompressed_size
+    // (field 6) and total_compressed_size (field 7), each an i64 one field id on: 0x16.
+    let chunk = hits[1];
+    let after_values = chunk + 3;
+    assert_eq!(bytes[after_values], 0x16, "field 6 follows");
+    let (_, l6) = varint(&bytes, after_values + 1);
+    let field7 = after_values + 1 + l6;
+    assert_eq!(bytes[field7], 0x16, "field 7 follows");
+    for size in [1i64 << 40, 1 << 20, 3] {
+        let edited = with_footer_value(&bytes, field7 + 1, size);
+        let e = dir.path().join("edited.parquet");
+        std::fs::write(&e, &edited).expect("write");
+        let t = Instant::now();
+        let run = campaign::run(
+            &plan,
+            &roster,
+            &[Source::file(&e)],
+            None,
+            &campaign::Options {
+                accept_rejects: true,
+                ..Default::default()
+            },
+            &mut |_| {},
+        );
+        let err = run.expect_err("a chunk size that does not fit the file");
+        assert!(err.to_string().contains("edited.parquet"), "{size}: {err}");
+        if size > 1000 {
+            assert!(err.to_string().contains("past the end of the"), "{size}: {err}");
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    }
+}
+
 #[test]
 fn a_footer_that_panics_the_thrift_decoder_is_an_error() {
     // Found by mutating a simulated file: byte −3034 (from the end) of the footer
@@ -413,4 +549,524 @@ fn a_footer_that_panics_the_thrift_decoder_is_an_error() {
     )
     .expect_err("damaged footer");
     assert!(e.to_string().contains("b.parquet"), "{e}");
+}
+
+// ---------------------------------------------------------------------------
+// Outputs never replace an input; the same input twice; the output set; text
+// that reaches a terminal or a report; decoding and quoting evidence; leaks.
+// ---------------------------------------------------------------------------
+
+/// The pooled campaign copied into a fresh folder (plan, survey, roster,
+/// ballots, complaints), so that a test may edit and overwrite its inputs.
+fn campaign_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in [
+        "plan.yaml",
+        "survey.yaml",
+        "roster.csv",
+        "ballots.csv",
+        "complaints.csv",
+    ] {
+        std::fs::copy(fixture_dir("campaign-pooled").join(f), dir.path().join(f)).expect("copy");
+    }
+    dir
+}
+
+/// The binary run in `dir`: (exit code, stdout, stderr).
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = assert_cmd::Command::cargo_bin("appraise")
+        .expect("the appraise binary")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("ran");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SCORE: [&str; 6] = ["score", "-q", "--plan", "plan.yaml", "--roster", "roster.csv"];
+
+fn score_args<'a>(rest: &[&'a str]) -> Vec<&'a str> {
+    SCORE.iter().copied().chain(rest.iter().copied()).collect()
+}
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn the_same_ballots_file_twice_is_refused_by_any_name() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    std::fs::hard_link(d.join("ballots.csv"), d.join("hard.csv")).expect("hard link");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(d.join("ballots.csv"), d.join("soft.csv")).expect("symlink");
+    let mut twins = vec!["./ballots.csv", "hard.csv"];
+    if cfg!(unix) {
+        twins.push("soft.csv");
+    }
+    for twin in twins {
+        let (code, _, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", twin, "--out", "out"]));
+        assert_eq!(code, 2, "{twin}: {err}");
+        assert!(
+            err.contains(&format!(
+                "--ballots `{twin}` is the same file as --ballots `ballots.csv`"
+            )),
+            "{err}"
+        );
+        assert!(!d.join("out").exists(), "refused before any work: nothing written");
+    }
+    // The same file as ballots and complaints is refused too.
+    let (code, _, err) = run_in(
+        d,
+        &score_args(&["--ballots", "ballots.csv", "--complaints", "hard.csv", "--out", "out"]),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--complaints `hard.csv` is the same file as --ballots"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_tally_given_twice_is_refused_not_double_counted() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let tally = [
+        "tally",
+        "-q",
+        "--plan",
+        "plan.yaml",
+        "--roster",
+        "roster.csv",
+        "--ballots",
+        "ballots.csv",
+        "--out",
+        "t.tally.parquet",
+    ];
+    let (code, _, err) = run_in(d, &tally);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run_in(
+        d,
+        &score_args(&["--tallies", "t.tally.parquet", "./t.tally.parquet", "--out", "out"]),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is the same file as --tallies `t.tally.parquet`"), "{err}");
+    assert!(err.contains("would count twice"), "{err}");
+    assert!(!d.join("out").exists());
+}
+
+#[test]
+fn tally_outputs_never_replace_an_input_or_each_other() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let roster = read(d, "roster.csv");
+    let ballots = read(d, "ballots.csv");
+    let tally = |out: &str, keys: Option<&str>| {
+        let mut a = vec![
+            "tally",
+            "-q",
+            "--plan",
+            "plan.yaml",
+            "--roster",
+            "roster.csv",
+            "--ballots",
+            "ballots.csv",
+            "--out",
+            out,
+        ];
+        if let Some(k) = keys {
+            a.extend(["--keys-out", k]);
+        }
+        run_in(d, &a)
+    };
+    for (out, input) in [
+        ("roster.csv", "--roster"),
+        ("./ballots.csv", "--ballots"),
+        ("plan.yaml", "--plan"),
+    ] {
+        let (code, _, err) = tally(out, None);
+        assert_eq!(code, 2, "{out}: {err}");
+        assert!(err.contains(&format!("would replace the input {input}")), "{err}");
+    }
+    // The rejects file beside `--out` is an output too: `ballots.tally` puts it
+    // on `ballots.rejects.csv`, harmless; a tally named so that its rejects land
+    // on the roster is refused.
+    std::fs::copy(d.join("roster.csv"), d.join("r.rejects.csv")).expect("copy");
+    let (code, _, err) = run_in(
+        d,
+        &[
+            "tally",
+            "-q",
+            "--plan",
+            "plan.yaml",
+            "--roster",
+            "r.rejects.csv",
+            "--ballots",
+            "ballots.csv",
+            "--out",
+            "r.tally.parquet",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the rejects file beside --out"), "{err}");
+    let (code, _, err) = tally("t.tally.parquet", Some("t.tally.parquet"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("are the same file"), "{err}");
+    let (code, _, err) = tally("t.tally.parquet", Some("./sub/../t.rejects.csv"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("are the same file"), "{err}");
+    assert_eq!(read(d, "roster.csv"), roster, "the roster is untouched");
+    assert_eq!(read(d, "ballots.csv"), ballots, "the ballots are untouched");
+    assert!(!d.join("t.tally.parquet").exists(), "nothing written");
+}
+
+#[test]
+fn score_out_may_be_the_campaign_folder_but_never_replaces_an_input() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    // Ballots named like an output, in the output folder: refused, untouched.
+    std::fs::rename(d.join("ballots.csv"), d.join("results.csv")).expect("rename");
+    let before = read(d, "results.csv");
+    let (code, _, err) = run_in(d, &score_args(&["--ballots", "results.csv", "--out", "."]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("would replace the input --ballots `results.csv`"), "{err}");
+    assert_eq!(read(d, "results.csv"), before);
+    // A hard link to an input under an output's name is the input too.
+    std::fs::rename(d.join("results.csv"), d.join("ballots.csv")).expect("rename");
+    std::fs::create_dir(d.join("out")).expect("mkdir");
+    std::fs::hard_link(d.join("roster.csv"), d.join("out").join("report.md")).expect("link");
+    let (code, _, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", "--out", "out"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("would replace the input --roster `roster.csv`"), "{err}");
+    std::fs::remove_file(d.join("out").join("report.md")).expect("unlink");
+    // The campaign's own folder, with no input named like an output: fine, and
+    // no staging folder is left.
+    let (code, _, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", "--out", "."]));
+    assert_eq!(code, 0, "{err}");
+    for name in appraise::output::FILE_NAMES {
+        assert!(d.join(name).is_file(), "{name}");
+    }
+    let stray: Vec<String> = std::fs::read_dir(d)
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(stray.is_empty(), "{stray:?}");
+    // `--out` naming a file, or a folder below a file: refused before any work.
+    let (code, _, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", "--out", "roster.csv/x"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is a file, so the folder cannot be made"), "{err}");
+}
+
+#[test]
+fn file_names_are_the_files_rendered() {
+    let (plan, roster, outcome) = crate::demo();
+    let names: Vec<&str> = appraise::output::render_all(plan, roster, outcome)
+        .expect("rendered")
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(names, appraise::output::FILE_NAMES);
+}
+
+#[test]
+fn simulate_and_demo_outputs_never_replace_an_input() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    std::fs::create_dir(d.join("sim")).expect("mkdir");
+    std::fs::copy(d.join("roster.csv"), d.join("sim").join("complaints.csv")).expect("copy");
+    let before = read(&d.join("sim"), "complaints.csv");
+    let (code, _, err) = run_in(
+        d,
+        &[
+            "simulate",
+            "--plan",
+            "plan.yaml",
+            "--roster",
+            "sim/complaints.csv",
+            "--out",
+            "sim",
+            "--ballots-per-unit",
+            "2",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("would replace the input --roster"), "{err}");
+    assert_eq!(read(&d.join("sim"), "complaints.csv"), before);
+    let (code, _, err) = run_in(d, &["demo", "--out", "plan.yaml"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_stray_latin1_byte_leaves_the_roster_readable_and_is_named() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let clean = read(d, "roster.csv");
+    // U003's name 侏儒供电所 followed by one Latin-1 é (0xE9): invalid UTF-8.
+    let text = String::from_utf8(clean.clone()).expect("utf-8");
+    let at = text.find("侏儒供电所").expect("U003") + "侏儒供电所".len();
+    let mut bytes = clean.clone();
+    bytes.insert(at, 0xE9);
+    std::fs::write(d.join("roster.csv"), &bytes).expect("write");
+    let (code, out, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", "--out", "out"]));
+    assert_eq!(code, 0, "{err}");
+    // Line 4 (header 1, U001 2, U002 3), at byte `at` of the file.
+    let named = format!("line 4 byte {at} (0xE9)");
+    assert!(out.contains(&named) && out.contains("replaced by U+FFFD"), "{out}");
+    assert!(err.contains(&named), "the attention list repeats it: {err}");
+    let results = crate::Table::from_bytes(&read(&d.join("out"), "results.csv"));
+    assert_eq!(
+        results.cell("unit_id", "U001", "name"),
+        "城区供电所",
+        "not garbled as GB18030"
+    );
+    assert_eq!(results.cell("unit_id", "U003", "name"), "侏儒供电所\u{FFFD}");
+    let json: serde_json::Value = serde_json::from_slice(&read(&d.join("out"), "results.json")).expect("json");
+    let kinds: Vec<&str> = json["attention"]
+        .as_array()
+        .expect("attention")
+        .iter()
+        .filter_map(|a| a["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"decoding"), "{kinds:?}");
+    // `validate` says it too, and asks for a person (exit 1).
+    let (code, out, err) = run_in(d, &["validate", "--plan", "plan.yaml", "--roster", "roster.csv"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains(&named) && err.contains(&named), "{out}{err}");
+}
+
+#[test]
+fn an_open_quote_on_line_6_is_an_error_naming_line_6() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let text = std::fs::read_to_string(d.join("ballots.csv")).expect("ballots");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Line 6 is lines[5]: its rater_id opens a quote that never closes.
+    lines[5] = lines[5].replacen(",R", ",\"R", 1);
+    std::fs::write(d.join("ballots.csv"), lines.join("\n") + "\n").expect("write");
+    let (code, _, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", "--out", "out"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("ballots.csv:6"), "{err}");
+    assert!(err.contains("quoted field"), "{err}");
+    assert!(!d.join("out").exists(), "nothing written");
+    // Near the end of the file (fewer than 100 lines left): never closed.
+    let n = lines.len();
+    let mut short = text.lines().map(str::to_string).collect::<Vec<_>>();
+    short[n - 3] = short[n - 3].replacen(",R", ",\"R", 1);
+    std::fs::write(d.join("ballots.csv"), short.join("\n") + "\n").expect("write");
+    let (code, _, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", "--out", "out"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("ballots.csv:{}", n - 2)), "{err}");
+    assert!(err.contains("is never closed"), "{err}");
+    // A quoted field spanning a few lines is fine (a comment with line breaks).
+    let mut fine = text.lines().map(str::to_string).collect::<Vec<_>>();
+    fine[5] = fine[5].replacen(",public,", ",\"public\",", 1);
+    std::fs::write(d.join("ballots.csv"), fine.join("\n") + "\n").expect("write");
+    let (code, _, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", "--out", "out"]));
+    assert_eq!(code, 0, "{err}");
+}
+
+/// The roster with hostile names: terminal escapes and a bidi override in every
+/// unit's name, so that the console list's front and back show some.
+fn hostile_roster(d: &Path) {
+    let text = std::fs::read_to_string(d.join("roster.csv")).expect("roster");
+    let mut out = String::new();
+    for (k, line) in text.lines().enumerate() {
+        if k == 0 {
+            out.push_str(line);
+        } else {
+            let mut f: Vec<String> = line.split(',').map(str::to_string).collect();
+            f[1] = format!("\u{1b}]0;owned\u{7}\u{1b}[2J{}\u{202E}lave\u{9b}", f[1]);
+            out.push_str(&f.join(","));
+        }
+        out.push('\n');
+    }
+    std::fs::write(d.join("roster.csv"), out).expect("write");
+}
+
+#[test]
+fn terminal_escapes_from_roster_names_never_reach_the_terminal() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    hostile_roster(d);
+    let (code, out, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", "--out", "out"]));
+    assert_eq!(code, 0, "{err}");
+    for (name, text) in [("stdout", &out), ("stderr", &err)] {
+        assert!(!text.contains('\u{1b}'), "{name}: raw ESC");
+        assert!(
+            !text.contains('\u{7}') && !text.contains('\u{9b}'),
+            "{name}: BEL or CSI"
+        );
+        assert!(!text.contains('\u{202E}'), "{name}: raw bidi override");
+        assert!(!text.contains("owned"), "{name}: the OSC title text");
+    }
+    assert!(
+        out.contains("\\u{202E}lave"),
+        "names shown, the override visible: {out}"
+    );
+}
+
+#[test]
+fn bidi_controls_are_visible_in_every_report_and_csv() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    hostile_roster(d);
+    let (code, _, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", "--out", "out"]));
+    assert_eq!(code, 0, "{err}");
+    let o = d.join("out");
+    for name in ["report.md", "report.html", "results.csv", "items.csv", "flags.csv"] {
+        let text = String::from_utf8(read(&o, name)).expect("utf-8");
+        assert!(!text.contains('\u{202E}'), "{name}: a raw U+202E");
+        assert!(!text.contains('\u{1b}'), "{name}: a raw ESC");
+    }
+    let md = String::from_utf8(read(&o, "report.md")).expect("utf-8");
+    assert!(md.contains("\\\\u{202E}lave"), "report.md shows the control as text");
+    let csv = crate::Table::from_bytes(&read(&o, "results.csv"));
+    // ESC [2J… and the C1 CSI (U+009B) are shown as escapes too.
+    assert_eq!(
+        csv.cell("unit_id", "U001", "name"),
+        "\\u{1B}]0;owned\\u{7}\\u{1B}[2J城区供电所\\u{202E}lave\\u{9B}"
+    );
+    // The workbook: its shared strings hold the visible form only.
+    let xlsx = read(&o, "results.xlsx");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("a zip");
+    let mut strings = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/sharedStrings.xml").expect("strings"), &mut strings)
+        .expect("read");
+    assert!(!strings.contains('\u{202E}'), "results.xlsx: a raw U+202E");
+    assert!(strings.contains("\\u{202E}lave"), "results.xlsx: the visible form");
+}
+
+#[test]
+fn a_2_mb_unit_id_is_shortened_in_rejects_csv() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let text = std::fs::read_to_string(d.join("ballots.csv")).expect("ballots");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let unit = "U".repeat(2_000_000);
+    let id = format!("B{}", "9".repeat(999));
+    let mut f: Vec<String> = lines[3].split(',').map(str::to_string).collect();
+    f[0] = id.clone();
+    f[1] = unit;
+    lines[3] = f.join(",");
+    std::fs::write(d.join("ballots.csv"), lines.join("\n") + "\n").expect("write");
+    let (code, _, err) = run_in(d, &score_args(&["--ballots", "ballots.csv", "--out", "out"]));
+    assert_eq!(code, 0, "{err}");
+    let bytes = read(&d.join("out"), "rejects.csv");
+    assert!(bytes.len() < 20_000, "rejects.csv is {} bytes", bytes.len());
+    let rejects = crate::Table::from_bytes(&bytes);
+    let row = rejects.find("row", "4").expect("line 4 rejected");
+    // The ballot id: 1,000 characters = 1,000 bytes, cut to 200 and its length said.
+    assert_eq!(
+        row[rejects.column("ballot_id")],
+        format!("{}… (1,000 bytes)", &id[..200])
+    );
+    assert_eq!(row[rejects.column("reason")], "unknown_unit");
+    let detail = &row[rejects.column("detail")];
+    assert!(detail.len() < 400 && detail.contains("2000000"), "{detail}");
+}
+
+#[test]
+fn a_survey_path_to_another_file_never_echoes_its_contents() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    std::fs::write(
+        d.join("secret.txt"),
+        "root:x:0:0:SECRET-ROOT-LINE:/root:/bin/bash\ndaemon:x:1:1:SECRET-SECOND-LINE:/usr/sbin\n",
+    )
+    .expect("write");
+    let plan = std::fs::read_to_string(d.join("plan.yaml")).expect("plan");
+    let to = |survey: &str| {
+        plan.lines()
+            .map(|l| {
+                if l.starts_with("survey:") {
+                    format!("survey: {survey}")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let secret = d.join("secret.txt");
+    std::fs::write(d.join("p.yaml"), to(&secret.display().to_string())).expect("write");
+    let (code, out, err) = run_in(d, &["validate", "--plan", "p.yaml"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not a survey or plan YAML"), "{err}");
+    assert!(!out.contains("SECRET") && !err.contains("SECRET"), "{out}{err}");
+    // A survey outside the plan's folder (`../`) is accepted and said.
+    std::fs::create_dir(d.join("plans")).expect("mkdir");
+    std::fs::write(d.join("plans").join("p.yaml"), to("../survey.yaml")).expect("write");
+    let (code, _, err) = run_in(
+        d,
+        &[
+            "score",
+            "-q",
+            "--plan",
+            "plans/p.yaml",
+            "--roster",
+            "roster.csv",
+            "--ballots",
+            "ballots.csv",
+            "--complaints",
+            "complaints.csv",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("outside the plan's folder"), "{err}");
+    let json: serde_json::Value = serde_json::from_slice(&read(&d.join("out"), "results.json")).expect("json");
+    assert_eq!(json["attention"][0]["kind"], "survey_outside_plan");
+}
+
+#[test]
+fn survey_ids_are_neutralised_in_every_csv() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let survey = std::fs::read_to_string(d.join("survey.yaml")).expect("survey");
+    let survey = survey
+        .replace("{id: int1,", "{id: \"=int1\",")
+        .replace("{id: integrity,", "{id: \"@integrity\",")
+        .replace("dimension: integrity,", "dimension: \"@integrity\",");
+    std::fs::write(d.join("survey.yaml"), survey).expect("write");
+    let ballots = std::fs::read_to_string(d.join("ballots.csv")).expect("ballots");
+    std::fs::write(d.join("ballots.csv"), ballots.replacen(",int1,", ",=int1,", 1)).expect("write");
+    let (code, _, err) = run_in(
+        d,
+        &score_args(&[
+            "--ballots",
+            "ballots.csv",
+            "--complaints",
+            "complaints.csv",
+            "--out",
+            "out",
+        ]),
+    );
+    assert_eq!(code, 0, "{err}");
+    let o = d.join("out");
+    for name in [
+        "results.csv",
+        "items.csv",
+        "rejects.csv",
+        "reliability.csv",
+        "flags.csv",
+        "complaint_rejects.csv",
+    ] {
+        let t = crate::Table::from_bytes(&read(&o, name));
+        for cell in t.header.iter().chain(t.rows.iter().flatten()) {
+            let number = cell.trim().parse::<f64>().is_ok_and(f64::is_finite);
+            assert!(
+                !cell.starts_with(['=', '@', '+', '-']) || number,
+                "{name}: `{cell}` is not neutralised"
+            );
+        }
+    }
+    let items = crate::Table::from_bytes(&read(&o, "items.csv"));
+    assert!(items.values("item_id").contains(&"'=int1"));
+    assert!(items.values("dimension").contains(&"'@integrity"));
 }

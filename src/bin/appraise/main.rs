@@ -6,9 +6,14 @@
 
 mod args;
 
-/// `println!` that does not panic on a closed pipe.
+/// `println!` that does not panic on a closed pipe; control characters stripped.
 macro_rules! say {
     ($($t:tt)*) => { out(&format!("{}\n", format_args!($($t)*))) };
+}
+
+/// `eprintln!` through the same terminal cleaning as [`say!`].
+macro_rules! warn {
+    ($($t:tt)*) => { err(&format!("{}\n", format_args!($($t)*))) };
 }
 
 use std::io::Write;
@@ -26,10 +31,23 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use args::{Cli, Command, Input, ScoreConfig, TallyConfig};
 
 fn main() -> ExitCode {
-    let command = match Cli::parse().check() {
+    // clap's own messages (help, version, bad flags) may repeat a flag value
+    // (a file name): they are cleaned like every other line.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            if e.use_stderr() {
+                err(&e.to_string());
+            } else {
+                out(&e.to_string());
+            }
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let command = match cli.check() {
         Ok(c) => c,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            warn!("error: {msg}");
             return ExitCode::from(2);
         }
     };
@@ -37,7 +55,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("error: {e}");
+            warn!("error: {e}");
             match e.kind() {
                 ErrorKind::Panel { .. } => ExitCode::from(3),
                 ErrorKind::Usage(_) => ExitCode::from(2),
@@ -70,8 +88,15 @@ fn run(command: Command) -> appraise::Result<bool> {
             encoding,
             parquet,
         } => {
-            let plan = Plan::load(&plan)?;
-            let roster = Roster::read_from(&Source::File(roster), encoding)?;
+            let plan_path = plan;
+            let plan = Plan::load(&plan_path)?;
+            let mut guard = inputs(&plan_path_flag(&plan_path), &plan)?;
+            guard.input("--roster", &roster)?;
+            let ballots = if parquet { "ballots.parquet" } else { "ballots.csv" };
+            guard.output_folder("--out", &out, &[ballots, "complaints.csv"])?;
+            let source = Source::File(roster);
+            let roster = Roster::read_from(&source, encoding)?;
+            roster_note(&source, &roster);
             let (b, c) = if parquet {
                 appraise::simulate::write_files_parquet(&plan, &roster, &config, &out)?
             } else {
@@ -97,9 +122,19 @@ fn validate(
     period: Option<appraise::rules::plan::Period>,
     encoding: Encoding,
 ) -> appraise::Result<bool> {
+    let plan_path = plan;
     let mut plan = Plan::load(plan)?;
     if let Some(p) = period {
         plan.period = p;
+    }
+    let mut guard = inputs(&plan_path_flag(plan_path), &plan)?;
+    for (flag, src) in roster
+        .into_iter()
+        .map(|r| ("--roster", r))
+        .chain(ballots.iter().map(|b| ("--ballots", b)))
+        .chain(complaints.into_iter().map(|c| ("--complaints", c)))
+    {
+        input(&mut guard, flag, src)?;
     }
     let s = &plan.survey;
     say!(
@@ -132,15 +167,17 @@ fn validate(
         num::ceil_share(plan.validity.min_answered_share, s.items.len() as u64),
         s.items.len()
     );
+    let outside = appraise::score::attention::survey_outside(&plan);
     let Some(r) = roster else {
-        return Ok(true);
+        print_attention(outside.as_slice());
+        return Ok(outside.is_none());
     };
     let roster = Roster::read_from(r, encoding)?;
     campaign::check_plan_roster(&plan, &roster)?;
+    roster_note(r, &roster);
     say!("roster {} is valid: {} units", r.path().display(), roster.len());
     if ballots.is_empty() {
-        let mut attention = Vec::new();
-        if let Some(c) = complaints {
+        let mut attention = if let Some(c) = complaints {
             let loaded = Complaints::load(c, encoding, &plan, &roster)?;
             say!(
                 "complaints {}: {} rows, {} rejected",
@@ -148,14 +185,20 @@ fn validate(
                 loaded.rows,
                 loaded.rejects.len()
             );
-            attention = appraise::score::attention::collect(
+            if let Some(n) = &loaded.note {
+                say!("note: {}: {n}", c.path().display());
+            }
+            appraise::score::attention::collect(
                 &roster,
                 &appraise::count::tally::Tally::new(appraise::count::tally::Layout::new(&plan, &roster)),
                 &[],
                 &[],
                 &loaded,
-            );
-        }
+            )
+        } else {
+            appraise::score::attention::decoding(&roster, &Complaints::none(&roster), &[])
+        };
+        attention.splice(0..0, outside);
         print_attention(&attention);
         return Ok(attention.is_empty());
     }
@@ -166,11 +209,14 @@ fn validate(
     };
     let outcome = campaign::run(&plan, &roster, ballots, complaints, &options, &mut |_| {})?;
     file_notes(&outcome.files);
+    if let (Some(c), Some(n)) = (complaints, &outcome.complaints.note) {
+        say!("note: {}: {n}", c.path().display());
+    }
     say!("{}", output::accounting_line(&outcome, plan.language));
     let a = &outcome.accounting;
     let mostly = 2 * a.rejected > a.read;
     if mostly {
-        eprintln!(
+        warn!(
             "error: {} of {} ballot rows would be rejected, more than half: `appraise score` would fail (see the attention list; --accept-rejects scores anyway)",
             a.rejected, a.read
         );
@@ -182,17 +228,45 @@ fn validate(
     Ok(outcome.attention.is_empty() && !mostly)
 }
 
+/// The plan's flag and path, as the guard names it.
+fn plan_path_flag(path: &std::path::Path) -> (&'static str, std::path::PathBuf) {
+    ("--plan", path.to_path_buf())
+}
+
+/// A guard that knows the plan and the survey it names.
+fn inputs(plan_flag: &(&str, std::path::PathBuf), plan: &Plan) -> appraise::Result<appraise::files::Guard> {
+    let mut guard = appraise::files::Guard::default();
+    guard.input(plan_flag.0, &plan_flag.1)?;
+    guard.input("the survey the plan names", &plan.survey_path)?;
+    Ok(guard)
+}
+
+/// Tells the guard about an input source (a file or a workbook's sheet).
+fn input(guard: &mut appraise::files::Guard, flag: &str, source: &Source) -> appraise::Result<()> {
+    match source {
+        Source::File(p) | Source::Sheet { path: p, .. } => guard.input(flag, p),
+        _ => Ok(()),
+    }
+}
+
+/// The roster's decoding note, if any.
+fn roster_note(source: &Source, roster: &Roster) {
+    if let Some(n) = &roster.note {
+        say!("note: {}: {n}", source.path().display());
+    }
+}
+
 /// Prints the attention list on stderr.
 fn print_attention(list: &[appraise::score::attention::Attention]) {
     if list.is_empty() {
         return;
     }
-    eprintln!(
+    warn!(
         "attention ({}): these changed or may have changed the result:",
         list.len()
     );
     for a in list {
-        eprintln!("  - {a}");
+        warn!("  - {a}");
     }
 }
 
@@ -215,7 +289,30 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
     if let Some(p) = cfg.period {
         plan.period = p;
     }
+    // Inputs and outputs are checked before any work starts.
+    let mut guard = inputs(&plan_path_flag(&cfg.plan), &plan)?;
+    input(&mut guard, "--roster", &cfg.roster)?;
+    match &cfg.input {
+        Input::Ballots(ballots) => {
+            for b in ballots {
+                input(&mut guard, "--ballots", b)?;
+            }
+        }
+        Input::Tallies(paths) => {
+            for t in paths {
+                guard.input("--tallies", t)?;
+            }
+        }
+    }
+    if let Some(c) = &cfg.complaints {
+        input(&mut guard, "--complaints", c)?;
+    }
+    for p in &cfg.previous {
+        input(&mut guard, "--previous", p)?;
+    }
+    guard.output_folder("--out", &cfg.out, &output::FILE_NAMES)?;
     let roster = Roster::read_from(&cfg.roster, cfg.options.encoding)?;
+    roster_note(&cfg.roster, &roster);
     let outcome = match &cfg.input {
         Input::Ballots(ballots) => {
             let bar = progress_bar(cfg.quiet);
@@ -254,7 +351,9 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
             )?;
             o.attention.splice(
                 0..0,
-                appraise::score::attention::no_complaints(&plan, cfg.complaints.is_some()),
+                appraise::score::attention::survey_outside(&plan).into_iter().chain(
+                    appraise::score::attention::no_complaints(&plan, cfg.complaints.is_some()),
+                ),
             );
             o
         }
@@ -291,7 +390,22 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
 /// `appraise tally`: one shard of ballots into a tally file, its rejects beside it.
 fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     let plan = Plan::load(&cfg.plan)?;
+    let rejects_path = appraise::count::shard::rejects_path(&cfg.out);
+    let mut guard = inputs(&plan_path_flag(&cfg.plan), &plan)?;
+    input(&mut guard, "--roster", &cfg.roster)?;
+    for b in &cfg.ballots {
+        input(&mut guard, "--ballots", b)?;
+    }
+    for k in &cfg.known_keys {
+        guard.input("--known-keys", k)?;
+    }
+    guard.output_file("--out", &cfg.out)?;
+    guard.output_file("the rejects file beside --out", &rejects_path)?;
+    if let Some(k) = &cfg.keys_out {
+        guard.output_file("--keys-out", k)?;
+    }
     let roster = Roster::read_from(&cfg.roster, cfg.encoding)?;
+    roster_note(&cfg.roster, &roster);
     campaign::check_plan_roster(&plan, &roster)?;
     let mut validator = appraise::judge::ballots::Validator::new(&plan, &roster);
     let mut known = 0;
@@ -312,7 +426,6 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     );
     bar.finish_and_clear();
     let files = files?;
-    let rejects_path = appraise::count::shard::rejects_path(&cfg.out);
     appraise::count::shard::write_tally(&cfg.out, &tally, &files)?;
     appraise::count::shard::write_rejects(&rejects_path, &rejects, &files)?;
     file_notes(&files);
@@ -337,6 +450,9 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
 }
 
 fn demo(out: Option<&std::path::Path>) -> appraise::Result<()> {
+    if let Some(dir) = out {
+        appraise::files::Guard::default().output_folder("--out", dir, &output::FILE_NAMES)?;
+    }
     let (plan, roster) = appraise::demo::campaign()?;
     let outcome = appraise::demo::run(&plan, &roster)?;
     say!(
@@ -356,15 +472,31 @@ fn demo(out: Option<&std::path::Path>) -> appraise::Result<()> {
     Ok(())
 }
 
-/// Writes to stdout, ignoring a closed pipe (`appraise demo | head`).
+/// Writes to stdout, ignoring a closed pipe (`appraise demo | head`). Every line
+/// the command prints passes here or through [`err`]: text from inputs (unit names,
+/// ids, notes, errors) reaches the terminal without control characters or escape
+/// sequences ([`appraise::cell::terminal`]).
 fn out(text: &str) {
     let mut o = std::io::stdout().lock();
-    let _ = o.write_all(text.as_bytes()).and_then(|_| o.flush());
+    let _ = o
+        .write_all(appraise::cell::terminal(text).as_bytes())
+        .and_then(|_| o.flush());
+}
+
+/// Writes to stderr, cleaned like [`out`].
+fn err(text: &str) {
+    let mut o = std::io::stderr().lock();
+    let _ = o
+        .write_all(appraise::cell::terminal(text).as_bytes())
+        .and_then(|_| o.flush());
 }
 
 /// Prints notes, the accounting, status counts and the front and back of the list.
 fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
     file_notes(&outcome.files);
+    if let Some(n) = &outcome.complaints.note {
+        say!("note: complaints file: {n}");
+    }
     say!("{}", output::accounting_line(outcome, plan.language));
     let c: &Complaints = &outcome.complaints;
     if c.rows > 0 {
