@@ -420,7 +420,10 @@ fn simulate_ballots(
         })
         .collect();
     let public: Vec<usize> = (0..plan.groups.len()).filter(|&g| plan.groups[g].public).collect();
-    let others: Vec<usize> = (0..plan.groups.len()).filter(|&g| !plan.groups[g].public).collect();
+    // Self-assessment groups (SPEC §15) are not raters from outside: not simulated.
+    let others: Vec<usize> = (0..plan.groups.len())
+        .filter(|&g| !plan.groups[g].public && !plan.groups[g].self_assessed)
+        .collect();
     let quotas = plan.groups.iter().any(|g| g.min_share.is_some());
     let f = &cfg.faults;
     let mut rows = 0u64;

@@ -307,6 +307,7 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             md(&labels::why_not_ranked(lang, plan, r))
         );
     }
+    s.push_str(&crate::output::people::people_md(plan, roster, outcome));
     let _ = writeln!(
         s,
         "\n## {}\n\n| {} | {} | α | {} |\n|---|---:|---:|---|",

@@ -58,7 +58,8 @@ fn run(command: Command) -> appraise::Result<bool> {
             complaints,
             period,
             encoding,
-        } => validate(&plan, roster.as_ref(), &ballots, complaints.as_ref(), period, encoding),
+            people,
+        } => validate(&plan, roster.as_ref(), &ballots, complaints.as_ref(), period, encoding, people),
         Command::Score(cfg) => score(cfg).map(|()| true),
         Command::Tally(cfg) => tally(cfg).map(|()| true),
         Command::Demo { out } => demo(out.as_deref()).map(|()| true),
@@ -96,6 +97,7 @@ fn validate(
     complaints: Option<&Source>,
     period: Option<appraise::rules::plan::Period>,
     encoding: Encoding,
+    people: campaign::PeopleFiles,
 ) -> appraise::Result<bool> {
     let mut plan = Plan::load(plan)?;
     if let Some(p) = period {
@@ -138,10 +140,12 @@ fn validate(
     let roster = Roster::read_from(r, encoding)?;
     campaign::check_plan_roster(&plan, &roster)?;
     say!("roster {} is valid: {} units", r.path().display(), roster.len());
+    let (staff, titles) = people.load(&plan, &roster, encoding)?;
+    let rolls_clean = roll_notes(staff.as_ref(), titles.as_ref());
     if ballots.is_empty() {
         let mut attention = Vec::new();
         if let Some(c) = complaints {
-            let loaded = Complaints::load(c, encoding, &plan, &roster)?;
+            let loaded = Complaints::load_with_staff(c, encoding, &plan, &roster, staff.as_ref())?;
             say!(
                 "complaints {}: {} rows, {} rejected",
                 c.path().display(),
@@ -157,11 +161,12 @@ fn validate(
             );
         }
         print_attention(&attention);
-        return Ok(attention.is_empty());
+        return Ok(attention.is_empty() && rolls_clean);
     }
     let options = campaign::Options {
         encoding,
         accept_rejects: true,
+        people,
         ..Default::default()
     };
     let outcome = campaign::run(&plan, &roster, ballots, complaints, &options, &mut |_| {})?;
@@ -176,10 +181,43 @@ fn validate(
         );
     }
     print_attention(&outcome.attention);
-    if outcome.attention.is_empty() && !mostly {
+    for line in output::people_lines(&plan, &roster, &outcome) {
+        say!("{line}");
+    }
+    if outcome.attention.is_empty() && !mostly && rolls_clean {
         say!("nothing needs attention; no file written (validate is a dry run)");
     }
-    Ok(outcome.attention.is_empty() && !mostly)
+    Ok(outcome.attention.is_empty() && !mostly && rolls_clean)
+}
+
+/// Prints what the staff roster and titles file held (stdout) and their rejected
+/// rows (stderr); whether none was rejected.
+fn roll_notes(
+    staff: Option<&appraise::judge::people::StaffRoster>,
+    titles: Option<&appraise::judge::people::Titles>,
+) -> bool {
+    let mut clean = true;
+    let rolls = [
+        staff.map(|s| ("staff roster", s.rows, s.note.as_deref(), &s.rejects)),
+        titles.map(|t| ("titles", t.rows, t.note.as_deref(), &t.rejects)),
+    ];
+    for (what, rows, note, rejects) in rolls.into_iter().flatten() {
+        if let Some(n) = note {
+            say!("note: {what}: {n}");
+        }
+        say!("{what}: {rows} rows, {} rejected", rejects.len());
+        for r in rejects {
+            clean = false;
+            eprintln!(
+                "  {}:{}: {} {}",
+                r.file.display(),
+                r.line,
+                r.reason.code(),
+                r.detail
+            );
+        }
+    }
+    clean
 }
 
 /// Prints the attention list on stderr.
@@ -238,8 +276,9 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
                     p.display()
                 );
             }
+            let (staff, titles) = cfg.options.people.load(&plan, &roster, cfg.options.encoding)?;
             let complaints = match &cfg.complaints {
-                Some(c) => Complaints::load(c, cfg.options.encoding, &plan, &roster)?,
+                Some(c) => Complaints::load_with_staff(c, cfg.options.encoding, &plan, &roster, staff.as_ref())?,
                 None => Complaints::none(&roster),
             };
             appraise::score::attention::check_rejects(&m.tally, &m.rejects, cfg.options.accept_rejects)?;
@@ -256,6 +295,7 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
                 0..0,
                 appraise::score::attention::no_complaints(&plan, cfg.complaints.is_some()),
             );
+            campaign::apply_people(&plan, &mut o, staff.as_ref(), titles.as_ref());
             o
         }
     };
@@ -369,6 +409,9 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
     let c: &Complaints = &outcome.complaints;
     if c.rows > 0 {
         say!("{}", output::complaint_line(outcome, plan.language));
+    }
+    for line in output::people_lines(plan, roster, outcome) {
+        say!("{line}");
     }
     let statuses = [
         UnitStatus::Ranked,
