@@ -403,6 +403,17 @@ fn simulate_ballots(
     cfg: &SimConfig,
     mut sink: impl FnMut(&SimRow) -> Result<()>,
 ) -> Result<u64> {
+    // Self-assessment groups (SPEC §15) are not raters from outside: they are not
+    // simulated, and the other groups' ballots are those of the plan without them.
+    let outside;
+    let plan = if plan.has_self() {
+        let mut p = plan.clone();
+        p.groups.retain(|g| !g.self_assessed);
+        outside = p;
+        &outside
+    } else {
+        plan
+    };
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let s = &plan.survey;
     let (n01, lenient, rater_sd, item_sd, noise) =
