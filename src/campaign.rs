@@ -54,7 +54,12 @@ pub struct PeopleFiles {
 impl PeopleFiles {
     /// Reads the staff roster and the titles file given, refusing one the plan has
     /// no rule for (it would be silently ignored).
-    pub fn load(&self, plan: &Plan, roster: &Roster, encoding: Encoding) -> Result<(Option<StaffRoster>, Option<Titles>)> {
+    pub fn load(
+        &self,
+        plan: &Plan,
+        roster: &Roster,
+        encoding: Encoding,
+    ) -> Result<(Option<StaffRoster>, Option<Titles>)> {
         let refuse = |flag: &str, field: &str| -> crate::error::Error {
             crate::error::ErrorKind::Usage(format!(
                 "{flag} was given but the plan has no `{field}:` rule (SPEC §15); add the rule to the plan or drop {flag}"

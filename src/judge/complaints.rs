@@ -386,7 +386,9 @@ impl<'a> Judging<'a> {
                 None => {
                     reject(
                         ComplaintReason::UnknownStaff,
-                        format!("staff_id {staff_id} is not on the staff roster; correct the id or add the person to the staff roster"),
+                        format!(
+                            "staff_id {staff_id} is not on the staff roster; correct the id or add the person to the staff roster"
+                        ),
                     );
                     return;
                 }

@@ -4,6 +4,6 @@
 
 pub mod ballots;
 pub mod complaints;
-pub mod people;
 pub(crate) mod keys;
+pub mod people;
 pub mod record;

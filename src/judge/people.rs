@@ -139,7 +139,10 @@ impl StaffRoster {
                 continue;
             }
             if id.is_empty() {
-                reject(RollReason::MissingValue, "empty staff_id; every staff member needs an id".into());
+                reject(
+                    RollReason::MissingValue,
+                    "empty staff_id; every staff member needs an id".into(),
+                );
                 continue;
             }
             let Some(unit) = unit_of(plan, roster, get(2)) else {
@@ -249,7 +252,10 @@ impl Titles {
             };
             let title = get(1).to_string();
             if title.is_empty() {
-                reject(RollReason::MissingValue, "empty title; name the title the unit holds".into());
+                reject(
+                    RollReason::MissingValue,
+                    "empty title; name the title the unit holds".into(),
+                );
                 continue;
             }
             let since = match get(2) {
@@ -265,7 +271,10 @@ impl Titles {
             if let Some(first) = seen.get(&(unit, title.clone())) {
                 reject(
                     RollReason::Duplicate,
-                    format!("unit {} already holds `{title}` (line {first}); list each title once", get(0)),
+                    format!(
+                        "unit {} already holds `{title}` (line {first}); list each title once",
+                        get(0)
+                    ),
                 );
                 continue;
             }
@@ -339,7 +348,11 @@ mod tests {
                 (7, "malformed_row")
             ]
         );
-        assert!(s.rejects[3].detail.contains("is the name of unit"), "{:?}", s.rejects[3]);
+        assert!(
+            s.rejects[3].detail.contains("is the name of unit"),
+            "{:?}",
+            s.rejects[3]
+        );
         assert_eq!(s.index("S5"), Some(1));
     }
 

@@ -314,7 +314,12 @@ pub fn people_lines(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Stri
     let mut out = Vec::new();
     if let Some(st) = &outcome.people.staff {
         let listed: Vec<String> = st.staff.iter().filter(|s| s.talk).map(|s| s.staff_id.clone()).collect();
-        let mut line = format!("{}{colon}{}{colon}{}", t(Key::StaffPoints), t(Key::StaffTalk), ids(listed));
+        let mut line = format!(
+            "{}{colon}{}{colon}{}",
+            t(Key::StaffPoints),
+            t(Key::StaffTalk),
+            ids(listed)
+        );
         if st.roster {
             line.push_str(&labels::paren(
                 lang,

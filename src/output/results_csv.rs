@@ -63,7 +63,11 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
         }
         let selfs = plan.has_self();
         if selfs {
-            head.extend(["self_ballots", "self_composite", "self_gap"].iter().map(|s| s.to_string()));
+            head.extend(
+                ["self_ballots", "self_composite", "self_gap"]
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
         }
         for g in plan.groups.iter().filter(|g| g.report) {
             head.extend(

@@ -496,7 +496,11 @@ pub struct Award {
     /// Only units of these roster kinds receive it (SPEC §15: 群众满意基层站所,
     /// 含服务窗口, and 群众满意科室 are chosen apart, each among its own kinds); the
     /// count is then taken in listing order among those units. Empty: every kind.
-    #[serde(default, deserialize_with = "yaml::scalar_strings", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "yaml::scalar_strings",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub kinds: Vec<String>,
 }
 
@@ -620,11 +624,17 @@ fn check_people(raw: &RawPlan, p: &mut Problems) {
         }
     }
     if !raw.groups.is_empty() && raw.groups.iter().all(|g| g.self_assessed) {
-        p.push("groups", "every group is `self: true`; at least one group must rate the units from outside");
+        p.push(
+            "groups",
+            "every group is `self: true`; at least one group must rate the units from outside",
+        );
     }
     for (k, a) in raw.awards.iter().enumerate() {
         if a.kinds.iter().any(|x| x.trim().is_empty()) {
-            p.push(format!("awards[{k}].kinds"), "must not hold an empty kind; give roster kinds or drop it");
+            p.push(
+                format!("awards[{k}].kinds"),
+                "must not hold an empty kind; give roster kinds or drop it",
+            );
         }
     }
 }

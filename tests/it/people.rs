@@ -151,7 +151,13 @@ fn staff_without_a_roster_are_listed_as_complaints_name_them() {
     let complaints = "complaint_id,unit_id,date,category,status,staff_id\n\
         C1,U1,2011-01-05,c,verified,Z9\nC2,U1,2011-01-06,c,verified,A1\nC3,U1,2011-01-07,c,verified,Z9\n\
         C4,U1,2011-01-08,c,verified,Z9\nC5,U1,2011-01-09,c,verified,Z9\n";
-    let outcome = run(&plan, &roster, &ballots(&[("U1", "pub", "80")]), Some(complaints), PeopleFiles::default());
+    let outcome = run(
+        &plan,
+        &roster,
+        &ballots(&[("U1", "pub", "80")]),
+        Some(complaints),
+        PeopleFiles::default(),
+    );
     let f = files(&plan, &roster, &outcome);
     // Z9: 4 × 3 = 12 > 10 → 10 deducted, 0 left; A1: 3 deducted, 10 − 3 = 7 left.
     // First-mention order, no name, no staff_rejects.csv (no staff roster).
@@ -212,7 +218,9 @@ fn self_assessment_by_hand_and_apart_from_the_public_score() {
     // and are not conflict_of_interest.
     let s = &o_with.people.selfs;
     assert_eq!(
-        s.iter().map(|x| (x.ballots, x.composite, x.gap, x.over)).collect::<Vec<_>>(),
+        s.iter()
+            .map(|x| (x.ballots, x.composite, x.gap, x.over))
+            .collect::<Vec<_>>(),
         [
             (1, Some(100.0), Some(20.0), true),
             (1, Some(100.0), Some(10.0), false),
@@ -229,7 +237,13 @@ fn self_assessment_by_hand_and_apart_from_the_public_score() {
     let fo = files(&plan, &roster, &o_without);
     // The public results are byte-identical with and without the self ballots:
     // every file but results.csv (its self columns), results.json and the reports.
-    for name in ["items.csv", "rejects.csv", "complaint_rejects.csv", "reliability.csv", "flags.csv"] {
+    for name in [
+        "items.csv",
+        "rejects.csv",
+        "complaint_rejects.csv",
+        "reliability.csv",
+        "flags.csv",
+    ] {
         assert_eq!(fw[name], fo[name], "{name}");
     }
     let strip = |csv: &str| -> Vec<String> {
@@ -248,7 +262,11 @@ fn self_assessment_by_hand_and_apart_from_the_public_score() {
     assert_eq!(t.cell("unit_id", "A", "self_gap"), "20");
     assert_eq!(t.cell("unit_id", "C", "self_ballots"), "1");
     assert_eq!(Table::parse(&fo["results.csv"]).cell("unit_id", "A", "self_gap"), "");
-    assert!(fw["report.md"].contains("| A | 单位A | 100.00 | 80.00 | 20.00 | 1 |"), "{}", fw["report.md"]);
+    assert!(
+        fw["report.md"].contains("| A | 单位A | 100.00 | 80.00 | 20.00 | 1 |"),
+        "{}",
+        fw["report.md"]
+    );
     assert!(!fw["report.md"].contains("| B | 单位B | 100.00"));
 }
 
@@ -273,7 +291,9 @@ fn self_ballots_stay_apart_under_weighted_groups_too() {
 fn self_groups_are_checked_in_the_plan() {
     let survey = Survey::from_yaml(SURVEY, Path::new("s.yaml")).expect("survey");
     let text = "id: t\nsurvey: s.yaml\nperiod: {start: 2011-01-01, end: 2011-12-31}\ngroups:\n  - {id: own, self: true, public: true, min_share: 0.1}\nself_assessment: {max_gap: -1}\n";
-    let e = Plan::from_yaml(text, Path::new("p.yaml"), survey).unwrap_err().to_string();
+    let e = Plan::from_yaml(text, Path::new("p.yaml"), survey)
+        .unwrap_err()
+        .to_string();
     for needle in [
         "groups[0].self",
         "cannot be `public: true`",
@@ -295,7 +315,16 @@ fn titles_are_reviewed_by_hand() {
         "  - {id: pub, public: true}\n",
         "complaints:\n  categories:\n    - {id: v, veto: true}\nranking: {bottom_n: 3}\ntitles: {bottom_n: 2}\nexclude: [X, Y]\n",
     );
-    let units = [("A", "K"), ("B", "K"), ("C", "K"), ("D", "K"), ("E", "K"), ("X", "K"), ("Y", "K"), ("Z", "K")];
+    let units = [
+        ("A", "K"),
+        ("B", "K"),
+        ("C", "K"),
+        ("D", "K"),
+        ("E", "K"),
+        ("X", "K"),
+        ("Y", "K"),
+        ("Z", "K"),
+    ];
     let roster = roster(&units);
     let b = ballots(&[
         ("A", "pub", "100"),
@@ -340,8 +369,14 @@ fn titles_are_reviewed_by_hand() {
     assert_eq!(rejects.values("reason"), ["unknown_unit", "bad_date"]);
     let report = &f["report.md"];
     assert!(report.contains("动态管理（摘牌）"), "{report}");
-    assert!(report.contains("| X | 单位X | 满意站所 | 2009-12-30 | 摘牌 | 后2名 |"), "{report}");
-    assert!(report.contains("| C | 单位C | 满意站所 |  | 摘牌 | 一票否决 |"), "{report}");
+    assert!(
+        report.contains("| X | 单位X | 满意站所 | 2009-12-30 | 摘牌 | 后2名 |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| C | 单位C | 满意站所 |  | 摘牌 | 一票否决 |"),
+        "{report}"
+    );
     assert!(!report.contains("| A | 单位A | 满意站所"), "{report}");
 }
 
@@ -351,7 +386,13 @@ fn awards_go_to_their_kinds() {
         "  - {id: pub, public: true}\n",
         "awards:\n  - {id: zs, zh: 站所奖, kinds: [站所, 窗口], count: 2}\n  - {id: ks, zh: 科室奖, kinds: [科室], count: 1}\n",
     );
-    let roster = roster(&[("A", "科室"), ("B", "站所"), ("C", "窗口"), ("D", "站所"), ("E", "科室")]);
+    let roster = roster(&[
+        ("A", "科室"),
+        ("B", "站所"),
+        ("C", "窗口"),
+        ("D", "站所"),
+        ("E", "科室"),
+    ]);
     let b = ballots(&[
         ("A", "pub", "100"),
         ("B", "pub", "90"),
@@ -458,10 +499,7 @@ fn caidian_titles_end_to_end() {
             .filter(|r| r.placing.rank.is_some())
             .filter_map(|r| r.placing.published)
             .collect();
-        let below = u
-            .placing
-            .published
-            .map(|p| ranked.iter().filter(|&&x| x < p).count());
+        let below = u.placing.published.map(|p| ranked.iter().filter(|&&x| x < p).count());
         let expect = if u.complaints.vetoed {
             "vetoed"
         } else if u.panel.too_few || !u.panel.short.is_empty() || !u.score.is_complete() {
@@ -527,7 +565,11 @@ fn cli_score_and_validate_take_staff_and_titles() {
     let root = manifest_dir();
     let out = d.join("out");
     let titles = d.join("titles.csv");
-    std::fs::write(&titles, "unit_id,title,since\nU001,群众满意基层站所,\nU999,群众满意基层站所,\n").expect("write");
+    std::fs::write(
+        &titles,
+        "unit_id,title,since\nU001,群众满意基层站所,\nU999,群众满意基层站所,\n",
+    )
+    .expect("write");
     let mut cmd = assert_cmd::Command::cargo_bin("appraise").expect("binary");
     cmd.current_dir(root).args([
         "score",
@@ -548,7 +590,10 @@ fn cli_score_and_validate_take_staff_and_titles() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("动态管理（摘牌）"), "{stdout}");
     let after = std::fs::read_to_string(out.join("titles_after.csv")).expect("titles_after.csv");
-    assert!(after.starts_with("unit_id,name,title,since,outcome,reason\nU001,"), "{after}");
+    assert!(
+        after.starts_with("unit_id,name,title,since,outcome,reason\nU001,"),
+        "{after}"
+    );
     let rejects = std::fs::read_to_string(out.join("title_rejects.csv")).expect("title_rejects.csv");
     assert!(rejects.contains(",3,U999,unknown_unit,"), "{rejects}");
     // validate: the rejected titles row needs a person → exit 1, named on stderr.

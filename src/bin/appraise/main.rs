@@ -59,7 +59,15 @@ fn run(command: Command) -> appraise::Result<bool> {
             period,
             encoding,
             people,
-        } => validate(&plan, roster.as_ref(), &ballots, complaints.as_ref(), period, encoding, people),
+        } => validate(
+            &plan,
+            roster.as_ref(),
+            &ballots,
+            complaints.as_ref(),
+            period,
+            encoding,
+            people,
+        ),
         Command::Score(cfg) => score(cfg).map(|()| true),
         Command::Tally(cfg) => tally(cfg).map(|()| true),
         Command::Demo { out } => demo(out.as_deref()).map(|()| true),
@@ -208,13 +216,7 @@ fn roll_notes(
         say!("{what}: {rows} rows, {} rejected", rejects.len());
         for r in rejects {
             clean = false;
-            eprintln!(
-                "  {}:{}: {} {}",
-                r.file.display(),
-                r.line,
-                r.reason.code(),
-                r.detail
-            );
+            eprintln!("  {}:{}: {} {}", r.file.display(), r.line, r.reason.code(), r.detail);
         }
     }
     clean
