@@ -136,7 +136,7 @@ pub fn people_tables(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Tab
         out.push(TableView {
             heading: format!("{}{colon}{}", t(Key::StaffPoints), t(Key::StaffTalk)),
             note: format!(
-                "{} {}{}{} {}{}{}{}",
+                "{} {}{}{} {}{}{}{}{}",
                 t(Key::StaffRule),
                 rule.points,
                 labels::comma(lang),
@@ -144,7 +144,12 @@ pub fn people_tables(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Tab
                 rule.per_complaint,
                 labels::comma(lang),
                 t(Key::StaffTalk),
-                labels::paren(lang, &format!("{}{}", listed.len(), t(Key::StaffListed)))
+                labels::paren(lang, &format!("{}{}", listed.len(), t(Key::StaffListed))),
+                if st.rejects.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}{}{}", labels::comma(lang), st.rejects.len(), t(Key::RowsRejected))
+                }
             ),
             head: vec![
                 t(Key::StaffId).into(),
