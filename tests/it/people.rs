@@ -624,3 +624,39 @@ fn cli_score_and_validate_take_staff_and_titles() {
     let o = s.output().expect("run");
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn a_plan_with_a_self_group_is_not_written_as_a_tally_file() {
+    let plan = plan(SELF_GROUPS, "");
+    let roster = roster(&[("A", "K")]);
+    let tally = appraise::count::tally::Tally::new(appraise::count::tally::Layout::new(&plan, &roster));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let e = appraise::count::shard::write_tally(&dir.path().join("t.tally.parquet"), &tally, &[]).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Usage(_)), "{e}");
+    assert!(e.to_string().contains("self-assessment"), "{e}");
+    assert!(!dir.path().join("t.tally.parquet").exists());
+}
+
+#[test]
+fn a_collector_reviews_titles_set_on_it() {
+    let (plan, roster) = appraise::demo::campaign().expect("demo");
+    let titles =
+        appraise::judge::people::Titles::load(&example("caidian-2010/titles.csv"), Encoding::Auto, &plan, &roster)
+            .expect("titles");
+    let mut c =
+        appraise::collector::Collector::new(std::sync::Arc::new(plan), std::sync::Arc::new(roster)).expect("collector");
+    let (b, _) = appraise::demo::sources();
+    c.push_file(&b, Encoding::Utf8).expect("push");
+    assert!(c.outcome().expect("outcome").people.titles.is_none());
+    c.set_people(None, Some(titles));
+    let o = c.outcome().expect("outcome");
+    let t = o.people.titles.expect("reviewed");
+    // No complaints were set on the collector: U286 is not vetoed here; U148 is
+    // still in the back three.
+    assert_eq!(t.titles.len(), 13);
+    assert!(
+        t.titles
+            .iter()
+            .any(|x| x.verdict == appraise::score::people::TitleVerdict::BottomN)
+    );
+}
