@@ -6,6 +6,7 @@ use crate::count::read::read_all;
 use crate::error::Result;
 use crate::input::text::{Encoding, Source};
 use crate::judge::complaints::Complaints;
+use crate::judge::people::{StaffRoster, Titles};
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 
@@ -34,6 +35,49 @@ pub struct Options {
     /// Threads the run may start (rank confidence sets): 0 or 1 keep the work on
     /// the calling thread. The command line passes the machine's cores.
     pub threads: usize,
+    /// The staff roster and titles file of SPEC §15, if given.
+    pub people: PeopleFiles,
+}
+
+/// The inputs of the staff-points and title-review rules (SPEC §15), apart from
+/// the ballots and complaints: each optional, each used only when the plan has
+/// the rule (`staff:`, `titles:`).
+#[derive(Clone, Debug, Default)]
+pub struct PeopleFiles {
+    /// Staff roster (`staff_id, name, unit_id`; `--staff`): lists staff with no
+    /// complaint, and rejects complaints naming someone not on it.
+    pub staff: Option<Source>,
+    /// Titles held (`unit_id, title, since`; `--titles`): reviewed for 摘牌.
+    pub titles: Option<Source>,
+}
+
+impl PeopleFiles {
+    /// Reads the staff roster and the titles file given, refusing one the plan has
+    /// no rule for (it would be silently ignored).
+    pub fn load(
+        &self,
+        plan: &Plan,
+        roster: &Roster,
+        encoding: Encoding,
+    ) -> Result<(Option<StaffRoster>, Option<Titles>)> {
+        let refuse = |flag: &str, field: &str| -> crate::error::Error {
+            crate::error::ErrorKind::Usage(format!(
+                "{flag} was given but the plan has no `{field}:` rule (SPEC §15); add the rule to the plan or drop {flag}"
+            ))
+            .into()
+        };
+        let staff = match &self.staff {
+            None => None,
+            Some(_) if plan.staff.is_none() => return Err(refuse("--staff", "staff")),
+            Some(s) => Some(StaffRoster::load(s, encoding, plan, roster)?),
+        };
+        let titles = match &self.titles {
+            None => None,
+            Some(_) if plan.titles.is_none() => return Err(refuse("--titles", "titles")),
+            Some(s) => Some(Titles::load(s, encoding, plan, roster)?),
+        };
+        Ok((staff, titles))
+    }
 }
 
 impl Options {
@@ -66,8 +110,9 @@ pub fn run(
         .into_iter()
         .chain(crate::score::attention::no_complaints(plan, complaints.is_some()))
         .collect();
+    let (staff, titles) = options.people.load(plan, roster, options.encoding)?;
     let complaints = match complaints {
-        Some(p) => Complaints::load(p, options.encoding, plan, roster)?,
+        Some(p) => Complaints::load_with_staff(p, options.encoding, plan, roster, staff.as_ref())?,
         None => Complaints::none(roster),
     };
     let (tally, rejects, files, mut validator) =
@@ -81,5 +126,15 @@ pub fn run(
     let mut outcome = evaluate(plan, roster, tally, rejects, files, complaints, options.settings())?;
     outcome.flags.extend(spread);
     outcome.attention.splice(0..0, missing);
+    apply_people(plan, &mut outcome, staff.as_ref(), titles.as_ref());
     Ok(outcome)
+}
+
+/// Staff points with the staff roster and the title review (SPEC §15) on an
+/// outcome: what [`run`] does after scoring, for a caller that evaluated tallies
+/// itself.
+pub fn apply_people(plan: &Plan, outcome: &mut Outcome, staff: Option<&StaffRoster>, titles: Option<&Titles>) {
+    let mut people = std::mem::take(&mut outcome.people);
+    crate::score::people::apply(plan, &mut people, &outcome.units, &outcome.complaints, staff, titles);
+    outcome.people = people;
 }

@@ -61,6 +61,11 @@ pub struct Collector {
     files: Vec<FileSummary>,
     complaints: Complaints,
     settings: Settings,
+    /// The staff roster and titles of SPEC §15, if set (not saved by `save`).
+    people: (
+        Option<crate::judge::people::StaffRoster>,
+        Option<crate::judge::people::Titles>,
+    ),
 }
 
 impl Collector {
@@ -79,6 +84,7 @@ impl Collector {
             files: Vec::new(),
             complaints,
             settings: Settings::default(),
+            people: (None, None),
         })
     }
 
@@ -153,6 +159,18 @@ impl Collector {
         self.complaints = complaints;
     }
 
+    /// Sets the staff roster and the titles held (SPEC §15): the outcome lists every
+    /// person on the staff roster in its staff points and reviews the titles. Read
+    /// the complaints with `Complaints::load_with_staff` and the same staff roster,
+    /// so that complaints naming someone not on it are rejected. Not kept by `save`.
+    pub fn set_people(
+        &mut self,
+        staff: Option<crate::judge::people::StaffRoster>,
+        titles: Option<crate::judge::people::Titles>,
+    ) {
+        self.people = (staff, titles);
+    }
+
     /// Ballot rows pushed so far (valid + rejected).
     pub fn ballots_read(&self) -> u64 {
         self.tally.accounting().read
@@ -171,6 +189,9 @@ impl Collector {
             self.settings,
         )?;
         outcome.flags.extend(rater_spread(|| self.keys.rater_keys()));
+        if self.people.0.is_some() || self.people.1.is_some() {
+            crate::campaign::apply_people(&self.plan, &mut outcome, self.people.0.as_ref(), self.people.1.as_ref());
+        }
         Ok(outcome)
     }
 }

@@ -405,6 +405,17 @@ fn simulate_ballots(
     cfg: &SimConfig,
     mut sink: impl FnMut(&SimRow) -> Result<()>,
 ) -> Result<u64> {
+    // Self-assessment groups (SPEC §15) are not raters from outside: they are not
+    // simulated, and the other groups' ballots are those of the plan without them.
+    let outside;
+    let plan = if plan.has_self() {
+        let mut p = plan.clone();
+        p.groups.retain(|g| !g.self_assessed);
+        outside = p;
+        &outside
+    } else {
+        plan
+    };
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let s = &plan.survey;
     let (n01, lenient, rater_sd, item_sd, noise) =
@@ -422,7 +433,10 @@ fn simulate_ballots(
         })
         .collect();
     let public: Vec<usize> = (0..plan.groups.len()).filter(|&g| plan.groups[g].public).collect();
-    let others: Vec<usize> = (0..plan.groups.len()).filter(|&g| !plan.groups[g].public).collect();
+    // Self-assessment groups (SPEC §15) are not raters from outside: not simulated.
+    let others: Vec<usize> = (0..plan.groups.len())
+        .filter(|&g| !plan.groups[g].public && !plan.groups[g].self_assessed)
+        .collect();
     let quotas = plan.groups.iter().any(|g| g.min_share.is_some());
     let f = &cfg.faults;
     let mut rows = 0u64;

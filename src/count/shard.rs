@@ -98,6 +98,13 @@ fn write_parquet(path: &Path, df: &mut DataFrame, meta: Option<(String, String)>
 /// Writes a tally (and the summaries of the ballot files it was made from).
 pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<()> {
     let l = &tally.layout;
+    if !l.selfs.is_empty() {
+        return Err(crate::error::ErrorKind::Usage(format!(
+            "{}: the plan has a self-assessment group (`self: true`, SPEC §15), whose ballots a tally file does not carry; score this campaign in one run (`appraise score --ballots …`)",
+            path.display()
+        ))
+        .into());
+    }
     let header = Header {
         format: FORMAT,
         units: l.units,

@@ -40,6 +40,11 @@ pub struct Layout {
     /// and scores, group ids, weighting, unit ids); tallies merge only when these
     /// agree.
     pub(crate) key: String,
+    /// Per group, whether it is a self-assessment group (SPEC §15); empty when the
+    /// plan has none. Its ballots go to [`Tally::own`], never into this tally's
+    /// counts, moments, patterns or per-unit accounting.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) selfs: Vec<bool>,
 }
 
 impl Layout {
@@ -77,7 +82,20 @@ impl Layout {
             key.push_str(&u.id);
             key.push(',');
         }
+        let selfs: Vec<bool> = if plan.has_self() {
+            plan.groups.iter().map(|g| g.self_assessed).collect()
+        } else {
+            Vec::new()
+        };
+        if !selfs.is_empty() {
+            key.push_str(";self=");
+            for g in plan.groups.iter().filter(|g| g.self_assessed) {
+                key.push_str(&g.id);
+                key.push(',');
+            }
+        }
         Layout {
+            selfs,
             units: roster.len(),
             groups: plan.groups.len(),
             items: s.items.len(),
@@ -106,7 +124,9 @@ impl Layout {
             .sum();
         let words = u * g * (self.slots as u128 + 1) + u * mg * moment_len + dims + u * (3 + Reason::COUNT as u128);
         // Each unit's pattern set is a BTreeSet (3 words) and a flag.
-        let total = words * 8 + u * 32;
+        let one = words * 8 + u * 32;
+        // A self-assessment group's ballots are tallied apart, in a second tally.
+        let total = if self.selfs.is_empty() { one } else { 2 * one };
         u64::try_from(total).unwrap_or(u64::MAX)
     }
 
@@ -180,6 +200,11 @@ pub struct Tally {
     pub(crate) patterns: Vec<std::collections::BTreeMap<u64, u64>>,
     /// Units whose pattern tracking hit the cap.
     pub(crate) pattern_overflow: Vec<bool>,
+    /// The ballots of self-assessment groups (SPEC §15), tallied apart under the
+    /// same shape so that they never reach the public score; `None` when the plan
+    /// has no such group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) own: Option<Box<Tally>>,
 }
 
 /// The most memory a tally may take up front: 1 GiB. A survey and roster that need
@@ -204,7 +229,14 @@ impl Tally {
     /// An empty tally.
     pub fn new(layout: Layout) -> Tally {
         let cells = layout.units * layout.groups;
+        let own = (!layout.selfs.is_empty()).then(|| {
+            Box::new(Tally::new(Layout {
+                selfs: Vec::new(),
+                ..layout.clone()
+            }))
+        });
         Tally {
+            own,
             counts: vec![0; cells * layout.slots],
             valid: vec![0; cells],
             read: vec![0; layout.units],
@@ -261,6 +293,12 @@ impl Tally {
     /// construction): the hot path of every reader.
     #[inline]
     pub(crate) fn add(&mut self, unit: usize, group: usize, codes: &[u8]) {
+        if let Some(own) = &mut self.own
+            && self.layout.selfs.get(group).copied().unwrap_or(false)
+        {
+            own.add(unit, group, codes);
+            return;
+        }
         let l = &self.layout;
         let n = l.items;
         let cell = unit * l.groups + group;
@@ -443,6 +481,10 @@ impl Tally {
             )
             .into());
         }
+        // The self-assessment tally first: when it fails, nothing has changed.
+        if let (Some(a), Some(b)) = (&mut self.own, &other.own) {
+            a.merge(b)?;
+        }
         add(&mut self.counts, &other.counts);
         add(&mut self.valid, &other.valid);
         add(&mut self.read, &other.read);
@@ -596,9 +638,11 @@ impl Tally {
                 *a += b;
             }
         }
-        let valid = self.valid.iter().sum();
+        let self_assessed: u64 = self.own.as_ref().map_or(0, |o| o.valid.iter().sum());
+        let valid = self.valid.iter().sum::<u64>() + self_assessed;
         let rejected = by_reason.iter().sum();
         Accounting {
+            self_assessed,
             read: valid + rejected,
             valid,
             rejected,
@@ -657,6 +701,14 @@ pub struct Accounting {
     pub by_reason: ReasonCounts,
     /// Rejected rows that name no roster unit (they appear in no unit's row).
     pub unattributed: u64,
+    /// Valid ballots of self-assessment groups (SPEC §15), included in `valid` and
+    /// in no unit's row: Σ units' valid ballots + this = `valid`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub self_assessed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl PartialEq for Layout {
@@ -781,6 +833,7 @@ mod tests {
             moment_groups: 1,
             dimensions: vec![vec![0]],
             key: "k".into(),
+            selfs: Vec::new(),
         };
         let mut a = Tally::new(layout);
         a.add(0, 0, &[0]);
@@ -809,6 +862,7 @@ mod tests {
             moment_groups: 1,
             dimensions: vec![vec![0, 1]],
             key: "k".into(),
+            selfs: Vec::new(),
         }
     }
 

@@ -431,7 +431,8 @@ impl<'p> Validator<'p> {
                 Err(v) => Some(v),
             }
         };
-        if conflict {
+        // A self-assessment ballot (SPEC §15) is the unit rating itself by design.
+        if conflict && !self.plan.groups.get(group).is_some_and(|g| g.self_assessed) {
             return Err((
                 Some(unit),
                 Reason::ConflictOfInterest,

@@ -23,6 +23,7 @@ use crate::error::Result;
 use crate::input::dates;
 use crate::input::table::{Next, Table};
 use crate::input::text::{Encoding, Source};
+use crate::judge::people::StaffRoster;
 use crate::judge::record::Complaint;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
@@ -43,6 +44,10 @@ pub enum ComplaintReason {
     BadDate,
     /// The complaint id was already taken.
     Duplicate,
+    /// `staff_id` names nobody on the staff roster (SPEC §15).
+    UnknownStaff,
+    /// `staff_id` names a staff member of another unit than `unit_id` (SPEC §15).
+    StaffOtherUnit,
 }
 
 impl ComplaintReason {
@@ -55,6 +60,8 @@ impl ComplaintReason {
             ComplaintReason::BadStatus => "bad_status",
             ComplaintReason::BadDate => "bad_date",
             ComplaintReason::Duplicate => "duplicate",
+            ComplaintReason::UnknownStaff => "unknown_staff",
+            ComplaintReason::StaffOtherUnit => "staff_other_unit",
         }
     }
 }
@@ -146,6 +153,25 @@ pub struct Complaints {
     /// (see [`crate::rules::roster::Roster::note`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The complaints read (not rejected) that name a staff member (optional
+    /// `staff_id` column, SPEC §15), in input order: what staff points are counted
+    /// from. Empty when no complaint names anyone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub staff: Vec<StaffNamed>,
+}
+
+/// A complaint read (not rejected) that names a staff member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffNamed {
+    /// The staff id as read (width-folded when the plan folds).
+    pub staff_id: String,
+    /// Index of the complaint's unit in the roster.
+    pub unit: usize,
+    /// The complaint id.
+    pub complaint_id: String,
+    /// Whether it is a valid complaint for staff points: verified, in the period,
+    /// and of a category that does not add points (SPEC §15).
+    pub valid: bool,
 }
 
 impl Complaints {
@@ -156,6 +182,7 @@ impl Complaints {
             rejects: Vec::new(),
             rows: 0,
             note: None,
+            staff: Vec::new(),
         }
     }
 
@@ -174,6 +201,20 @@ impl Complaints {
     /// # Ok::<(), appraise::Error>(())
     /// ```
     pub fn load(source: &Source, encoding: Encoding, plan: &Plan, roster: &Roster) -> Result<Complaints> {
+        Complaints::load_with_staff(source, encoding, plan, roster, None)
+    }
+
+    /// [`Complaints::load`] with the staff roster of SPEC §15: a complaint whose
+    /// `staff_id` cell names nobody on it is rejected `unknown_staff`, one naming
+    /// a person of another unit `staff_other_unit`. Without a staff roster
+    /// (`None`) any staff id is taken as written.
+    pub fn load_with_staff(
+        source: &Source,
+        encoding: Encoding,
+        plan: &Plan,
+        roster: &Roster,
+        staff: Option<&StaffRoster>,
+    ) -> Result<Complaints> {
         let mut input = Table::open(source, encoding)?;
         let cols = input.require(
             &["complaint_id", "unit_id", "date", "category", "status"],
@@ -182,7 +223,9 @@ impl Complaints {
         let width = input.header.len();
         // Columns after the last required one are optional (SPEC §12 short rows).
         let shortest = cols.iter().max().map_or(width, |m| m + 1);
+        let staff_col = input.column("staff_id");
         let mut j = Judging::new(plan, roster);
+        j.staff = staff;
         let mut rec = csv::StringRecord::new();
         loop {
             let line = match input.next(&mut rec)? {
@@ -193,6 +236,8 @@ impl Complaints {
             let get = |k: usize| rec.get(cols[k]).unwrap_or("").trim();
             let malformed = (rec.len() > width || rec.len() < shortest)
                 .then(|| format!("{} fields, header has {width}", rec.len()));
+            let named = staff_col.and_then(|k| rec.get(k)).unwrap_or("").trim();
+            j.staff_cell = named.to_string();
             j.row(line, [get(0), get(1), get(2), get(3), get(4)], malformed);
         }
         let mut out = j.finish();
@@ -212,6 +257,7 @@ impl Complaints {
         for (k, c) in records.into_iter().enumerate() {
             let c = c.borrow();
             let f = [&c.complaint_id, &c.unit_id, &c.date, &c.category, &c.status].map(|s| s.trim());
+            j.staff_cell = c.staff_id.as_deref().unwrap_or("").trim().to_string();
             j.row(k as u64, f, None);
         }
         j.finish()
@@ -239,6 +285,10 @@ struct Judging<'a> {
     roster: &'a Roster,
     ids: HashSet<String>,
     out: Complaints,
+    /// The staff roster the `staff_id` cells are checked against, if given.
+    staff: Option<&'a StaffRoster>,
+    /// The current row's `staff_id` cell, trimmed (empty: names nobody).
+    staff_cell: String,
 }
 
 impl<'a> Judging<'a> {
@@ -248,6 +298,8 @@ impl<'a> Judging<'a> {
             roster,
             ids: HashSet::new(),
             out: Complaints::none(roster),
+            staff: None,
+            staff_cell: String::new(),
         }
     }
 
@@ -335,9 +387,43 @@ impl<'a> Judging<'a> {
                 return;
             }
         };
+        let staff_id = plan.fold(&self.staff_cell).trim().to_string();
+        if let (Some(staff), false) = (self.staff, staff_id.is_empty()) {
+            match staff.index(&staff_id).map(|k| &staff.staff[k]) {
+                None => {
+                    reject(
+                        ComplaintReason::UnknownStaff,
+                        format!(
+                            "staff_id {staff_id} is not on the staff roster; correct the id or add the person to the staff roster"
+                        ),
+                    );
+                    return;
+                }
+                Some(m) if m.unit != unit => {
+                    reject(
+                        ComplaintReason::StaffOtherUnit,
+                        format!(
+                            "staff_id {staff_id} works in unit {}, the complaint names unit {}; correct one of them",
+                            roster.units[m.unit].id, roster.units[unit].id
+                        ),
+                    );
+                    return;
+                }
+                Some(_) => {}
+            }
+        }
         if !id.is_empty() && !self.ids.insert(id.clone()) {
             reject(ComplaintReason::Duplicate, format!("complaint_id {id} already read"));
             return;
+        }
+        if !staff_id.is_empty() {
+            let c = &plan.complaints.categories[cat];
+            out.staff.push(StaffNamed {
+                staff_id,
+                unit,
+                complaint_id: id.clone(),
+                valid: status == Status::Verified && plan.period.contains(date) && c.bonus == 0.0,
+            });
         }
         let u = &mut out.units[unit];
         u.read += 1;

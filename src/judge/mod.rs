@@ -5,4 +5,5 @@
 pub mod ballots;
 pub mod complaints;
 pub(crate) mod keys;
+pub mod people;
 pub mod record;

@@ -136,6 +136,10 @@ pub struct Complaint {
     /// `source`, kept for the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// `staff_id`: the staff member the complaint names, if any (staff points,
+    /// SPEC §15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_id: Option<String>,
 }
 
 impl Complaint {
@@ -154,6 +158,7 @@ impl Complaint {
             category: category.into(),
             status: status.into(),
             source: None,
+            staff_id: None,
         }
     }
 }

@@ -173,6 +173,31 @@ labels! {
     AttentionVetoed => "一票否决单位", "Vetoed units";
     AttentionVoid => "回收票多于发出票的单位（作废，需重新测评）", "Void units (more ballots returned than issued; to be re-run)";
     AttentionAlpha => "信度低于0.7的评议内容", "Dimensions with Cronbach's alpha below 0.7";
+    // Staff points, self-assessment, titles (SPEC §15).
+    StaffPoints => "驾照式扣分", "Staff points";
+    StaffTalk => "诫勉谈话名单", "Listed for a formal talk (诫勉谈话)";
+    StaffId => "工作人员编号", "Staff id";
+    StaffName => "姓名", "Name";
+    StaffRule => "每人每周期分值", "points per person per cycle";
+    PerComplaint => "每次有效投诉扣分", "per valid complaint";
+    ValidComplaints => "有效投诉", "Valid complaints";
+    PointsDeducted => "已扣分值", "Points deducted";
+    PointsLeft => "剩余分值", "Points left";
+    StaffListed => "名工作人员", " staff";
+    SelfAssessment => "自查自评", "Self-assessment";
+    SelfOver => "自评得分高于公众评价超过", "Self score above the public composite by more than";
+    SelfScore => "自评得分", "Self score";
+    SelfBallots => "自评票", "Self ballots";
+    PublicComposite => "公众评价综合得分", "Public composite";
+    Gap => "差距", "Gap";
+    Titles => "动态管理（摘牌）", "Title review (摘牌)";
+    Title => "称号", "Title";
+    Since => "命名时间", "Since";
+    TitleRemoved => "摘牌", "removed";
+    TitleKept => "保留", "kept";
+    TitleNotReviewed => "未能评定，保留称号，待人工确认", "not reviewed: kept, for a person to decide";
+    TitlesReviewed => "个称号已评定", " titles reviewed";
+    RowsRejected => "行无效记录", " rows rejected";
     // Words.
     NotAvailable => "—", "—";
     NoneText => "无", "none";

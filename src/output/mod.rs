@@ -14,6 +14,7 @@ mod complaint_rejects_csv;
 mod flags_csv;
 mod items_csv;
 pub mod labels;
+pub mod people;
 mod rejects_csv;
 mod reliability_csv;
 pub mod report_html;
@@ -29,6 +30,7 @@ pub use crate::score::rows::{GroupRow, ResultRow, result_rows};
 pub use complaint_rejects_csv::complaint_rejects_csv;
 pub use flags_csv::flags_csv;
 pub use items_csv::items_csv;
+pub use people::{people_lines, people_md};
 pub use rejects_csv::rejects_csv;
 pub use reliability_csv::reliability_csv;
 pub use report_html::report_html;
@@ -69,7 +71,7 @@ pub const FILE_NAMES: [&str; 10] = [
 /// ```
 pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let rows = result_rows(plan, roster, outcome);
-    Ok(vec![
+    let mut files = vec![
         ("results.csv", results_csv(plan, roster, &rows)?),
         ("results.json", results_json(plan, outcome, &rows)?),
         ("results.xlsx", results_xlsx(plan, roster, outcome, &rows)?),
@@ -83,5 +85,7 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
             "report.html",
             report_html(plan, roster, outcome, &attention_lines(plan, roster, outcome)).into_bytes(),
         ),
-    ])
+    ];
+    files.extend(people::people_files(plan, roster, outcome)?);
+    Ok(files)
 }

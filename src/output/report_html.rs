@@ -149,6 +149,7 @@ pub fn render_html(v: &ReportView) -> String {
     );
     overview(&c, &mut s);
     public_list(&c, &mut s, &order);
+    people(&c, &mut s);
     charts(&c, &mut s, &order);
     scorecards(&c, &mut s, &order);
     methods(&c, &mut s);
@@ -561,6 +562,35 @@ fn public_list(c: &Ctx<'_>, s: &mut String, order: &[&UnitView]) {
                 c.opt_text(u.grade.as_deref()),
                 escape(&u.why_not_ranked)
             );
+        }
+        s.push_str("</tbody></table></div>\n");
+    }
+    s.push_str("</section>\n");
+}
+
+/// The tables of SPEC §15 (诫勉谈话, self-assessment, 摘牌), when the plan has them.
+fn people(c: &Ctx<'_>, s: &mut String) {
+    if c.v.people.is_empty() {
+        return;
+    }
+    s.push_str("<section id=\"people\" class=\"major\">\n");
+    for tb in &c.v.people {
+        let _ = writeln!(s, "<h2>{}</h2>\n<p>{}</p>", escape(&tb.heading), escape(&tb.note));
+        if tb.rows.is_empty() {
+            let _ = writeln!(s, "<p>{}</p>", c.t(Key::NoneText));
+            continue;
+        }
+        s.push_str("<div class=\"scroll\"><table class=\"unranked\"><thead><tr>");
+        for h in &tb.head {
+            let _ = write!(s, "<th>{}</th>", escape(h));
+        }
+        s.push_str("</tr></thead>\n<tbody>\n");
+        for r in &tb.rows {
+            s.push_str("<tr>");
+            for cell in r {
+                let _ = write!(s, "<td class=\"nw\">{}</td>", escape(cell));
+            }
+            s.push_str("</tr>\n");
         }
         s.push_str("</tbody></table></div>\n");
     }

@@ -24,8 +24,22 @@ pub fn accounting_line(outcome: &Outcome, lang: Language) -> String {
             format!("{name} {n}")
         })
         .collect();
+    // Self-assessment ballots (SPEC §15) are valid but in no unit's public count.
+    let own = if a.self_assessed > 0 {
+        paren(
+            lang,
+            &format!(
+                "{} {} {}",
+                label(lang, Key::Of),
+                label(lang, Key::SelfBallots),
+                a.self_assessed
+            ),
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{} {} = {} {} + {} {}{}",
+        "{} {} = {} {}{own} + {} {}{}",
         label(lang, Key::BallotsRead),
         a.read,
         label(lang, Key::ValidBallots),
@@ -307,6 +321,7 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             md(&labels::why_not_ranked(lang, plan, r))
         );
     }
+    s.push_str(&crate::output::people::people_md(plan, roster, outcome));
     let _ = writeln!(
         s,
         "\n## {}\n\n| {} | {} | α | {} |\n|---|---:|---:|---|",

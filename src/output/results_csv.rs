@@ -61,6 +61,14 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
         if awards {
             head.push("awards".into());
         }
+        let selfs = plan.has_self();
+        if selfs {
+            head.extend(
+                ["self_ballots", "self_composite", "self_gap"]
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+        }
         for g in plan.groups.iter().filter(|g| g.report) {
             head.extend(
                 ["valid_ballots", "composite", "satisfaction_rate"]
@@ -116,6 +124,10 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
             }
             if awards {
                 rec.push(safe_cell(&r.awards.join(";")));
+            }
+            if selfs {
+                let own = r.self_assessment.clone().unwrap_or_default();
+                rec.extend([own.ballots.to_string(), full(own.composite), full(own.gap)]);
             }
             for g in &r.groups {
                 rec.extend([

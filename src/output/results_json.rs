@@ -85,6 +85,13 @@ struct AccountingJson {
     rejected: u64,
     unattributed: u64,
     by_reason: std::collections::BTreeMap<&'static str, u64>,
+    /// Valid self-assessment ballots (SPEC §15), included in `valid`.
+    #[serde(skip_serializing_if = "is_zero")]
+    self_assessed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Complaint counts for the accounting.
@@ -149,6 +156,7 @@ pub fn results_json(plan: &Plan, outcome: &Outcome, rows: &[ResultRow]) -> Resul
             rejected: a.rejected,
             unattributed: a.unattributed,
             by_reason: by_reason(a),
+            self_assessed: a.self_assessed,
         },
         complaints: complaint_accounting(outcome),
         files: &outcome.files,

@@ -67,6 +67,9 @@ pub struct ReportView {
     pub flags: Vec<String>,
     /// How the figures were computed.
     pub methods: Vec<Method>,
+    /// The tables of SPEC §15 (诫勉谈话, self-assessment, 摘牌), when the plan has
+    /// those rules: [`crate::output::people::people_tables`].
+    pub people: Vec<crate::output::people::TableView>,
 }
 
 /// Ballots read = valid + rejected.
@@ -566,6 +569,7 @@ pub fn report_view(plan: &Plan, roster: &Roster, outcome: &Outcome, attention: &
         })
         .collect();
     ReportView {
+        people: crate::output::people::people_tables(plan, roster, outcome),
         lang,
         title: lang.pick(&plan.survey.title).to_string(),
         period_start: plan.period.start.to_string(),

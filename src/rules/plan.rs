@@ -65,6 +65,56 @@ pub struct Group {
     /// Whether the group's own results (composite, rate, valid ballots) are reported
     /// beside the combined ones, as 三满意 reports 群众, 基层 and 企业 separately.
     pub report: bool,
+    /// A self-assessment group (自查自评, plan `self: true`; SPEC §15): its ballots
+    /// are scored apart and never enter the public score, so a unit cannot raise
+    /// its own result by rating itself.
+    pub self_assessed: bool,
+}
+
+/// Staff points (驾照扣分制, SPEC §15): each staff member starts the cycle (the
+/// plan's period) with `points` and loses `per_complaint` for every valid
+/// complaint naming them; at 0 they are listed for 诫勉谈话.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffRule {
+    /// Points of a staff member at the start of the cycle (default 12).
+    pub points: f64,
+    /// Points lost per valid complaint naming the staff member (default 4).
+    pub per_complaint: f64,
+}
+
+impl Default for StaffRule {
+    fn default() -> Self {
+        StaffRule {
+            points: 12.0,
+            per_complaint: 4.0,
+        }
+    }
+}
+
+/// Dynamic management of titles (摘牌, SPEC §15): a unit holding a title loses it
+/// when vetoed or among the last `bottom_n` of the list.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TitleRule {
+    /// How far from the back of the list a titled unit loses its title (default:
+    /// `ranking.bottom_n`).
+    pub bottom_n: Option<u64>,
+}
+
+/// Self-assessment rules (自查自评, SPEC §15), used when a group is `self: true`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SelfRule {
+    /// A unit whose self score exceeds its public composite by more than this many
+    /// points is listed in the report (default 5).
+    pub max_gap: f64,
+}
+
+impl Default for SelfRule {
+    fn default() -> Self {
+        SelfRule { max_gap: 5.0 }
+    }
 }
 
 /// Panel rule (SPEC §6).
@@ -336,6 +386,12 @@ pub struct Plan {
     /// The language of the outputs people read (default: `zh` when the survey's
     /// title has a Chinese label, else `en`).
     pub language: Language,
+    /// Staff points (驾照扣分制), when the plan has a `staff:` rule (SPEC §15).
+    pub staff: Option<StaffRule>,
+    /// Title review (摘牌), when the plan has a `titles:` rule (SPEC §15).
+    pub titles: Option<TitleRule>,
+    /// Self-assessment threshold (`self_assessment:`), read when a group is `self: true`.
+    pub self_assessment: SelfRule,
     /// The YAML the plan was validated from (what `Serialize` writes).
     source: crate::rules::origin::Origin,
 }
@@ -408,6 +464,9 @@ struct RawPlan {
     #[serde(default)]
     awards: Vec<Award>,
     language: Option<Language>,
+    staff: Option<StaffRule>,
+    titles: Option<TitleRule>,
+    self_assessment: Option<SelfRule>,
 }
 
 /// A designation given to the first ranked units that meet its conditions (红旗窗口
@@ -434,6 +493,15 @@ pub struct Award {
     pub min_final: Option<f64>,
     /// Most verified complaints in the period, if limited (0: none at all).
     pub max_complaints: Option<u64>,
+    /// Only units of these roster kinds receive it (SPEC §15: 群众满意基层站所,
+    /// 含服务窗口, and 群众满意科室 are chosen apart, each among its own kinds); the
+    /// count is then taken in listing order among those units. Empty: every kind.
+    #[serde(
+        default,
+        deserialize_with = "yaml::scalar_strings",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub kinds: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -461,6 +529,8 @@ struct RawGroup {
     min_share: Option<f64>,
     #[serde(default)]
     report: bool,
+    #[serde(default, rename = "self")]
+    self_assessed: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -504,6 +574,69 @@ struct RawGrade {
 
 fn one() -> f64 {
     1.0
+}
+
+/// Checks the rules of SPEC §15: staff points, title review, self-assessment
+/// groups and awards restricted to a kind.
+fn check_people(raw: &RawPlan, p: &mut Problems) {
+    if let Some(s) = &raw.staff {
+        p.positive("staff.points", s.points);
+        p.points("staff.points", s.points);
+        p.positive("staff.per_complaint", s.per_complaint);
+        p.points("staff.per_complaint", s.per_complaint);
+    }
+    if let Some(n) = raw.titles.as_ref().and_then(|t| t.bottom_n)
+        && n > yaml::MAX_LIST
+    {
+        p.push("titles.bottom_n", format!("at most {}, found {n}", yaml::MAX_LIST));
+    }
+    if let Some(s) = &raw.self_assessment {
+        p.points("self_assessment.max_gap", s.max_gap);
+        if !raw.groups.iter().any(|g| g.self_assessed) {
+            p.push(
+                "self_assessment",
+                "no group is `self: true`; mark the self-assessment group or drop this block",
+            );
+        }
+    }
+    for (k, g) in raw.groups.iter().enumerate() {
+        if !g.self_assessed {
+            continue;
+        }
+        let field = format!("groups[{k}].self");
+        if g.public {
+            p.push(
+                field.clone(),
+                "a self-assessment group cannot be `public: true`: a unit rating itself is not the public",
+            );
+        }
+        if g.min_share.is_some() {
+            p.push(
+                field.clone(),
+                "a self-assessment group is scored apart, so it cannot carry a panel quota (min_share)",
+            );
+        }
+        if g.report {
+            p.push(
+                field,
+                "a self-assessment group is reported in its own columns (self_composite, self_gap); drop `report: true`",
+            );
+        }
+    }
+    if !raw.groups.is_empty() && raw.groups.iter().all(|g| g.self_assessed) {
+        p.push(
+            "groups",
+            "every group is `self: true`; at least one group must rate the units from outside",
+        );
+    }
+    for (k, a) in raw.awards.iter().enumerate() {
+        if a.kinds.iter().any(|x| x.trim().is_empty()) {
+            p.push(
+                format!("awards[{k}].kinds"),
+                "must not hold an empty kind; give roster kinds or drop it",
+            );
+        }
+    }
 }
 
 /// The default grade bands: 优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60, else 不合格.
@@ -551,6 +684,21 @@ impl Plan {
     /// column and the final score is `max(0, C − X + B)`).
     pub fn has_bonus(&self) -> bool {
         self.complaints.categories.iter().any(|c| c.bonus > 0.0)
+    }
+
+    /// Whether a group is `self: true` (SPEC §15): then `results.csv` has the
+    /// columns `self_ballots`, `self_composite` and `self_gap`.
+    pub fn has_self(&self) -> bool {
+        self.groups.iter().any(|g| g.self_assessed)
+    }
+
+    /// The back-of-list depth of the title review: `titles.bottom_n`, else
+    /// `ranking.bottom_n` (SPEC §15).
+    pub fn title_bottom_n(&self) -> u64 {
+        self.titles
+            .as_ref()
+            .and_then(|t| t.bottom_n)
+            .unwrap_or(self.ranking.bottom_n)
     }
 
     /// Loads a plan file and the survey it names (relative to the plan's folder),
@@ -663,6 +811,7 @@ impl Plan {
             );
         }
         p.share("validity.min_answered_share", raw.validity.min_answered_share);
+        check_people(&raw, &mut p);
 
         let mut cats = Vec::new();
         let mut ids = HashSet::new();
@@ -870,6 +1019,7 @@ impl Plan {
                     weight: g.weight,
                     min_share: g.min_share,
                     report: g.report,
+                    self_assessed: g.self_assessed,
                 })
                 .collect(),
             panel: raw.panel,
@@ -889,6 +1039,9 @@ impl Plan {
             language: raw
                 .language
                 .unwrap_or(if survey_title_zh { Language::Zh } else { Language::En }),
+            staff: raw.staff,
+            titles: raw.titles,
+            self_assessment: raw.self_assessment.unwrap_or_default(),
         })
     }
 

@@ -176,7 +176,7 @@ pub fn evaluate(
     for (r, p) in units.iter_mut().zip(rank::place(plan, roster, &standings)) {
         r.placing = p;
     }
-    let awards = rank::awards(plan, &units);
+    let awards = rank::awards_by_kind(plan, Some(roster), &units);
     for (r, a) in units.iter_mut().zip(awards) {
         r.awards = a;
     }
@@ -194,7 +194,13 @@ pub fn evaluate(
         .collect();
     let flags = crate::score::flags::flags(&tally, &units);
     let attention = crate::score::attention::collect(roster, &tally, &rejects, &files, &complaints);
+    let people = crate::score::people::People {
+        staff: crate::score::people::staff_points(plan, None, &complaints),
+        titles: None,
+        selfs: crate::score::people::self_scores(plan, &tally, &units),
+    };
     Ok(Outcome {
+        people,
         attention,
         units,
         rejects,

@@ -11,6 +11,7 @@ pub mod flags;
 pub mod history;
 pub mod outcome;
 pub mod panel;
+pub mod people;
 pub mod rank;
 pub mod result;
 pub mod rows;

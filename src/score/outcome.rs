@@ -6,6 +6,7 @@ use crate::count::tally::{Accounting, Tally};
 use crate::judge::ballots::{FileSummary, Reject};
 use crate::judge::complaints::Complaints;
 use crate::score::attention::Attention;
+use crate::score::people::People;
 use crate::score::result::{UnitResult, listing};
 use crate::score::stats::Reliability;
 
@@ -33,6 +34,10 @@ pub struct Outcome {
     /// What changed or may have changed a result, for a person to look at
     /// (SPEC §12): see [`crate::score::attention`].
     pub attention: Vec<Attention>,
+    /// Staff points, self-assessment and title review (SPEC §15), when the plan
+    /// uses them.
+    #[serde(default, skip_serializing_if = "People::is_empty")]
+    pub people: People,
     /// The tally everything was computed from.
     #[serde(skip)]
     pub tally: Tally,

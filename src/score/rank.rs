@@ -117,6 +117,17 @@ fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
 /// `count` of them in listing order, and to any further one tied in rank with the
 /// last of those (as the 前N flags include ties).
 pub fn awards(plan: &Plan, units: &[crate::score::result::UnitResult]) -> Vec<Vec<usize>> {
+    awards_by_kind(plan, None, units)
+}
+
+/// [`awards`] with each award's `kinds` honoured (SPEC §15): an award with kinds
+/// goes only to units of those roster kinds, its count taken among them. Without
+/// a roster (`None`) kinds are not known and no award with kinds is given.
+pub fn awards_by_kind(
+    plan: &Plan,
+    roster: Option<&crate::rules::roster::Roster>,
+    units: &[crate::score::result::UnitResult],
+) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new(); units.len()];
     let listing = crate::score::result::listing(units);
     let d = plan.ranking.decimals;
@@ -128,6 +139,10 @@ pub fn awards(plan: &Plan, units: &[crate::score::result::UnitResult]) -> Vec<Ve
                     .min_final
                     .is_none_or(|m| r.placing.published.is_some_and(|p| num::steps_value(p, d) >= m))
                 && award.max_complaints.is_none_or(|m| r.complaints.counted <= m)
+                && (award.kinds.is_empty()
+                    || roster
+                        .and_then(|ro| ro.units.get(r.unit))
+                        .is_some_and(|x| award.kinds.iter().any(|k| k.trim() == x.kind.trim())))
         });
         let mut last_rank = None;
         for (taken, u) in eligible.enumerate() {

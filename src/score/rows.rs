@@ -85,6 +85,10 @@ pub struct ResultRow {
     pub straight_lining: u64,
     /// Results of the groups the plan reports on their own.
     pub groups: Vec<GroupRow>,
+    /// The unit's self-assessment beside its public score (SPEC §15; columns
+    /// `self_ballots`, `self_composite`, `self_gap` only when a group is `self: true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_assessment: Option<crate::score::people::SelfScore>,
 }
 
 /// A reported group's own results in a [`ResultRow`].
@@ -167,6 +171,7 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
                         satisfaction_rate: g.rate,
                     })
                     .collect(),
+                self_assessment: outcome.people.selfs.get(r.unit).cloned(),
             }
         })
         .collect()

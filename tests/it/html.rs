@@ -171,6 +171,7 @@ fn small_view(lang: Lang) -> ReportView {
             text: "Wilson".into(),
             reference: "Wilson (1927)".into(),
         }],
+        people: Vec::new(),
     }
 }
 

@@ -15,6 +15,7 @@ mod layout;
 mod messy;
 mod office;
 mod parquet;
+mod people;
 mod props;
 mod report;
 mod rules;

@@ -682,3 +682,30 @@ fn a_dataframe_is_judged_like_the_parquet_file_it_came_from() {
     assert_eq!(r, fr, "the same rejects, rows and details");
     assert!(t == ft, "the same tally, bit for bit");
 }
+
+/// SPEC §15: a self-assessment group's ballots read from Parquet are tallied apart
+/// exactly as from CSV (the Parquet reader adds through the same tally).
+#[test]
+fn self_assessment_ballots_from_parquet_are_apart_as_from_csv() {
+    let survey = Survey::from_yaml(SURVEY, Path::new("s.yaml")).expect("survey");
+    let plan = Plan::from_yaml(
+        &PLAN.replace("  - {id: '2'}", "  - {id: '2', self: true}"),
+        Path::new("p.yaml"),
+        survey,
+    )
+    .expect("plan");
+    let (_, roster) = small_campaign();
+    let expect = run(&plan, &roster, &[Source::text("b.csv", rows_csv())]);
+    // Group 2's two valid ballots (rows 2 and 11) are self-assessment: 5 valid = 3
+    // public + 2 self, and the public tally holds only the 3.
+    assert_eq!(expect.accounting.valid, 5);
+    assert_eq!(expect.accounting.self_assessed, 2);
+    assert_eq!(expect.units.iter().map(|u| u.score.valid).sum::<u64>(), 3);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("b.parquet");
+    write_rows(&p, &DataType::Int64, 3);
+    let got = run(&plan, &roster, &[Source::file(&p)]);
+    assert_eq!(format!("{:?}", got.tally), format!("{:?}", expect.tally));
+    assert_eq!(got.people, expect.people);
+    assert_eq!(got.accounting, expect.accounting);
+}

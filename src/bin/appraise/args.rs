@@ -38,6 +38,8 @@ pub enum Sub {
         #[arg(long, value_parser = parse_period)]
         period: Option<appraise::rules::plan::Period>,
         #[command(flatten)]
+        people: PeopleArgs,
+        #[command(flatten)]
         input: InputArgs,
     },
     /// Score a campaign: ballots (and complaints) into ranked results.
@@ -81,6 +83,8 @@ pub enum Sub {
         /// default such a run fails with exit 1 and writes nothing).
         #[arg(long)]
         accept_rejects: bool,
+        #[command(flatten)]
+        people: PeopleArgs,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -178,6 +182,41 @@ pub fn source(path: PathBuf, sheet: &Option<String>) -> Source {
     }
 }
 
+/// The inputs of SPEC §15 (staff points, title review), on `score` and `validate`.
+#[derive(clap::Args, Debug)]
+pub struct PeopleArgs {
+    /// Staff roster (CSV or workbook: staff_id, name, unit_id) for the plan's
+    /// `staff:` rule: lists staff with no complaint; a complaint naming someone
+    /// not on it is rejected.
+    #[arg(long)]
+    staff: Option<PathBuf>,
+    /// Titles held (CSV or workbook: unit_id, title, since) for the plan's
+    /// `titles:` rule (摘牌): writes titles_after.csv.
+    #[arg(long)]
+    titles: Option<PathBuf>,
+}
+
+impl PeopleArgs {
+    /// The files, checked to exist.
+    fn check(self, sheet: &Option<String>) -> Result<appraise::campaign::PeopleFiles, String> {
+        for (p, flag) in [(&self.staff, "--staff"), (&self.titles, "--titles")] {
+            if let Some(p) = p
+                && !p.is_file()
+            {
+                return Err(format!("{flag} `{}` does not exist or is not a file", p.display()));
+            }
+        }
+        Ok(appraise::campaign::PeopleFiles {
+            staff: self.staff.map(|p| source(p, sheet)),
+            titles: self.titles.map(|p| source(p, sheet)),
+        })
+    }
+
+    fn given(&self) -> bool {
+        self.staff.is_some() || self.titles.is_some()
+    }
+}
+
 /// A checked command, ready to run.
 pub enum Command {
     Validate {
@@ -187,6 +226,7 @@ pub enum Command {
         complaints: Option<Source>,
         period: Option<appraise::rules::plan::Period>,
         encoding: Encoding,
+        people: appraise::campaign::PeopleFiles,
     },
     Score(ScoreConfig),
     Tally(TallyConfig),
@@ -258,12 +298,17 @@ impl Cli {
                 ballots,
                 complaints,
                 period,
+                people,
                 input,
             } => {
                 exists(&plan, "--plan")?;
                 if let Some(r) = &roster {
                     exists(r, "--roster")?;
                 }
+                if roster.is_none() && people.given() {
+                    return Err("--staff and --titles are checked against a roster; give --roster".into());
+                }
+                let people = people.check(&input.sheet)?;
                 let ballots = expand(ballots)?;
                 for b in &ballots {
                     exists(b, "--ballots")?;
@@ -278,6 +323,7 @@ impl Cli {
                     complaints: complaints.map(|c| source(c, &input.sheet)),
                     period,
                     encoding: input.encoding,
+                    people,
                 }
             }
             Sub::Score {
@@ -292,8 +338,10 @@ impl Cli {
                 out,
                 strict,
                 accept_rejects,
+                people,
                 input,
             } => {
+                let people = people.check(&input.sheet)?;
                 exists(&plan, "--plan")?;
                 exists(&roster, "--roster")?;
                 let ballots = expand(ballots)?;
@@ -327,6 +375,7 @@ impl Cli {
                         // The command uses the machine's cores; the library
                         // starts threads only when told to.
                         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+                        people,
                     },
                     quiet: input.quiet,
                 })

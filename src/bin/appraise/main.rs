@@ -76,7 +76,16 @@ fn run(command: Command) -> appraise::Result<bool> {
             complaints,
             period,
             encoding,
-        } => validate(&plan, roster.as_ref(), &ballots, complaints.as_ref(), period, encoding),
+            people,
+        } => validate(
+            &plan,
+            roster.as_ref(),
+            &ballots,
+            complaints.as_ref(),
+            period,
+            encoding,
+            people,
+        ),
         Command::Score(cfg) => score(cfg).map(|()| true),
         Command::Tally(cfg) => tally(cfg).map(|()| true),
         Command::Demo { out } => demo(out.as_deref()).map(|()| true),
@@ -121,6 +130,7 @@ fn validate(
     complaints: Option<&Source>,
     period: Option<appraise::rules::plan::Period>,
     encoding: Encoding,
+    people: campaign::PeopleFiles,
 ) -> appraise::Result<bool> {
     let plan_path = plan;
     let mut plan = Plan::load(plan)?;
@@ -176,9 +186,11 @@ fn validate(
     campaign::check_plan_roster(&plan, &roster)?;
     roster_note(r, &roster);
     say!("roster {} is valid: {} units", r.path().display(), roster.len());
+    let (staff, titles) = people.load(&plan, &roster, encoding)?;
+    let rolls_clean = roll_notes(staff.as_ref(), titles.as_ref());
     if ballots.is_empty() {
         let mut attention = if let Some(c) = complaints {
-            let loaded = Complaints::load(c, encoding, &plan, &roster)?;
+            let loaded = Complaints::load_with_staff(c, encoding, &plan, &roster, staff.as_ref())?;
             say!(
                 "complaints {}: {} rows, {} rejected",
                 c.path().display(),
@@ -200,11 +212,12 @@ fn validate(
         };
         attention.splice(0..0, outside);
         print_attention(&attention);
-        return Ok(attention.is_empty());
+        return Ok(attention.is_empty() && rolls_clean);
     }
     let options = campaign::Options {
         encoding,
         accept_rejects: true,
+        people,
         ..Default::default()
     };
     let outcome = campaign::run(&plan, &roster, ballots, complaints, &options, &mut |_| {})?;
@@ -222,10 +235,37 @@ fn validate(
         );
     }
     print_attention(&outcome.attention);
-    if outcome.attention.is_empty() && !mostly {
+    for line in output::people_lines(&plan, &roster, &outcome) {
+        say!("{line}");
+    }
+    if outcome.attention.is_empty() && !mostly && rolls_clean {
         say!("nothing needs attention; no file written (validate is a dry run)");
     }
-    Ok(outcome.attention.is_empty() && !mostly)
+    Ok(outcome.attention.is_empty() && !mostly && rolls_clean)
+}
+
+/// Prints what the staff roster and titles file held (stdout) and their rejected
+/// rows (stderr); whether none was rejected.
+fn roll_notes(
+    staff: Option<&appraise::judge::people::StaffRoster>,
+    titles: Option<&appraise::judge::people::Titles>,
+) -> bool {
+    let mut clean = true;
+    let rolls = [
+        staff.map(|s| ("staff roster", s.rows, s.note.as_deref(), &s.rejects)),
+        titles.map(|t| ("titles", t.rows, t.note.as_deref(), &t.rejects)),
+    ];
+    for (what, rows, note, rejects) in rolls.into_iter().flatten() {
+        if let Some(n) = note {
+            say!("note: {what}: {n}");
+        }
+        say!("{what}: {rows} rows, {} rejected", rejects.len());
+        for r in rejects {
+            clean = false;
+            eprintln!("  {}:{}: {} {}", r.file.display(), r.line, r.reason.code(), r.detail);
+        }
+    }
+    clean
 }
 
 /// The plan's flag and path, as the guard names it.
@@ -335,8 +375,9 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
                     p.display()
                 );
             }
+            let (staff, titles) = cfg.options.people.load(&plan, &roster, cfg.options.encoding)?;
             let complaints = match &cfg.complaints {
-                Some(c) => Complaints::load(c, cfg.options.encoding, &plan, &roster)?,
+                Some(c) => Complaints::load_with_staff(c, cfg.options.encoding, &plan, &roster, staff.as_ref())?,
                 None => Complaints::none(&roster),
             };
             appraise::score::attention::check_rejects(&m.tally, &m.rejects, cfg.options.accept_rejects)?;
@@ -355,6 +396,7 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
                     appraise::score::attention::no_complaints(&plan, cfg.complaints.is_some()),
                 ),
             );
+            campaign::apply_people(&plan, &mut o, staff.as_ref(), titles.as_ref());
             o
         }
     };
@@ -501,6 +543,9 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
     let c: &Complaints = &outcome.complaints;
     if c.rows > 0 {
         say!("{}", output::complaint_line(outcome, plan.language));
+    }
+    for line in output::people_lines(plan, roster, outcome) {
+        say!("{line}");
     }
     let statuses = [
         UnitStatus::Ranked,
