@@ -175,6 +175,8 @@ pub struct Proof {
     pub max_panels_per_rater: u64,
     /// Group quotas applied to every panel, in plan order (groups with a `min_share`).
     pub quotas: Vec<Quota>,
+    /// The plan's public groups (their ids, in plan order).
+    pub public_groups: Vec<String>,
     /// The plan's `panel.min_public_share`.
     pub min_public_share: f64,
     /// Public places on each panel: `ceil(min_public_share × per_unit)`.
@@ -523,6 +525,7 @@ pub fn draw(
         per_unit: n,
         max_panels_per_rater: plan.draw.max_panels_per_rater,
         quotas: quotas.into_iter().map(|(_, q)| q).collect(),
+        public_groups: plan.groups.iter().filter(|g| g.public).map(|g| g.id.clone()).collect(),
         min_public_share: plan.panel.min_public_share,
         public_places,
         inputs: inputs.clone(),
