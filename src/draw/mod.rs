@@ -269,21 +269,26 @@ fn first_difference(file: &str, expected: &[u8], found: &[u8]) -> Option<Differe
     if expected == found {
         return None;
     }
-    let e: Vec<&[u8]> = expected.split(|&b| b == b'\n').collect();
-    let f: Vec<&[u8]> = found.split(|&b| b == b'\n').collect();
+    // Lines with their line ends, so that a missing final newline is a difference too.
+    let e: Vec<&[u8]> = expected.split_inclusive(|&b| b == b'\n').collect();
+    let f: Vec<&[u8]> = found.split_inclusive(|&b| b == b'\n').collect();
     let k = (0..e.len().max(f.len()))
         .find(|&k| e.get(k) != f.get(k))
         .unwrap_or(0);
     let show = |l: Option<&&[u8]>| match l {
         None => "(end of file)".to_string(),
         Some(l) => {
-            let t = String::from_utf8_lossy(l);
-            let t: String = t.chars().map(|c| if c.is_control() { '�' } else { c }).collect();
+            let (body, end) = match l.strip_suffix(b"\n") {
+                Some(b) => (b, ""),
+                None => (*l, " (no line end)"),
+            };
+            let t = String::from_utf8_lossy(body);
+            let t: String = t.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
             let n = t.chars().count();
             if n > 200 {
-                format!("{}… ({n} chars)", t.chars().take(200).collect::<String>())
+                format!("{}… ({n} chars){end}", t.chars().take(200).collect::<String>())
             } else {
-                t
+                format!("{t}{end}")
             }
         }
     };
@@ -554,4 +559,226 @@ pub fn draw(
         proof_json,
         rejects_csv,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::text::{Encoding, Source};
+    use std::collections::HashMap;
+
+    /// Groups a (public, quota 0.5), b (quota 0.25), c; public share 0.5; two
+    /// panels per candidate.
+    const PLAN: &str = "id: tiny\nsurvey: s.yaml\nperiod: {start: 2011-01-01, end: 2011-12-31}\n\
+        groups:\n  - {id: a, zh: 群众代表, public: true, min_share: 0.5}\n  - {id: b, min_share: 0.25}\n  - {id: c}\n\
+        panel: {min_public_share: 0.5}\ndraw: {max_panels_per_rater: 2}\n";
+
+    fn setup(plan_text: &str, roster: &str, candidates: &str) -> (Plan, Roster, Candidates) {
+        let survey = crate::demo::campaign().unwrap().0.survey;
+        let plan = Plan::from_yaml(plan_text, Path::new("tiny.plan.yaml"), survey).unwrap();
+        let roster = Roster::read_from(&Source::text("r.csv", roster), Encoding::Utf8).unwrap();
+        let c = Candidates::load(&Source::text("c.csv", candidates), Encoding::Utf8, &plan, &roster).unwrap();
+        (plan, roster, c)
+    }
+
+    fn digests() -> InputDigests {
+        InputDigests::of_bytes(b"", b"", b"", b"")
+    }
+
+    const ROSTER: &str = "unit_id,name,department,kind\nU1,甲,D,K\nU2,乙,D,K\n";
+    // Written out of order on purpose: the draw sorts by candidate_id.
+    const PEOPLE: &str = "candidate_id,name,rater_group,unit\nc1,C1,c,\nb2,B2,b,\na4,A4,a,\na3,A3,a,\na2,A2,a,\na1,A1,a,U1\nb1,B1,b,\n";
+
+    #[test]
+    fn a_tiny_draw_by_hand() {
+        let (plan, roster, c) = setup(PLAN, ROSTER, PEOPLE);
+        let d = draw(&plan, &roster, &c, 4, "abc", &digests()).unwrap();
+        // Quotas on a panel of 4: a ceil(0.5·4) = 2, b ceil(0.25·4) = 1; public
+        // places ceil(0.5·4) = 2, met by a's quota, so the public step draws none.
+        // The generator of seed "abc" (key = SHA-256("abc")) gives, as 64-bit
+        // numbers (checked with the independent docs/redraw.py):
+        //   x1 = 3538616357544095959   x2 = 11255857230049800364
+        //   x3 = 15227158498502519234  x4 = 11621548904154066445
+        //   x5 = 8587844058319169264   x6 = 5166950778183023416
+        //   x7 = 9714184855607239447   x8 = 2088413006442870408
+        // (none is rejected: 2⁶⁴ mod n is tiny for these n).
+        // U1, group a: pool [a2, a3, a4] (a1 works in U1).
+        //   i=0: x1 mod 3 = 1 → swap a2, a3 → [a3, a2, a4]; i=1: x2 mod 2 = 0 → j=1.
+        //   Chosen a3, a2.
+        // U1, group b: pool [b1, b2]; x3 mod 2 = 0 → b1.
+        // U1, rest (4 − 3 = 1): pool [a4, b2, c1] (a1 works in U1); x4 mod 3 = 1 → b2.
+        // U2, group a: pool [a1, a2, a3, a4] (a2, a3 have 1 panel left).
+        //   i=0: x5 mod 4 = 0 → a1; i=1: x6 mod 3 = 1 → j=2, swap a2, a3 → a3.
+        // U2, group b: pool [b1, b2]; x7 mod 2 = 1 → swap → b2.
+        // U2, rest: pool [a2, a4, b1, c1]; x8 mod 4 = 0 → a2.
+        let ids: Vec<(&str, Vec<&str>)> = d
+            .panels
+            .iter()
+            .map(|p| {
+                (
+                    p.unit_id.as_str(),
+                    p.members.iter().map(|m| m.candidate_id.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            vec![("U1", vec!["a3", "a2", "b1", "b2"]), ("U2", vec!["a1", "a3", "b2", "a2"])]
+        );
+        assert_eq!(d.proof.counts.random_numbers, 8);
+        assert_eq!(d.proof.public_places, 2);
+        assert_eq!(
+            d.proof.quotas.iter().map(|q| (q.group.as_str(), q.places)).collect::<Vec<_>>(),
+            vec![("a", 2), ("b", 1)]
+        );
+        let csv = String::from_utf8(d.files()[0].1.clone()).unwrap();
+        assert_eq!(
+            csv,
+            "unit_id,candidate_id,name,rater_group\nU1,a3,A3,a\nU1,a2,A2,a\nU1,b1,B1,b\nU1,b2,B2,b\n\
+             U2,a1,A1,a\nU2,a3,A3,a\nU2,b2,B2,b\nU2,a2,A2,a\n"
+        );
+        assert_eq!(d.proof.panel_csv_sha256, hex(&sha256(csv.as_bytes())));
+        // The seed is not in the proof; its hash is.
+        let proof = String::from_utf8(d.files()[1].1.clone()).unwrap();
+        assert!(!proof.contains("\"abc\""));
+        assert!(proof.contains(&commit("abc")));
+    }
+
+    #[test]
+    fn a_short_group_names_the_unit_and_what_was_available() {
+        // One panel each, a1 works in U2. Seed "abc" (numbers in a_tiny_draw_by_hand):
+        // U1, a: pool [a1, a2, a3, a4]; x1 mod 4 = 3 → swap a1, a4; x2 mod 3 = 1 →
+        // j = 2, swap a2, a3 → a4, a3. b: x3 mod 2 = 0 → b1. Rest: pool [a1, a2, b2,
+        // c1]; x4 mod 4 = 1 → a2. U2 needs 2 of a: a1 works in U2 and a2..a4 have no
+        // panel left, so 0 are available.
+        let plan = PLAN.replace("max_panels_per_rater: 2", "max_panels_per_rater: 1");
+        let people = PEOPLE.replace("a1,A1,a,U1", "a1,A1,a,U2");
+        let (plan, roster, c) = setup(&plan, ROSTER, &people);
+        let e = draw(&plan, &roster, &c, 4, "abc", &digests()).unwrap_err();
+        match e.kind() {
+            ErrorKind::DrawShort {
+                unit_id,
+                group,
+                needed,
+                available,
+                ..
+            } => {
+                assert_eq!((unit_id.as_str(), *needed, *available), ("U2", 2, 0), "{e}");
+                assert!(group.contains("group a (群众代表)"), "{group}");
+            }
+            other => panic!("expected DrawShort, got {other:?}"),
+        }
+        assert!(e.to_string().contains("1 work in the unit, 3 have no panels left"), "{e}");
+    }
+
+    #[test]
+    fn quotas_larger_than_the_panel_are_refused_before_drawing() {
+        // Panel of 3: a ceil(1.5) = 2, b ceil(0.75) = 1, public ceil(1.5) = 2 met by
+        // a: 3 places, fits. Panel of 1: a 1 + b 1 = 2 > 1.
+        let (plan, roster, c) = setup(PLAN, ROSTER, PEOPLE);
+        assert!(draw(&plan, &roster, &c, 3, "s", &digests()).is_ok());
+        let e = draw(&plan, &roster, &c, 1, "s", &digests()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Mismatch { .. }), "{e:?}");
+        assert!(e.to_string().contains("need 2 places"), "{e}");
+        let e = draw(&plan, &roster, &c, 0, "s", &digests()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Usage(_)), "{e:?}");
+    }
+
+    #[test]
+    fn the_public_step_fills_what_quotas_leave() {
+        // No quotas; public share 0.7 of 4 → ceil(2.8) = 3 public places; groups p
+        // (public) and q. Every panel has ≥ 3 of p.
+        let plan = "id: t\nsurvey: s.yaml\nperiod: {start: 2011-01-01, end: 2011-12-31}\n\
+            groups: [{id: p, public: true}, {id: q}]\ndraw: {max_panels_per_rater: 5}\n";
+        let mut people = String::from("candidate_id,name,rater_group\n");
+        for k in 0..6 {
+            people.push_str(&format!("p{k},P,p\nq{k},Q,q\n"));
+        }
+        let (plan, roster, c) = setup(plan, ROSTER, &people);
+        for seed in ["1", "2", "3", "4", "5", "6", "7", "8"] {
+            let d = draw(&plan, &roster, &c, 4, seed, &digests()).unwrap();
+            assert_eq!(d.proof.public_places, 3);
+            for p in &d.panels {
+                let public = p.members.iter().filter(|m| m.rater_group == "p").count();
+                assert!(public >= 3, "seed {seed}: {p:?}");
+            }
+        }
+    }
+
+    /// Many seeds over a campaign of 12 units: every rule holds on every draw.
+    #[test]
+    fn every_draw_keeps_every_rule() {
+        let mut roster = String::from("unit_id,name,department,kind\n");
+        for u in 1..=12 {
+            roster.push_str(&format!("U{u:02},单位,D,K\n"));
+        }
+        let mut people = String::from("candidate_id,name,rater_group,unit,max_panels\n");
+        for k in 0..60 {
+            let group = ["a", "a", "a", "b", "c"][k % 5];
+            let unit = if k % 4 == 0 { format!("U{:02}", k % 12 + 1) } else { String::new() };
+            let max = if k % 7 == 0 { "3" } else { "" };
+            people.push_str(&format!("P{k:03},某,{group},{unit},{max}\n"));
+        }
+        let plan = PLAN.replace("exclude", "x") + "exclude: [U05]\n";
+        let (plan, roster, c) = setup(&plan, &roster, &people);
+        let limit: HashMap<&str, u64> = c
+            .list
+            .iter()
+            .map(|p| (p.candidate_id.as_str(), p.max_panels.unwrap_or(2)))
+            .collect();
+        for seed in 0..50 {
+            let d = draw(&plan, &roster, &c, 4, &seed.to_string(), &digests()).unwrap();
+            assert_eq!(d.panels.len(), 11, "U05 is excluded");
+            assert!(d.panels.iter().all(|p| p.unit_id != "U05"));
+            assert_eq!(d.proof.excluded_units, vec!["U05".to_string()]);
+            let mut used: HashMap<&str, u64> = HashMap::new();
+            for p in &d.panels {
+                assert_eq!(p.members.len(), 4);
+                let mut seen = std::collections::HashSet::new();
+                for m in &p.members {
+                    assert!(seen.insert(&m.candidate_id), "twice on {}", p.unit_id);
+                    assert_ne!(m.unit.as_deref(), Some(p.unit_id.as_str()), "own unit");
+                    *used.entry(m.candidate_id.as_str()).or_default() += 1;
+                }
+                let of = |g: &str| p.members.iter().filter(|m| m.rater_group == g).count();
+                assert!(of("a") >= 2 && of("b") >= 1, "quotas on {}", p.unit_id);
+            }
+            for (id, n) in used {
+                assert!(n <= limit[id], "{id} on {n} panels");
+            }
+        }
+    }
+
+    #[test]
+    fn first_difference_names_the_line() {
+        let d = first_difference("panel.csv", b"h\na\nb\n", b"h\na\nc\n").unwrap();
+        assert_eq!((d.line, d.expected.as_str(), d.found.as_str()), (Some(3), "b", "c"));
+        let d = first_difference("panel.csv", b"h\na\n", b"h\na\nextra\n").unwrap();
+        assert_eq!((d.line, d.expected.as_str()), (Some(3), "(end of file)"));
+        assert!(first_difference("x", b"same", b"same").is_none());
+        let d = first_difference("panel.csv", b"h\na\n", b"h\na").unwrap();
+        assert_eq!((d.line, d.found.as_str()), (Some(2), "a (no line end)"));
+    }
+
+    #[test]
+    fn verify_accepts_the_draw_and_names_a_tampered_row() {
+        let (plan, roster, c) = setup(PLAN, ROSTER, PEOPLE);
+        let d = draw(&plan, &roster, &c, 4, "abc", &digests()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        crate::files::write_atomic(dir.path(), &d.files()).unwrap();
+        d.verify(dir.path()).unwrap();
+        let path = dir.path().join("panel.csv");
+        let text = std::fs::read_to_string(&path).unwrap().replace("U2,a1,A1,a", "U2,a4,A4,a");
+        std::fs::write(&path, text).unwrap();
+        let e = d.verify(dir.path()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("panel.csv line 6: expected `U2,a1,A1,a`, found `U2,a4,A4,a`"),
+            "{e}"
+        );
+        std::fs::remove_file(dir.path().join("proof.json")).unwrap();
+        let diffs = d.differences(dir.path()).unwrap();
+        assert_eq!(diffs.len(), 2);
+        assert_eq!((diffs[1].file.as_str(), diffs[1].line), ("proof.json", None));
+    }
 }
