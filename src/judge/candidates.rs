@@ -374,7 +374,23 @@ mod tests {
     use super::*;
 
     fn campaign() -> (Plan, Roster) {
-        crate::demo::campaign().unwrap()
+        let survey = crate::rules::schema::Survey::from_yaml(
+            "id: s\nscales: {sat: {options: [{code: 1, score: 100}]}}\ndimensions: [{id: d}]\nitems: [{id: a, dimension: d, scale: sat, zh: 甲}]\n",
+            std::path::Path::new("s.yaml"),
+        )
+        .unwrap();
+        let plan = Plan::from_yaml(
+            "id: p\nsurvey: s.yaml\nperiod: {start: 2010-01-01, end: 2010-12-31}\ngroups:\n  - {id: public, zh: 群众代表, public: true}\n  - {id: enterprise, zh: 企业代表, public: true}\n",
+            std::path::Path::new("p.yaml"),
+            survey,
+        )
+        .unwrap();
+        let roster = Roster::read_from(
+            &Source::text("r.csv", "unit_id,name,department,kind\nU001,甲,D,K\nU002,乙,D,K\n"),
+            Encoding::Utf8,
+        )
+        .unwrap();
+        (plan, roster)
     }
 
     #[test]
