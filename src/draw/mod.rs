@@ -272,9 +272,7 @@ fn first_difference(file: &str, expected: &[u8], found: &[u8]) -> Option<Differe
     // Lines with their line ends, so that a missing final newline is a difference too.
     let e: Vec<&[u8]> = expected.split_inclusive(|&b| b == b'\n').collect();
     let f: Vec<&[u8]> = found.split_inclusive(|&b| b == b'\n').collect();
-    let k = (0..e.len().max(f.len()))
-        .find(|&k| e.get(k) != f.get(k))
-        .unwrap_or(0);
+    let k = (0..e.len().max(f.len())).find(|&k| e.get(k) != f.get(k)).unwrap_or(0);
     let show = |l: Option<&&[u8]>| match l {
         None => "(end of file)".to_string(),
         Some(l) => {
@@ -315,7 +313,11 @@ enum Step {
 fn group_name(plan: &Plan, g: usize) -> String {
     let grp = &plan.groups[g];
     let l = grp.labels.text();
-    if l.is_empty() { grp.id.clone() } else { format!("{} ({l})", grp.id) }
+    if l.is_empty() {
+        grp.id.clone()
+    } else {
+        format!("{} ({l})", grp.id)
+    }
 }
 
 /// The public groups, for a message: `public groups (a (甲), b)`.
@@ -409,6 +411,23 @@ pub fn draw(
     // Candidates in candidate_id byte order (ids are unique after judging).
     let mut order: Vec<&Candidate> = candidates.list.iter().collect();
     order.sort_by(|a, b| a.candidate_id.as_bytes().cmp(b.candidate_id.as_bytes()));
+    // A list built by hand (the fields are public) is held to what judging ensures.
+    for w in order.windows(2) {
+        if w[0].candidate_id == w[1].candidate_id {
+            return Err(ErrorKind::Usage(format!(
+                "candidate `{}` is listed twice; judge candidates with Candidates::load or Candidates::from_records",
+                w[0].candidate_id
+            ))
+            .into());
+        }
+    }
+    if let Some(c) = order.iter().find(|c| plan.group_index(&c.rater_group).is_none()) {
+        return Err(ErrorKind::Usage(format!(
+            "candidate `{}` has group `{}`, which is no group of the plan; judge candidates with Candidates::load or Candidates::from_records",
+            c.candidate_id, c.rater_group
+        ))
+        .into());
+    }
     let group_of: Vec<Option<usize>> = order.iter().map(|c| plan.group_index(&c.rater_group)).collect();
     let own: Vec<Option<usize>> = order
         .iter()
@@ -587,7 +606,8 @@ mod tests {
 
     const ROSTER: &str = "unit_id,name,department,kind\nU1,甲,D,K\nU2,乙,D,K\n";
     // Written out of order on purpose: the draw sorts by candidate_id.
-    const PEOPLE: &str = "candidate_id,name,rater_group,unit\nc1,C1,c,\nb2,B2,b,\na4,A4,a,\na3,A3,a,\na2,A2,a,\na1,A1,a,U1\nb1,B1,b,\n";
+    const PEOPLE: &str =
+        "candidate_id,name,rater_group,unit\nc1,C1,c,\nb2,B2,b,\na4,A4,a,\na3,A3,a,\na2,A2,a,\na1,A1,a,U1\nb1,B1,b,\n";
 
     #[test]
     fn a_tiny_draw_by_hand() {
@@ -623,12 +643,19 @@ mod tests {
             .collect();
         assert_eq!(
             ids,
-            vec![("U1", vec!["a3", "a2", "b1", "b2"]), ("U2", vec!["a1", "a3", "b2", "a2"])]
+            vec![
+                ("U1", vec!["a3", "a2", "b1", "b2"]),
+                ("U2", vec!["a1", "a3", "b2", "a2"])
+            ]
         );
         assert_eq!(d.proof.counts.random_numbers, 8);
         assert_eq!(d.proof.public_places, 2);
         assert_eq!(
-            d.proof.quotas.iter().map(|q| (q.group.as_str(), q.places)).collect::<Vec<_>>(),
+            d.proof
+                .quotas
+                .iter()
+                .map(|q| (q.group.as_str(), q.places))
+                .collect::<Vec<_>>(),
             vec![("a", 2), ("b", 1)]
         );
         let csv = String::from_utf8(d.files()[0].1.clone()).unwrap();
@@ -668,7 +695,10 @@ mod tests {
             }
             other => panic!("expected DrawShort, got {other:?}"),
         }
-        assert!(e.to_string().contains("1 work in the unit, 3 have no panels left"), "{e}");
+        assert!(
+            e.to_string().contains("1 work in the unit, 3 have no panels left"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -715,7 +745,11 @@ mod tests {
         let mut people = String::from("candidate_id,name,rater_group,unit,max_panels\n");
         for k in 0..60 {
             let group = ["a", "a", "a", "b", "c"][k % 5];
-            let unit = if k % 4 == 0 { format!("U{:02}", k % 12 + 1) } else { String::new() };
+            let unit = if k % 4 == 0 {
+                format!("U{:02}", k % 12 + 1)
+            } else {
+                String::new()
+            };
             let max = if k % 7 == 0 { "3" } else { "" };
             people.push_str(&format!("P{k:03},某,{group},{unit},{max}\n"));
         }
@@ -750,6 +784,18 @@ mod tests {
     }
 
     #[test]
+    fn a_hand_built_list_is_held_to_the_judging_rules() {
+        let (plan, roster, mut c) = setup(PLAN, ROSTER, PEOPLE);
+        c.list.push(Candidate::new("a2", "again", "a"));
+        let e = draw(&plan, &roster, &c, 4, "abc", &digests()).unwrap_err();
+        assert!(e.to_string().contains("`a2` is listed twice"), "{e}");
+        c.list.pop();
+        c.list.push(Candidate::new("z9", "Z", "nobody"));
+        let e = draw(&plan, &roster, &c, 4, "abc", &digests()).unwrap_err();
+        assert!(e.to_string().contains("no group of the plan"), "{e}");
+    }
+
+    #[test]
     fn first_difference_names_the_line() {
         let d = first_difference("panel.csv", b"h\na\nb\n", b"h\na\nc\n").unwrap();
         assert_eq!((d.line, d.expected.as_str(), d.found.as_str()), (Some(3), "b", "c"));
@@ -768,7 +814,9 @@ mod tests {
         crate::files::write_atomic(dir.path(), &d.files()).unwrap();
         d.verify(dir.path()).unwrap();
         let path = dir.path().join("panel.csv");
-        let text = std::fs::read_to_string(&path).unwrap().replace("U2,a1,A1,a", "U2,a4,A4,a");
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("U2,a1,A1,a", "U2,a4,A4,a");
         std::fs::write(&path, text).unwrap();
         let e = d.verify(dir.path()).unwrap_err();
         assert!(

@@ -426,7 +426,11 @@ mod tests {
         // A group given by its label is kept as its id.
         assert_eq!(c.list[1].rater_group, "public");
         assert_eq!(c.notes, vec!["ignored columns phone".to_string()]);
-        assert!(c.rejects[1].detail.contains("public (群众代表)"), "{}", c.rejects[1].detail);
+        assert!(
+            c.rejects[1].detail.contains("public (群众代表)"),
+            "{}",
+            c.rejects[1].detail
+        );
     }
 
     #[test]

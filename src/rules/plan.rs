@@ -99,7 +99,9 @@ pub struct DrawRules {
 
 impl Default for DrawRules {
     fn default() -> Self {
-        DrawRules { max_panels_per_rater: 1 }
+        DrawRules {
+            max_panels_per_rater: 1,
+        }
     }
 }
 

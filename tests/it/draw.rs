@@ -122,13 +122,19 @@ fn the_example_draw_keeps_every_rule_and_its_proof_adds_up() {
         assert_eq!(inputs[key], hex(&sha256(&read(&root.join(path)))), "{key}");
     }
     let c = &proof["counts"];
-    assert_eq!((c["candidate_rows"].as_u64(), c["candidates"].as_u64()), (Some(92), Some(92)));
+    assert_eq!(
+        (c["candidate_rows"].as_u64(), c["candidates"].as_u64()),
+        (Some(92), Some(92))
+    );
     assert_eq!(c["panel_rows"], 100);
     assert_eq!(proof["algorithm_version"], 1);
     // The seed itself is never written.
     let text = String::from_utf8(read(&out.join("proof.json"))).unwrap();
     assert!(!text.contains(SEED));
-    assert_eq!(read(&out.join("candidate_rejects.csv")), b"row,candidate_id,reason,detail\n");
+    assert_eq!(
+        read(&out.join("candidate_rejects.csv")),
+        b"row,candidate_id,reason,detail\n"
+    );
 }
 
 #[test]
@@ -196,7 +202,9 @@ fn verify_accepts_the_draw_and_names_any_difference() {
     example(SEED, "--verify", &out)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("proof.json line 7: expected `  \"per_unit\": 10,`"));
+        .stderr(predicate::str::contains(
+            "proof.json line 7: expected `  \"per_unit\": 10,`",
+        ));
     std::fs::write(&proof, &text).unwrap();
 
     // Another seed: the panel and the proof's seed hash differ.
@@ -318,16 +326,18 @@ fn rejected_candidate_rows_are_written_and_said() {
     let tmp = tempfile::tempdir().unwrap();
     quota_campaign(tmp.path(), "draw: {max_panels_per_rater: 2}\nexclude: [R2]\n");
     let out = tmp.path().join("out");
-    let bad = people(4)
-        + "V00,重复,supervisor,\n,无号,other,\nX1,某,nobody,\nX2,某,other,R9\nX3,某,other,,many\n";
-    let bad = bad.replace("candidate_id,name,rater_group,unit\n", "candidate_id,name,rater_group,unit,max_panels\n");
-    quota_draw(tmp.path(), &bad, &out)
-        .success()
-        .stderr(
-            predicate::str::contains("candidates read 24 = kept 19 + rejected 5")
-                .and(predicate::str::contains("blank_id 1, unknown_group 1, unknown_unit 1, bad_max_panels 1, duplicate 1"))
-                .and(predicate::str::contains("excluded by the plan are not drawn: R2")),
-        );
+    let bad = people(4) + "V00,重复,supervisor,\n,无号,other,\nX1,某,nobody,\nX2,某,other,R9\nX3,某,other,,many\n";
+    let bad = bad.replace(
+        "candidate_id,name,rater_group,unit\n",
+        "candidate_id,name,rater_group,unit,max_panels\n",
+    );
+    quota_draw(tmp.path(), &bad, &out).success().stderr(
+        predicate::str::contains("candidates read 24 = kept 19 + rejected 5")
+            .and(predicate::str::contains(
+                "blank_id 1, unknown_group 1, unknown_unit 1, bad_max_panels 1, duplicate 1",
+            ))
+            .and(predicate::str::contains("excluded by the plan are not drawn: R2")),
+    );
     let rejects = Table::from_bytes(&read(&out.join("candidate_rejects.csv")));
     assert_eq!(rejects.header, ["row", "candidate_id", "reason", "detail"]);
     let got: Vec<(&str, &str)> = rejects.rows.iter().map(|r| (r[0].as_str(), r[2].as_str())).collect();
@@ -386,5 +396,7 @@ fn a_plan_with_a_bad_draw_rule_names_the_field() {
     quota_campaign(tmp.path(), "draw: {max_panels_per_rater: 0}\n");
     quota_draw(tmp.path(), &people(4), &tmp.path().join("out"))
         .code(1)
-        .stderr(predicate::str::contains("draw.max_panels_per_rater: must be a whole number from 1"));
+        .stderr(predicate::str::contains(
+            "draw.max_panels_per_rater: must be a whole number from 1",
+        ));
 }

@@ -441,7 +441,9 @@ impl Cli {
                 let (Some(plan), Some(roster), Some(candidates), Some(per_unit), Some(seed)) =
                     (plan, roster, candidates, per_unit, seed)
                 else {
-                    return Err("draw needs --plan, --roster, --candidates, --per-unit and --seed (or --commit SEED)".into());
+                    return Err(
+                        "draw needs --plan, --roster, --candidates, --per-unit and --seed (or --commit SEED)".into(),
+                    );
                 };
                 exists(&plan, "--plan")?;
                 exists(&roster, "--roster")?;
@@ -452,7 +454,10 @@ impl Cli {
                 let target = match (out, verify) {
                     (_, Some(dir)) => {
                         if !dir.is_dir() {
-                            return Err(format!("--verify `{}` is not a folder; name the folder of the draw to check", dir.display()));
+                            return Err(format!(
+                                "--verify `{}` is not a folder; name the folder of the draw to check",
+                                dir.display()
+                            ));
                         }
                         DrawTarget::Verify(dir)
                     }

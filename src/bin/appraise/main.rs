@@ -352,12 +352,8 @@ fn draw(cfg: DrawConfig) -> appraise::Result<()> {
     for n in &candidates.notes {
         eprintln!("note: {}: {n}", cfg.candidates.path().display());
     }
-    let digests = appraise::draw::InputDigests::of_files(
-        &cfg.plan,
-        &plan.survey_path,
-        cfg.roster.path(),
-        cfg.candidates.path(),
-    )?;
+    let digests =
+        appraise::draw::InputDigests::of_files(&cfg.plan, &plan.survey_path, cfg.roster.path(), cfg.candidates.path())?;
     let d = appraise::draw::draw(&plan, &roster, &candidates, cfg.per_unit, &cfg.seed, &digests)?;
     let c = &d.proof.counts;
     let reasons: Vec<String> = candidates
@@ -382,7 +378,13 @@ fn draw(cfg: DrawConfig) -> appraise::Result<()> {
             c.candidates_rejected
         );
         for r in d.rejects.iter().take(10) {
-            eprintln!("  - row {} {}: {} ({})", r.row, r.candidate_id, r.reason.code(), r.detail);
+            eprintln!(
+                "  - row {} {}: {} ({})",
+                r.row,
+                r.candidate_id,
+                r.reason.code(),
+                r.detail
+            );
         }
         if d.rejects.len() > 10 {
             eprintln!("  - … and {} more", d.rejects.len() - 10);
