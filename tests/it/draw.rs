@@ -400,3 +400,54 @@ fn a_plan_with_a_bad_draw_rule_names_the_field() {
             "draw.max_panels_per_rater: must be a whole number from 1",
         ));
 }
+
+#[test]
+fn workbook_and_gbk_candidates_draw_like_their_csv_twin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv_text = String::from_utf8(read(&manifest_dir().join(EXAMPLE).join("candidates.csv"))).unwrap();
+    // The same cells as a workbook, max_panels typed as numbers, groups as labels.
+    let xlsx = tmp.path().join("候选人.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, line) in csv_text.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            let cell = if r > 0 && c == 2 && cell == "public" {
+                "群众代表"
+            } else {
+                cell
+            };
+            match cell.parse::<f64>() {
+                Ok(n) if r > 0 => ws.write_number(r, c, n).map(|_| ()),
+                _ if cell.is_empty() => Ok(()),
+                _ => ws.write_string(r, c, cell).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    wb.save(&xlsx).unwrap();
+    let (gbk, _, _) = encoding_rs::GBK.encode(&csv_text);
+    let gbk_path = tmp.path().join("gbk.csv");
+    std::fs::write(&gbk_path, &gbk).unwrap();
+    let reference = tmp.path().join("ref");
+    example(SEED, "--out", &reference).assert().success();
+    for (k, input) in [xlsx, gbk_path].iter().enumerate() {
+        let out = tmp.path().join(format!("out{k}"));
+        appraise()
+            .args(["draw", "--plan", "surveys/minzhu-pingyi.plan.yaml", "--roster"])
+            .arg(format!("{EXAMPLE}/roster.csv"))
+            .arg("--candidates")
+            .arg(input)
+            .args(["--per-unit", "10", "--seed", SEED, "--out"])
+            .arg(&out)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("note:"));
+        assert_eq!(
+            read(&out.join("panel.csv")),
+            read(&reference.join("panel.csv")),
+            "{}",
+            input.display()
+        );
+    }
+}
