@@ -386,6 +386,23 @@ fn bad_requests_are_usage_errors() {
     .arg(tmp.path().join("x"));
     c.assert().code(2).stderr(predicate::str::contains("--per-unit"));
     appraise().args(["draw", "--seed", "s"]).assert().code(2);
+    // An output that would replace an input: the candidates file named panel.csv.
+    let dir = tmp.path().join("same");
+    std::fs::create_dir(&dir).unwrap();
+    let candidates = dir.join("panel.csv");
+    std::fs::copy(manifest_dir().join(EXAMPLE).join("candidates.csv"), &candidates).unwrap();
+    let before = read(&candidates);
+    appraise()
+        .args(["draw", "--plan", "surveys/minzhu-pingyi.plan.yaml", "--roster"])
+        .arg(format!("{EXAMPLE}/roster.csv"))
+        .arg("--candidates")
+        .arg(&candidates)
+        .args(["--per-unit", "10", "--seed", "s", "--out"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would replace an input file"));
+    assert_eq!(read(&candidates), before);
     // --verify of a folder that does not exist.
     example(SEED, "--verify", &tmp.path().join("nowhere")).assert().code(2);
 }

@@ -406,6 +406,25 @@ fn draw(cfg: DrawConfig) -> appraise::Result<()> {
     );
     match &cfg.target {
         DrawTarget::Out(dir) => {
+            // Never replace an input with an output of the same name.
+            let inputs = [
+                cfg.plan.as_path(),
+                plan.survey_path.as_path(),
+                cfg.roster.path(),
+                cfg.candidates.path(),
+            ];
+            for name in appraise::draw::FILES {
+                let target = dir.join(name).canonicalize();
+                if let Ok(t) = target
+                    && inputs.iter().any(|i| i.canonicalize().is_ok_and(|i| i == t))
+                {
+                    return Err(ErrorKind::Usage(format!(
+                        "--out {}: writing {name} would replace an input file; choose another folder",
+                        dir.display()
+                    ))
+                    .into());
+                }
+            }
             let written = appraise::files::write_atomic(dir, &d.files())?;
             wrote(&written);
         }
