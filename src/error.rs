@@ -90,6 +90,33 @@ pub struct PanelViolation {
     pub detail: String,
 }
 
+/// Where a folder given to `appraise draw --verify` first differs from the draw
+/// of the inputs and seed (SPEC §13).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// The file of the draw, e.g. `panel.csv`.
+    pub file: String,
+    /// 1-based line of the first difference (`None` when the file is missing).
+    pub line: Option<u64>,
+    /// The line the draw has there (empty past its end).
+    pub expected: String,
+    /// The line the folder has there (empty past its end).
+    pub found: String,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            None => write!(f, "{}: missing", self.file),
+            Some(l) => write!(
+                f,
+                "{} line {l}: expected `{}`, found `{}`",
+                self.file, self.expected, self.found
+            ),
+        }
+    }
+}
+
 /// The error of every fallible function in the library.
 ///
 /// Use [`Error::kind`] to match on what went wrong and [`Error::position`] to find
@@ -176,6 +203,33 @@ pub enum ErrorKind {
         count: u64,
         /// Its most frequent detail.
         hint: String,
+    },
+    /// A panel cannot be drawn (SPEC §13): for this unit, fewer eligible
+    /// candidates are left than a step of the draw needs. Nothing is written.
+    #[error(
+        "unit {unit_id}: the panel needs {needed} of {group} but only {available} eligible candidate(s) are left ({detail}); \
+         add candidates of that group, allow more panels per candidate (max_panels, draw.max_panels_per_rater), or draw fewer per unit"
+    )]
+    DrawShort {
+        /// The unit whose panel cannot be filled.
+        unit_id: String,
+        /// The short group (`group G (label)`, `public groups …`, `any group`).
+        group: String,
+        /// Candidates the step needs.
+        needed: u64,
+        /// Eligible candidates left for it.
+        available: u64,
+        /// Why the others are not eligible.
+        detail: String,
+    },
+    /// `appraise draw --verify`: the folder is not exactly the draw of the inputs
+    /// and seed; the first difference of each differing file is listed.
+    #[error("{}: not the draw of these inputs and seed:{}", dir.display(), list(differences))]
+    DrawDiffers {
+        /// The folder checked.
+        dir: PathBuf,
+        /// The first difference of each file that differs.
+        differences: Vec<Difference>,
     },
     /// A request that makes no sense (e.g. an output folder that is a file).
     #[error("{0}")]

@@ -12,7 +12,8 @@
 //! [`judge`] (each ballot valid or a reject; complaints) → [`count`] (the tally) →
 //! [`score`] (scores, statuses, ranks, intervals, flags, the attention list) → [`output`] (the files).
 //! [`campaign`] runs the whole pipeline on files; [`collector::Collector`] runs it
-//! on batches that arrive over time. The numbers are defined in `SPEC.md`.
+//! on batches that arrive over time; [`draw`] draws rater panels with a proof anyone
+//! can check. The numbers are defined in `SPEC.md`.
 //!
 //! # Example: files in, results out
 //!
@@ -98,6 +99,7 @@ pub mod score;
 pub mod campaign;
 pub mod collector;
 pub mod demo;
+pub mod draw;
 pub mod simulate;
 
 pub use error::{Error, ErrorKind, Position, Result};

@@ -136,6 +136,25 @@ impl Default for PanelRule {
     }
 }
 
+/// Rules for drawing rater panels (`appraise draw`, SPEC §13): the plan states how
+/// many panels one candidate may sit on, so that a draw cannot quietly put the same
+/// few people on every panel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DrawRules {
+    /// Panels a candidate may sit on when the candidates file gives no `max_panels`
+    /// for them (default 1: each candidate appraises one unit). 1 to 10⁶.
+    pub max_panels_per_rater: u64,
+}
+
+impl Default for DrawRules {
+    fn default() -> Self {
+        DrawRules {
+            max_panels_per_rater: 1,
+        }
+    }
+}
+
 /// Ballot validity rules (SPEC §5).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -367,6 +386,8 @@ pub struct Plan {
     pub panel: PanelRule,
     /// Ballot validity rules.
     pub validity: Validity,
+    /// Panel drawing rules (`appraise draw`, SPEC §13).
+    pub draw: DrawRules,
     /// How tabular inputs are read (width folding, SPEC §12).
     pub input: InputRules,
     /// Scoring options.
@@ -449,6 +470,8 @@ struct RawPlan {
     panel: PanelRule,
     #[serde(default)]
     validity: Validity,
+    #[serde(default)]
+    draw: DrawRules,
     #[serde(default)]
     input: InputRules,
     #[serde(default)]
@@ -812,6 +835,16 @@ impl Plan {
         }
         p.share("validity.min_answered_share", raw.validity.min_answered_share);
         check_people(&raw, &mut p);
+        let most = raw.draw.max_panels_per_rater;
+        if !(1..=yaml::MAX_LIST).contains(&most) {
+            p.push(
+                "draw.max_panels_per_rater",
+                format!(
+                    "must be a whole number from 1 to {}, found {most}; it is how many panels one candidate may sit on",
+                    yaml::MAX_LIST
+                ),
+            );
+        }
 
         let mut cats = Vec::new();
         let mut ids = HashSet::new();
@@ -1024,6 +1057,7 @@ impl Plan {
                 .collect(),
             panel: raw.panel,
             validity: raw.validity,
+            draw: raw.draw,
             input: raw.input,
             scoring: raw.scoring,
             complaints: ComplaintRules {

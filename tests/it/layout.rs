@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["count"],
     &["score"],
     &["output"],
-    &["campaign", "collector", "demo", "simulate"],
+    &["campaign", "collector", "demo", "draw", "simulate"],
 ];
 
 fn layer(top: &str) -> Option<usize> {

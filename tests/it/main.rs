@@ -8,6 +8,7 @@ mod api;
 mod browser;
 mod campaigns;
 mod cli;
+mod draw;
 mod fixtures;
 mod hostile;
 mod html;

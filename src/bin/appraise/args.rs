@@ -116,6 +116,43 @@ pub enum Sub {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Draw rater panels from a candidates list with a proof anyone can re-check
+    /// (SPEC §13): `--commit SEED` prints the seed's SHA-256 to publish before the
+    /// draw; the draw writes panel.csv, proof.json and candidate_rejects.csv;
+    /// `--verify DIR` re-draws and checks DIR (exit 1 naming the first difference).
+    Draw {
+        /// Print the SHA-256 (hex) of SEED's UTF-8 bytes, to publish before the
+        /// draw, and exit.
+        #[arg(long, value_name = "SEED", conflicts_with_all = ["plan", "roster", "candidates", "per_unit", "seed", "out", "verify"])]
+        commit: Option<String>,
+        /// The plan YAML (groups, quotas, panel.min_public_share, exclude,
+        /// draw.max_panels_per_rater).
+        #[arg(long, required_unless_present = "commit")]
+        plan: Option<PathBuf>,
+        /// The roster (CSV or workbook): a panel is drawn for each unit the plan
+        /// does not exclude, in roster order.
+        #[arg(long, required_unless_present = "commit")]
+        roster: Option<PathBuf>,
+        /// The candidates (CSV or workbook): candidate_id, name, rater_group,
+        /// optional unit (their own workplace) and max_panels.
+        #[arg(long, required_unless_present = "commit")]
+        candidates: Option<PathBuf>,
+        /// Raters drawn for each unit.
+        #[arg(long, required_unless_present = "commit")]
+        per_unit: Option<u64>,
+        /// The seed whose SHA-256 was published (its UTF-8 bytes exactly as given).
+        #[arg(long, required_unless_present = "commit")]
+        seed: Option<String>,
+        /// Output folder for panel.csv, proof.json and candidate_rejects.csv.
+        #[arg(long, required_unless_present_any = ["commit", "verify"], conflicts_with = "verify")]
+        out: Option<PathBuf>,
+        /// Re-draw and check that this folder holds exactly that draw (exit 0), or
+        /// name the first difference of each file (exit 1); writes nothing.
+        #[arg(long, value_name = "DIR")]
+        verify: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
     /// Score the shipped demo campaign (蔡甸区 2010, 300 units) and print the list's
     /// front and back.
     Demo {
@@ -230,6 +267,11 @@ pub enum Command {
     },
     Score(ScoreConfig),
     Tally(TallyConfig),
+    /// `appraise draw --commit SEED`.
+    Commit {
+        seed: String,
+    },
+    Draw(DrawConfig),
     Demo {
         out: Option<PathBuf>,
     },
@@ -259,6 +301,22 @@ pub struct TallyConfig {
     pub encoding: Encoding,
     pub format: Format,
     pub quiet: bool,
+}
+
+/// Where a draw goes: written into a folder, or checked against one.
+pub enum DrawTarget {
+    Out(PathBuf),
+    Verify(PathBuf),
+}
+
+pub struct DrawConfig {
+    pub plan: PathBuf,
+    pub roster: Source,
+    pub candidates: Source,
+    pub per_unit: u64,
+    pub seed: String,
+    pub target: DrawTarget,
+    pub encoding: Encoding,
 }
 
 pub struct ScoreConfig {
@@ -412,6 +470,60 @@ impl Cli {
                     encoding: input.encoding,
                     format,
                     quiet: input.quiet,
+                })
+            }
+            Sub::Draw {
+                commit,
+                plan,
+                roster,
+                candidates,
+                per_unit,
+                seed,
+                out,
+                verify,
+                input,
+            } => {
+                if let Some(seed) = commit {
+                    return Ok(Command::Commit { seed });
+                }
+                // clap requires these unless --commit is given.
+                let (Some(plan), Some(roster), Some(candidates), Some(per_unit), Some(seed)) =
+                    (plan, roster, candidates, per_unit, seed)
+                else {
+                    return Err(
+                        "draw needs --plan, --roster, --candidates, --per-unit and --seed (or --commit SEED)".into(),
+                    );
+                };
+                exists(&plan, "--plan")?;
+                exists(&roster, "--roster")?;
+                exists(&candidates, "--candidates")?;
+                if per_unit == 0 {
+                    return Err("--per-unit must be at least 1".into());
+                }
+                let target = match (out, verify) {
+                    (_, Some(dir)) => {
+                        if !dir.is_dir() {
+                            return Err(format!(
+                                "--verify `{}` is not a folder; name the folder of the draw to check",
+                                dir.display()
+                            ));
+                        }
+                        DrawTarget::Verify(dir)
+                    }
+                    (Some(out), None) => {
+                        not_file(&out)?;
+                        DrawTarget::Out(out)
+                    }
+                    (None, None) => return Err("draw needs --out DIR (or --verify DIR)".into()),
+                };
+                Command::Draw(DrawConfig {
+                    plan,
+                    roster: source(roster, &input.sheet),
+                    candidates: source(candidates, &input.sheet),
+                    per_unit,
+                    seed,
+                    target,
+                    encoding: input.encoding,
                 })
             }
             Sub::Demo { out } => {

@@ -28,7 +28,7 @@ use appraise::{Encoding, ErrorKind, Plan, Roster, Source, campaign, num, output}
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use args::{Cli, Command, Input, ScoreConfig, TallyConfig};
+use args::{Cli, Command, DrawConfig, DrawTarget, Input, ScoreConfig, TallyConfig};
 
 fn main() -> ExitCode {
     // clap's own messages (help, version, bad flags) may repeat a flag value
@@ -89,6 +89,11 @@ fn run(command: Command) -> appraise::Result<bool> {
         Command::Score(cfg) => score(cfg).map(|()| true),
         Command::Tally(cfg) => tally(cfg).map(|()| true),
         Command::Demo { out } => demo(out.as_deref()).map(|()| true),
+        Command::Commit { seed } => {
+            say!("{}", appraise::draw::commit(&seed));
+            Ok(true)
+        }
+        Command::Draw(cfg) => draw(cfg).map(|()| true),
         Command::Simulate {
             plan,
             roster,
@@ -487,6 +492,105 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     if let Some(k) = &cfg.keys_out {
         let n = appraise::count::shard::write_keys(k, &validator, &roster)?;
         say!("wrote {n} keys to {}", k.display());
+    }
+    Ok(())
+}
+
+/// `appraise draw`: panels drawn from the candidates, written (or checked with
+/// `--verify`); what the draw left out is said on stderr.
+fn draw(cfg: DrawConfig) -> appraise::Result<()> {
+    use appraise::judge::candidates::Candidates;
+    let plan = Plan::load(&cfg.plan)?;
+    let roster = Roster::read_from(&cfg.roster, cfg.encoding)?;
+    campaign::check_plan_roster(&plan, &roster)?;
+    let candidates = Candidates::load(&cfg.candidates, cfg.encoding, &plan, &roster)?;
+    for n in &candidates.notes {
+        eprintln!("note: {}: {n}", cfg.candidates.path().display());
+    }
+    let digests =
+        appraise::draw::InputDigests::of_files(&cfg.plan, &plan.survey_path, cfg.roster.path(), cfg.candidates.path())?;
+    let d = appraise::draw::draw(&plan, &roster, &candidates, cfg.per_unit, &cfg.seed, &digests)?;
+    let c = &d.proof.counts;
+    let reasons: Vec<String> = candidates
+        .by_reason()
+        .iter()
+        .map(|(r, n)| format!("{} {n}", r.code()))
+        .collect();
+    eprintln!(
+        "candidates read {} = kept {} + rejected {}{}",
+        c.candidate_rows,
+        c.candidates,
+        c.candidates_rejected,
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", reasons.join(", "))
+        }
+    );
+    if c.candidates_rejected > 0 {
+        eprintln!(
+            "attention: {} candidate row(s) rejected and never drawn; see candidate_rejects.csv:",
+            c.candidates_rejected
+        );
+        for r in d.rejects.iter().take(10) {
+            eprintln!(
+                "  - row {} {}: {} ({})",
+                r.row,
+                r.candidate_id,
+                r.reason.code(),
+                r.detail
+            );
+        }
+        if d.rejects.len() > 10 {
+            eprintln!("  - … and {} more", d.rejects.len() - 10);
+        }
+    }
+    if !d.proof.excluded_units.is_empty() {
+        eprintln!(
+            "note: {} unit(s) excluded by the plan are not drawn: {}",
+            d.proof.excluded_units.len(),
+            d.proof.excluded_units.join(", ")
+        );
+    }
+    say!(
+        "drew {} rater(s) for each of {} unit(s): {} panel rows; seed sha256 {}",
+        d.proof.per_unit,
+        c.units_drawn,
+        c.panel_rows,
+        d.proof.seed_sha256
+    );
+    match &cfg.target {
+        DrawTarget::Out(dir) => {
+            // Never replace an input with an output of the same name.
+            let inputs = [
+                cfg.plan.as_path(),
+                plan.survey_path.as_path(),
+                cfg.roster.path(),
+                cfg.candidates.path(),
+            ];
+            for name in appraise::draw::FILES {
+                let target = dir.join(name).canonicalize();
+                if let Ok(t) = target
+                    && inputs.iter().any(|i| i.canonicalize().is_ok_and(|i| i == t))
+                {
+                    return Err(ErrorKind::Usage(format!(
+                        "--out {}: writing {name} would replace an input file; choose another folder",
+                        dir.display()
+                    ))
+                    .into());
+                }
+            }
+            let written = appraise::files::write_atomic(dir, &d.files())?;
+            wrote(&written);
+        }
+        DrawTarget::Verify(dir) => {
+            d.verify(dir)?;
+            say!(
+                "verified: {} holds exactly this draw (panel.csv sha256 {})",
+                dir.display(),
+                d.proof.panel_csv_sha256
+            );
+        }
     }
     Ok(())
 }
