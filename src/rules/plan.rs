@@ -336,6 +336,8 @@ pub struct Plan {
     /// The language of the outputs people read (default: `zh` when the survey's
     /// title has a Chinese label, else `en`).
     pub language: Language,
+    /// Score components and deadline ledgers (SPEC §14); empty by default.
+    pub ledgers: crate::rules::components::LedgerRules,
     /// The YAML the plan was validated from (what `Serialize` writes).
     source: crate::rules::origin::Origin,
 }
@@ -408,6 +410,10 @@ struct RawPlan {
     #[serde(default)]
     awards: Vec<Award>,
     language: Option<Language>,
+    components: Option<Vec<crate::rules::components::RawComponent>>,
+    tickets: Option<crate::rules::components::TicketRules>,
+    rectifications: Option<crate::rules::components::RectificationRules>,
+    commitments: Option<crate::rules::components::CommitmentRules>,
 }
 
 /// A designation given to the first ranked units that meet its conditions (红旗窗口
@@ -843,6 +849,13 @@ impl Plan {
                 p.push("complaints.categories", m);
             }
         }
+        let ledgers = crate::rules::components::validate(
+            raw.components,
+            raw.tickets,
+            raw.rectifications,
+            raw.commitments,
+            &mut p,
+        );
         let (Some(start), Some(end)) = (start, end) else {
             // Both problems are already in the list, so this returns Err.
             p.finish(path, "plan")?;
@@ -889,6 +902,7 @@ impl Plan {
             language: raw
                 .language
                 .unwrap_or(if survey_title_zh { Language::Zh } else { Language::En }),
+            ledgers,
         })
     }
 
