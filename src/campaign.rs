@@ -15,7 +15,8 @@ pub use crate::count::read::{Format, read_ballots, tally_files};
 #[cfg(feature = "parquet")]
 pub use crate::count::shard::merge_tally_files;
 pub use crate::count::shard::{Merged, merge_tallies};
-pub use crate::score::evaluate::{Settings, apply_history, check_plan_roster, evaluate};
+pub use crate::judge::ledgers::{LedgerRecords, LedgerSources, Ledgers};
+pub use crate::score::evaluate::{Settings, apply_history, check_plan_roster, evaluate, evaluate_with};
 pub use crate::score::outcome::Outcome;
 pub use crate::score::result::UnitResult;
 
@@ -34,6 +35,10 @@ pub struct Options {
     /// Threads the run may start (rank confidence sets): 0 or 1 keep the work on
     /// the calling thread. The command line passes the machine's cores.
     pub threads: usize,
+    /// The ledger and assessment files of SPEC §14 (tickets, rectifications,
+    /// commitments, assessments, holidays), each optional: read and judged by
+    /// [`run`] when given, required when the plan's `components:` need them.
+    pub ledgers: LedgerSources,
 }
 
 impl Options {
@@ -43,7 +48,8 @@ impl Options {
     }
 }
 
-/// The whole run on files: ballots, optional complaints, scores and ranks.
+/// The whole run on files: ballots, optional complaints, the ledgers of
+/// `options.ledgers` (SPEC §14), scores and ranks.
 ///
 /// ```
 /// use appraise::{Source, campaign};
@@ -62,11 +68,15 @@ pub fn run(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Outcome> {
     check_plan_roster(plan, roster)?;
-    let missing = crate::score::attention::no_complaints(plan, complaints.is_some());
+    let mut missing: Vec<_> = crate::score::attention::no_complaints(plan, complaints.is_some())
+        .into_iter()
+        .collect();
+    missing.extend(crate::score::components::check_sources(plan, &options.ledgers)?);
     let complaints = match complaints {
         Some(p) => Complaints::load(p, options.encoding, plan, roster)?,
         None => Complaints::none(roster),
     };
+    let ledgers = Ledgers::load(&options.ledgers, options.encoding, plan, roster)?;
     let (tally, rejects, files, mut validator) =
         read_all(plan, roster, ballot_files, options.encoding, options.format, progress)?;
     crate::score::attention::check_rejects(&tally, &rejects, options.accept_rejects)?;
@@ -75,7 +85,7 @@ pub fn run(
     validator.release_ballot_ids();
     let spread = crate::score::flags::rater_spread(|| validator.rater_keys());
     drop(validator);
-    let mut outcome = evaluate(plan, roster, tally, rejects, files, complaints, options.settings())?;
+    let mut outcome = evaluate_with(plan, roster, tally, rejects, files, complaints, ledgers, options.settings())?;
     outcome.flags.extend(spread);
     outcome.attention.splice(0..0, missing);
     Ok(outcome)

@@ -458,6 +458,15 @@ impl Ledgers {
         j.out
     }
 
+    /// Whether nothing was read (no file given).
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_none()
+            && self.rectifications.is_none()
+            && self.commitments.is_none()
+            && self.assessments.is_none()
+            && self.rejects.is_empty()
+    }
+
     /// Rows read over the four files.
     pub fn rows(&self) -> u64 {
         [&self.tickets, &self.rectifications, &self.commitments]

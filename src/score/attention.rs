@@ -33,6 +33,11 @@ pub enum AttentionKind {
     UnitWithoutBallots,
     /// One reject reason took more than 10% of a ballot file's rows.
     RejectShare,
+    /// Rows of a ledger file (tickets, rectifications, commitments, assessments)
+    /// were rejected (SPEC §14).
+    LedgerRejected,
+    /// The plan reports a ledger but its file was not given (SPEC §14).
+    NoLedgerFile,
 }
 
 impl AttentionKind {
@@ -43,6 +48,8 @@ impl AttentionKind {
             AttentionKind::NoComplaintsFile => "no_complaints_file",
             AttentionKind::UnitWithoutBallots => "unit_without_ballots",
             AttentionKind::RejectShare => "reject_share",
+            AttentionKind::LedgerRejected => "ledger_rejected",
+            AttentionKind::NoLedgerFile => "no_ledger_file",
         }
     }
 }

@@ -33,6 +33,9 @@ pub struct Outcome {
     /// What changed or may have changed a result, for a person to look at
     /// (SPEC §12): see [`crate::score::attention`].
     pub attention: Vec<Attention>,
+    /// The ledgers and assessments read (SPEC §14); empty without them.
+    #[serde(default, skip_serializing_if = "crate::judge::ledgers::Ledgers::is_empty")]
+    pub ledgers: crate::judge::ledgers::Ledgers,
     /// The tally everything was computed from.
     #[serde(skip)]
     pub tally: Tally,
