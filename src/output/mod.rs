@@ -13,6 +13,8 @@
 mod complaint_rejects_csv;
 mod flags_csv;
 mod items_csv;
+mod ledger_csv;
+pub mod ledger_report;
 pub mod labels;
 mod rejects_csv;
 mod reliability_csv;
@@ -29,6 +31,7 @@ pub use crate::score::rows::{GroupRow, ResultRow, result_rows};
 pub use complaint_rejects_csv::complaint_rejects_csv;
 pub use flags_csv::flags_csv;
 pub use items_csv::items_csv;
+pub use ledger_csv::{ledger_csv, ledger_rejects_csv};
 pub use rejects_csv::rejects_csv;
 pub use reliability_csv::reliability_csv;
 pub use report_html::report_html;
@@ -54,7 +57,7 @@ use crate::score::outcome::Outcome;
 /// ```
 pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let rows = result_rows(plan, roster, outcome);
-    Ok(vec![
+    let mut files = vec![
         ("results.csv", results_csv(plan, roster, &rows)?),
         ("results.json", results_json(plan, outcome, &rows)?),
         ("results.xlsx", results_xlsx(plan, roster, outcome, &rows)?),
@@ -68,5 +71,11 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
             "report.html",
             report_html(plan, roster, outcome, &attention_lines(plan, roster, outcome)).into_bytes(),
         ),
-    ])
+    ];
+    // SPEC §14: only for a plan that uses its rules, or a run given its files.
+    if plan.ledgers.any() || !outcome.ledgers.is_empty() {
+        files.push(("ledger.csv", ledger_csv(roster, outcome)?));
+        files.push(("ledger_rejects.csv", ledger_rejects_csv(outcome)?));
+    }
+    Ok(files)
 }

@@ -38,6 +38,23 @@ pub fn rate(c: &Counts) -> Option<Rate> {
     })
 }
 
+/// The ledgers the plan reports, in the order tickets, rectifications,
+/// commitments: those with rules, and commitments when a component.
+pub fn reported(plan: &Plan) -> Vec<LedgerFile> {
+    let r = &plan.ledgers;
+    let mut out = Vec::new();
+    if r.tickets.is_some() {
+        out.push(LedgerFile::Tickets);
+    }
+    if r.rectifications.is_some() {
+        out.push(LedgerFile::Rectifications);
+    }
+    if r.commitments.is_some() || r.component(ComponentSource::Commitments).is_some() {
+        out.push(LedgerFile::Commitments);
+    }
+    out
+}
+
 /// A unit's components.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UnitComponents {
