@@ -57,8 +57,9 @@ fn run(command: Command) -> appraise::Result<bool> {
             ballots,
             complaints,
             period,
+            ledgers,
             encoding,
-        } => validate(&plan, roster.as_ref(), &ballots, complaints.as_ref(), period, encoding),
+        } => validate(&plan, roster.as_ref(), &ballots, complaints.as_ref(), period, ledgers, encoding),
         Command::Score(cfg) => score(cfg).map(|()| true),
         Command::Tally(cfg) => tally(cfg).map(|()| true),
         Command::Demo { out } => demo(out.as_deref()).map(|()| true),
@@ -95,6 +96,7 @@ fn validate(
     ballots: &[Source],
     complaints: Option<&Source>,
     period: Option<appraise::rules::plan::Period>,
+    ledgers: campaign::LedgerSources,
     encoding: Encoding,
 ) -> appraise::Result<bool> {
     let mut plan = Plan::load(plan)?;
@@ -139,7 +141,10 @@ fn validate(
     campaign::check_plan_roster(&plan, &roster)?;
     say!("roster {} is valid: {} units", r.path().display(), roster.len());
     if ballots.is_empty() {
-        let mut attention = Vec::new();
+        let mut attention = appraise::score::components::check_sources(&plan, &ledgers)?;
+        let judged = campaign::Ledgers::load(&ledgers, encoding, &plan, &roster)?;
+        ledger_lines(&judged);
+        attention.extend(appraise::score::components::reject_attention(&judged));
         if let Some(c) = complaints {
             let loaded = Complaints::load(c, encoding, &plan, &roster)?;
             say!(
@@ -148,13 +153,13 @@ fn validate(
                 loaded.rows,
                 loaded.rejects.len()
             );
-            attention = appraise::score::attention::collect(
+            attention.extend(appraise::score::attention::collect(
                 &roster,
                 &appraise::count::tally::Tally::new(appraise::count::tally::Layout::new(&plan, &roster)),
                 &[],
                 &[],
                 &loaded,
-            );
+            ));
         }
         print_attention(&attention);
         return Ok(attention.is_empty());
@@ -162,11 +167,13 @@ fn validate(
     let options = campaign::Options {
         encoding,
         accept_rejects: true,
+        ledgers,
         ..Default::default()
     };
     let outcome = campaign::run(&plan, &roster, ballots, complaints, &options, &mut |_| {})?;
     file_notes(&outcome.files);
     say!("{}", output::accounting_line(&outcome, plan.language));
+    ledger_lines(&outcome.ledgers);
     let a = &outcome.accounting;
     let mostly = 2 * a.rejected > a.read;
     if mostly {
@@ -242,20 +249,23 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
                 Some(c) => Complaints::load(c, cfg.options.encoding, &plan, &roster)?,
                 None => Complaints::none(&roster),
             };
+            let mut notes: Vec<_> = appraise::score::attention::no_complaints(&plan, cfg.complaints.is_some())
+                .into_iter()
+                .collect();
+            notes.extend(appraise::score::components::check_sources(&plan, &cfg.options.ledgers)?);
+            let ledgers = campaign::Ledgers::load(&cfg.options.ledgers, cfg.options.encoding, &plan, &roster)?;
             appraise::score::attention::check_rejects(&m.tally, &m.rejects, cfg.options.accept_rejects)?;
-            let mut o = campaign::evaluate(
+            let mut o = campaign::evaluate_with(
                 &plan,
                 &roster,
                 m.tally,
                 m.rejects,
                 m.files,
                 complaints,
+                ledgers,
                 cfg.options.settings(),
             )?;
-            o.attention.splice(
-                0..0,
-                appraise::score::attention::no_complaints(&plan, cfg.complaints.is_some()),
-            );
+            o.attention.splice(0..0, notes);
             o
         }
     };
@@ -370,6 +380,7 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
     if c.rows > 0 {
         say!("{}", output::complaint_line(outcome, plan.language));
     }
+    ledger_lines(&outcome.ledgers);
     let statuses = [
         UnitStatus::Ranked,
         UnitStatus::Excluded,
@@ -469,4 +480,28 @@ fn file_notes(files: &[appraise::judge::ballots::FileSummary]) {
 fn wrote(written: &[std::path::PathBuf]) {
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     say!("wrote {}", names.join(", "));
+}
+
+/// One line per ledger file read (SPEC §14): rows read = counted + rejected.
+fn ledger_lines(l: &campaign::Ledgers) {
+    use appraise::judge::ledgers::LedgerFile;
+    for f in [LedgerFile::Tickets, LedgerFile::Rectifications, LedgerFile::Commitments] {
+        if let Some(x) = l.ledger(f) {
+            let n = l.rejected(f);
+            let due: u64 = x.units.iter().map(|c| c.due).sum();
+            let on_time: u64 = x.units.iter().map(|c| c.on_time).sum();
+            say!(
+                "{} {}: {} rows = {} counted + {n} rejected; {on_time} of {due} due on time, {} late or overdue",
+                f.code(),
+                x.path,
+                x.rows,
+                x.rows - n,
+                x.overdue.len()
+            );
+        }
+    }
+    if let Some(a) = &l.assessments {
+        let n = l.rejected(LedgerFile::Assessments);
+        say!("assessments {}: {} rows = {} counted + {n} rejected", a.path, a.rows, a.rows - n);
+    }
 }
