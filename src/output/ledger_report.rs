@@ -36,7 +36,6 @@ fn blocks(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Block> {
     let zh = lang == Language::Zh;
     let colon = labels::colon(lang);
     let sep = labels::comma(lang);
-    let d = plan.ranking.decimals as usize;
     let mut out = Vec::new();
     let comps = &plan.ledgers.components;
     if !comps.is_empty() {
@@ -131,7 +130,22 @@ fn blocks(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Block> {
         }
         let mut entries: Vec<_> = l.overdue.iter().collect();
         entries.sort_by_key(|e| e.unit);
-        let what = if f == LedgerFile::Commitments { e_text } else { e_kind };
+        let kind_name = |id: &str| {
+            plan.ledgers
+                .tickets
+                .as_ref()
+                .and_then(|t| t.deadlines.iter().find(|d| d.kind == id))
+                .map(|d| lang.pick_str(&d.zh, &d.en).trim().to_string())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| id.to_string())
+        };
+        let what = |e: &crate::judge::ledgers::Entry| {
+            if f == LedgerFile::Commitments {
+                e.text.clone()
+            } else {
+                kind_name(&e.kind)
+            }
+        };
         out.push(Block::Table {
             head: vec![
                 t(Key::UnitId),
@@ -159,16 +173,7 @@ fn blocks(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Block> {
             right: vec![false, false, false, false, false, false, true],
         });
     }
-    let _ = d;
     out
-}
-
-fn e_text(e: &crate::judge::ledgers::Entry) -> String {
-    e.text.clone()
-}
-
-fn e_kind(e: &crate::judge::ledgers::Entry) -> String {
-    e.kind.clone()
 }
 
 /// The §14 section of `report.md` (empty without these rules).
@@ -177,9 +182,15 @@ pub fn ledger_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
     for b in blocks(plan, roster, outcome) {
         match b {
             Block::Heading(n, h) => {
-                s.push_str(&format!("\n{} {}\n\n", "#".repeat(n as usize), md(&h)));
+                if !s.is_empty() && !s.ends_with("\n\n") {
+                    s.push('\n');
+                }
+                if s.is_empty() {
+                    s.push('\n');
+                }
+                s.push_str(&format!("{} {}\n\n", "#".repeat(n as usize), md(&h)));
             }
-            Block::Para(p) => s.push_str(&format!("{}\n", md(&p))),
+            Block::Para(p) => s.push_str(&format!("{}\n\n", md(&p))),
             Block::Table { head, rows, right } => {
                 let line = |cells: &[String]| {
                     format!("| {} |\n", cells.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | "))
@@ -190,8 +201,13 @@ pub fn ledger_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
                 for r in &rows {
                     s.push_str(&line(r));
                 }
+                s.push('\n');
             }
         }
+    }
+    // The next section opens with its own blank line.
+    while s.ends_with("\n\n") {
+        s.pop();
     }
     s
 }
