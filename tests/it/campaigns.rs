@@ -18,6 +18,23 @@ const CAMPAIGNS: [(&str, &str); 6] = [
     ("chuangkou-haochaping", "chuangkou-haochaping.roster.csv"),
 ];
 
+/// The example ledger files of a shipped campaign (SPEC §14), those that exist
+/// under `surveys/examples/<name>/`.
+pub(crate) fn example_ledgers(name: &str) -> campaign::LedgerSources {
+    let dir = manifest_dir().join("surveys/examples").join(name);
+    let file = |f: &str| {
+        let p = dir.join(f);
+        p.is_file().then(|| Source::file(p))
+    };
+    campaign::LedgerSources {
+        tickets: file("tickets.csv"),
+        rectifications: file("rectifications.csv"),
+        commitments: file("commitments.csv"),
+        assessments: file("assessments.csv"),
+        holidays: file("holidays.txt"),
+    }
+}
+
 /// Simulates and scores one shipped campaign; returns the plan and results.csv.
 fn run(name: &str, roster_file: &str) -> (Plan, Table, campaign::Outcome) {
     let dir = manifest_dir().join("surveys");
@@ -33,7 +50,11 @@ fn run(name: &str, roster_file: &str) -> (Plan, Table, campaign::Outcome) {
     simulate::write_complaints(&plan, &roster, &cfg, &mut complaints).unwrap();
     let b = Source::text(format!("{name}/ballots.csv"), String::from_utf8(ballots).unwrap());
     let c = Source::text(format!("{name}/complaints.csv"), String::from_utf8(complaints).unwrap());
-    let outcome = campaign::run(&plan, &roster, &[b], Some(&c), &Default::default(), &mut |_| {})
+    let options = campaign::Options {
+        ledgers: example_ledgers(name),
+        ..Default::default()
+    };
+    let outcome = campaign::run(&plan, &roster, &[b], Some(&c), &options, &mut |_| {})
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     let files = output::render_all(&plan, &roster, &outcome).unwrap();
     let results = files

@@ -12,6 +12,7 @@ mod fixtures;
 mod hostile;
 mod html;
 mod layout;
+mod ledgers;
 mod messy;
 mod office;
 mod parquet;
