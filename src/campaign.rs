@@ -85,7 +85,16 @@ pub fn run(
     validator.release_ballot_ids();
     let spread = crate::score::flags::rater_spread(|| validator.rater_keys());
     drop(validator);
-    let mut outcome = evaluate_with(plan, roster, tally, rejects, files, complaints, ledgers, options.settings())?;
+    let mut outcome = evaluate_with(
+        plan,
+        roster,
+        tally,
+        rejects,
+        files,
+        complaints,
+        ledgers,
+        options.settings(),
+    )?;
     outcome.flags.extend(spread);
     outcome.attention.splice(0..0, missing);
     Ok(outcome)

@@ -511,7 +511,8 @@ fn read_rows(
             Next::NotText(l) => return Err(t.not_text(l)),
         };
         let get = |k: usize| rec.get(k).unwrap_or("").trim();
-        let bad = (rec.len() > width || rec.len() < shortest).then(|| format!("{} fields, header has {width}", rec.len()));
+        let bad =
+            (rec.len() > width || rec.len() < shortest).then(|| format!("{} fields, header has {width}", rec.len()));
         let fields: Vec<&str> = cols.iter().map(|&k| get(k)).collect();
         f(line, fields, optional.map(get), bad);
     }
@@ -687,7 +688,12 @@ impl<'a> Judging<'a> {
             return true;
         }
         let what = self.file.code();
-        self.reject(line, id, LedgerReason::Duplicate, format!("{what} id {id} already read"));
+        self.reject(
+            line,
+            id,
+            LedgerReason::Duplicate,
+            format!("{what} id {id} already read"),
+        );
         false
     }
 
@@ -728,7 +734,12 @@ impl<'a> Judging<'a> {
             return;
         };
         let Some(due) = self.calendar.due(start, days, count) else {
-            self.reject(line, id, LedgerReason::BadDate, format!("received {start}: the deadline falls past 9999-12-31"));
+            self.reject(
+                line,
+                id,
+                LedgerReason::BadDate,
+                format!("received {start}: the deadline falls past 9999-12-31"),
+            );
             return;
         };
         if !self.take_id(line, id) {
@@ -768,7 +779,12 @@ impl<'a> Judging<'a> {
             return;
         };
         let Some(due) = self.calendar.due(start, days, count) else {
-            self.reject(line, id, LedgerReason::BadDate, format!("opened {start}: the deadline falls past 9999-12-31"));
+            self.reject(
+                line,
+                id,
+                LedgerReason::BadDate,
+                format!("opened {start}: the deadline falls past 9999-12-31"),
+            );
             return;
         };
         if !self.take_id(line, id) {
@@ -848,7 +864,11 @@ impl<'a> Judging<'a> {
             return;
         };
         let folded = crate::input::fold::fold_width(score);
-        let value = folded.trim().parse::<f64>().ok().filter(|x| x.is_finite() && (0.0..=100.0).contains(x));
+        let value = folded
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && (0.0..=100.0).contains(x));
         let Some(value) = value else {
             self.reject(
                 line,

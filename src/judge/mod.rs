@@ -4,6 +4,6 @@
 
 pub mod ballots;
 pub mod complaints;
-pub mod ledgers;
 pub(crate) mod keys;
+pub mod ledgers;
 pub mod record;

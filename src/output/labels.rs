@@ -394,11 +394,7 @@ pub fn why_not_ranked(lang: Language, plan: &Plan, r: &UnitResult) -> String {
         UnitStatus::Incomplete => match &r.components {
             // SPEC §14: a weighted component without a score.
             Some(c) if r.score.is_complete() && !c.missing.is_empty() => {
-                let names: Vec<String> = c
-                    .missing
-                    .iter()
-                    .map(|id| component_name(lang, plan, id))
-                    .collect();
+                let names: Vec<String> = c.missing.iter().map(|id| component_name(lang, plan, id)).collect();
                 if zh {
                     format!("缺少得分项：{}", names.join("、"))
                 } else {

@@ -67,7 +67,10 @@ fn blocks(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Block> {
             LedgerFile::Rectifications => (Key::Rectifications, Key::RectificationsRate),
             _ => (Key::Commitments, Key::CommitmentsRate),
         };
-        out.push(Block::Heading(3, format!("{}{}", t(name), labels::paren(lang, &t(rate_name)))));
+        out.push(Block::Heading(
+            3,
+            format!("{}{}", t(name), labels::paren(lang, &t(rate_name))),
+        ));
         let Some(l) = outcome.ledgers.ledger(f) else {
             out.push(Block::Para(if zh {
                 format!("未提供{}文件（{}）。", t(name), f.flag())
@@ -192,9 +195,8 @@ pub fn ledger_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
             }
             Block::Para(p) => s.push_str(&format!("{}\n\n", md(&p))),
             Block::Table { head, rows, right } => {
-                let line = |cells: &[String]| {
-                    format!("| {} |\n", cells.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | "))
-                };
+                let line =
+                    |cells: &[String]| format!("| {} |\n", cells.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | "));
                 s.push_str(&line(&head));
                 let rule: Vec<&str> = right.iter().map(|r| if *r { "---:" } else { "---" }).collect();
                 s.push_str(&format!("|{}|\n", rule.join("|")));

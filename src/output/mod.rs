@@ -13,9 +13,9 @@
 mod complaint_rejects_csv;
 mod flags_csv;
 mod items_csv;
+pub mod labels;
 mod ledger_csv;
 pub mod ledger_report;
-pub mod labels;
 mod rejects_csv;
 mod reliability_csv;
 pub mod report_html;

@@ -87,7 +87,12 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
         }
         let components = !plan.ledgers.components.is_empty();
         if components {
-            head.extend(plan.ledgers.components.iter().map(|c| safe_cell(&format!("component_{}", c.id))));
+            head.extend(
+                plan.ledgers
+                    .components
+                    .iter()
+                    .map(|c| safe_cell(&format!("component_{}", c.id))),
+            );
             head.extend(["final_se", "final_lo", "final_hi"].iter().map(|s| s.to_string()));
         }
         head.extend(roster.extra_columns.iter().map(|c| safe_cell(c)));
@@ -149,7 +154,15 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
             for l in &r.ledgers {
                 match &l.counts {
                     Some(c) => rec.extend(
-                        [c.due, c.on_time, c.late, c.open_overdue, c.open_not_due, c.out_of_period].map(|x| x.to_string()),
+                        [
+                            c.due,
+                            c.on_time,
+                            c.late,
+                            c.open_overdue,
+                            c.open_not_due,
+                            c.out_of_period,
+                        ]
+                        .map(|x| x.to_string()),
                     ),
                     None => rec.extend(std::iter::repeat_n(String::new(), 6)),
                 }

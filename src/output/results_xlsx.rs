@@ -94,11 +94,12 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
                 flag(r.bottom),
                 text(&r.note),
             ]);
-            row.extend(
-                r.ledgers
-                    .iter()
-                    .map(|l| l.rate.map_or(CellOut::Empty, |x| CellOut::Number { value: x.rate, decimals: 4 })),
-            );
+            row.extend(r.ledgers.iter().map(|l| {
+                l.rate.map_or(CellOut::Empty, |x| CellOut::Number {
+                    value: x.rate,
+                    decimals: 4,
+                })
+            }));
             if !plan.ledgers.components.is_empty() {
                 if r.components.is_empty() {
                     row.extend(plan.ledgers.components.iter().map(|_| CellOut::Empty));

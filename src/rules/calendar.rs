@@ -74,7 +74,9 @@ impl Calendar {
                 other => {
                     return Err(Error::input(
                         at(),
-                        format!("`{other}` is neither `holiday` (休) nor `workday` (班); write `DATE` or `DATE,workday`"),
+                        format!(
+                            "`{other}` is neither `holiday` (休) nor `workday` (班); write `DATE` or `DATE,workday`"
+                        ),
                     ));
                 }
             };
@@ -144,7 +146,11 @@ mod tests {
         // 10-10 Sat 补班 (3) → due 2026-10-10.
         assert_eq!(c.due(d("2026-09-30"), 3, DayCount::Working), Some(d("2026-10-10")));
         // Without the 补班 line: 10-10/11 weekend, 10-12 Mon (3).
-        let plain = Calendar::parse("2026-10-01\n2026-10-02\n2026-10-05\n2026-10-06\n2026-10-07\n", "h".as_ref()).unwrap();
+        let plain = Calendar::parse(
+            "2026-10-01\n2026-10-02\n2026-10-05\n2026-10-06\n2026-10-07\n",
+            "h".as_ref(),
+        )
+        .unwrap();
         assert_eq!(plain.due(d("2026-09-30"), 3, DayCount::Working), Some(d("2026-10-12")));
         // Calendar days: 09-30 + 3 = 10-03.
         assert_eq!(c.due(d("2026-09-30"), 3, DayCount::Calendar), Some(d("2026-10-03")));

@@ -162,14 +162,11 @@ impl LedgerRules {
     pub fn assessment_index(&self, value: &str) -> Option<usize> {
         let v = value.trim();
         let ext = |c: &&Component| c.source == ComponentSource::Assessment;
-        self.components
-            .iter()
-            .position(|c| ext(&c) && c.id == v)
-            .or_else(|| {
-                self.components
-                    .iter()
-                    .position(|c| ext(&c) && !v.is_empty() && (c.labels.zh == v || c.labels.en == v))
-            })
+        self.components.iter().position(|c| ext(&c) && c.id == v).or_else(|| {
+            self.components
+                .iter()
+                .position(|c| ext(&c) && !v.is_empty() && (c.labels.zh == v || c.labels.en == v))
+        })
     }
 }
 
@@ -197,7 +194,10 @@ pub(crate) fn validate(
     let mut out = Vec::new();
     if let Some(cs) = components {
         if cs.is_empty() {
-            p.push("components", "no component; leave `components` out to score on the survey alone");
+            p.push(
+                "components",
+                "no component; leave `components` out to score on the survey alone",
+            );
         }
         let mut ids = HashSet::new();
         let mut sum = 0.0;
@@ -254,7 +254,10 @@ pub(crate) fn validate(
     }
     if let Some(t) = &tickets {
         if t.deadlines.is_empty() {
-            p.push("tickets.deadlines", "no deadline; give one per ticket kind, e.g. {kind: ordinary, days: 3}");
+            p.push(
+                "tickets.deadlines",
+                "no deadline; give one per ticket kind, e.g. {kind: ordinary, days: 3}",
+            );
         }
         let mut kinds = HashSet::new();
         for (k, d) in t.deadlines.iter().enumerate() {

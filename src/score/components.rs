@@ -108,9 +108,13 @@ pub fn unit_components(
         .map(|(c, _)| c.id.clone())
         .collect();
     // Sums in plan order, so the same inputs give the same bits.
-    let weighted = missing
-        .is_empty()
-        .then(|| comps.iter().zip(&scores).map(|(c, s)| c.weight * s.unwrap_or(0.0)).sum::<f64>());
+    let weighted = missing.is_empty().then(|| {
+        comps
+            .iter()
+            .zip(&scores)
+            .map(|(c, s)| c.weight * s.unwrap_or(0.0))
+            .sum::<f64>()
+    });
     let w_survey: f64 = comps
         .iter()
         .filter(|c| c.source == ComponentSource::Survey)
@@ -223,7 +227,10 @@ pub fn check_sources(plan: &Plan, given: &LedgerSources) -> Result<Vec<Attention
 /// The attention entries for rejected ledger rows: one per file with rejects.
 pub fn reject_attention(ledgers: &Ledgers) -> Vec<Attention> {
     let files = [
-        (LedgerFile::Tickets, ledgers.tickets.as_ref().map(|l| (l.path.clone(), l.rows))),
+        (
+            LedgerFile::Tickets,
+            ledgers.tickets.as_ref().map(|l| (l.path.clone(), l.rows)),
+        ),
         (
             LedgerFile::Rectifications,
             ledgers.rectifications.as_ref().map(|l| (l.path.clone(), l.rows)),

@@ -89,7 +89,16 @@ pub fn evaluate(
     complaints: Complaints,
     settings: Settings,
 ) -> Result<Outcome> {
-    evaluate_with(plan, roster, tally, rejects, files, complaints, Ledgers::default(), settings)
+    evaluate_with(
+        plan,
+        roster,
+        tally,
+        rejects,
+        files,
+        complaints,
+        Ledgers::default(),
+        settings,
+    )
 }
 
 /// [`evaluate`] with the ledgers and assessments of SPEC §14 (read by

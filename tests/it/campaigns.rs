@@ -54,8 +54,8 @@ fn run(name: &str, roster_file: &str) -> (Plan, Table, campaign::Outcome) {
         ledgers: example_ledgers(name),
         ..Default::default()
     };
-    let outcome = campaign::run(&plan, &roster, &[b], Some(&c), &options, &mut |_| {})
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let outcome =
+        campaign::run(&plan, &roster, &[b], Some(&c), &options, &mut |_| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
     let files = output::render_all(&plan, &roster, &outcome).unwrap();
     let results = files
         .iter()
@@ -261,9 +261,8 @@ fn the_window_campaign_ledger_is_pinned() {
     )
     .unwrap();
     let files = output::render_all(&plan, &roster, &outcome).unwrap();
-    let text = |n: &str| {
-        String::from_utf8(files.iter().find(|(f, _)| *f == n).map(|(_, b)| b.clone()).unwrap()).unwrap()
-    };
+    let text =
+        |n: &str| String::from_utf8(files.iter().find(|(f, _)| *f == n).map(|(_, b)| b.clone()).unwrap()).unwrap();
     insta::assert_snapshot!("window_ledger_csv", text("ledger.csv"));
     insta::assert_snapshot!("window_ledger_rejects_csv", text("ledger_rejects.csv"));
 }

@@ -24,7 +24,8 @@ const COMPONENTS: &str = "components:\n  - {id: survey, weight: 0.5}\n  - {id: t
 const ROSTER: &str = "unit_id,name,department,kind\nU1,一所,甲,站所\nU2,二所,甲,站所\nU3,三所,乙,站所\n";
 
 /// U1: scores 100 and 0 (composite 50, se 50); U2: 80; U3: 100.
-const BALLOTS: &str = "ballot_id,unit_id,rater_id,rater_group,q\nB1,U1,R1,pub,1\nB2,U1,R2,pub,2\nB3,U2,R3,pub,3\nB4,U3,R4,pub,1\n";
+const BALLOTS: &str =
+    "ballot_id,unit_id,rater_id,rater_group,q\nB1,U1,R1,pub,1\nB2,U1,R2,pub,2\nB3,U2,R3,pub,3\nB4,U3,R4,pub,1\n";
 
 /// National Day 2026: Thu 10-01 … Wed 10-07 off (10-03/04 are a weekend anyway),
 /// Saturday 10-10 a 补班 working day.
@@ -137,7 +138,15 @@ fn tickets_are_judged_at_the_end_of_the_period_in_working_days() {
     //     (a closed matter is in the denominator even before its due day).
     // due = T1 T2 T4 T6 T7 = 5; on time 2; late 1; open overdue 2; not due 1.
     assert_eq!(
-        (u1.due, u1.on_time, u1.late, u1.open_overdue, u1.open_not_due, u1.out_of_period, u1.read),
+        (
+            u1.due,
+            u1.on_time,
+            u1.late,
+            u1.open_overdue,
+            u1.open_not_due,
+            u1.out_of_period,
+            u1.read
+        ),
         (5, 2, 1, 2, 1, 1, 7)
     );
     let overdue: Vec<(&str, &str, String, i64)> = t
@@ -297,13 +306,19 @@ fn components_weigh_the_final_score_and_scale_the_survey_error() {
 fn a_plan_refuses_weights_that_do_not_add_up_and_components_without_rules() {
     let survey = Survey::from_yaml(SURVEY, Path::new("s.yaml")).unwrap();
     let bad = format!("{HEAD}components:\n  - {{id: survey, weight: 0.5}}\n  - {{id: mystery, weight: 0.4}}\n");
-    let e = Plan::from_yaml(&bad, Path::new("p.yaml"), survey.clone()).unwrap_err().to_string();
+    let e = Plan::from_yaml(&bad, Path::new("p.yaml"), survey.clone())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("components") && e.contains("add up to 0.9"), "{e}");
     let bad = format!("{HEAD}components:\n  - {{id: survey, weight: 0.5}}\n  - {{id: tickets, weight: 0.5}}\n");
-    let e = Plan::from_yaml(&bad, Path::new("p.yaml"), survey.clone()).unwrap_err().to_string();
+    let e = Plan::from_yaml(&bad, Path::new("p.yaml"), survey.clone())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("components[1].id") && e.contains("tickets:"), "{e}");
     let bad = format!("{HEAD}components:\n  - {{id: mystery, weight: 1}}\n");
-    let e = Plan::from_yaml(&bad, Path::new("p.yaml"), survey.clone()).unwrap_err().to_string();
+    let e = Plan::from_yaml(&bad, Path::new("p.yaml"), survey.clone())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("survey"), "{e}");
     // 1/3 three times is within the tolerance (1e-6) only when written closely.
     let ok = format!(
@@ -362,7 +377,10 @@ fn typed_records_judge_like_the_files() {
         kind: "ordinary".into(),
     };
     let records = LedgerRecords {
-        tickets: Some(vec![t("T1", "2026-09-30", "2026-10-10"), t("T2", "2026-09-30", "2026-10-12")]),
+        tickets: Some(vec![
+            t("T1", "2026-09-30", "2026-10-10"),
+            t("T2", "2026-09-30", "2026-10-12"),
+        ]),
         ..Default::default()
     };
     let l = Ledgers::from_records(&records, &cal, &p, &roster());
@@ -401,7 +419,11 @@ fn the_command_scores_the_window_campaign_with_its_ledgers() {
             .arg("--out")
             .arg(dir.join("out"));
         for a in extra {
-            c.arg(if a.starts_with("--") { std::ffi::OsString::from(a) } else { ex.join(a).into_os_string() });
+            c.arg(if a.starts_with("--") {
+                std::ffi::OsString::from(a)
+            } else {
+                ex.join(a).into_os_string()
+            });
         }
         c.output().unwrap()
     };

@@ -59,7 +59,15 @@ fn run(command: Command) -> appraise::Result<bool> {
             period,
             ledgers,
             encoding,
-        } => validate(&plan, roster.as_ref(), &ballots, complaints.as_ref(), period, ledgers, encoding),
+        } => validate(
+            &plan,
+            roster.as_ref(),
+            &ballots,
+            complaints.as_ref(),
+            period,
+            ledgers,
+            encoding,
+        ),
         Command::Score(cfg) => score(cfg).map(|()| true),
         Command::Tally(cfg) => tally(cfg).map(|()| true),
         Command::Demo { out } => demo(out.as_deref()).map(|()| true),
@@ -502,6 +510,11 @@ fn ledger_lines(l: &campaign::Ledgers) {
     }
     if let Some(a) = &l.assessments {
         let n = l.rejected(LedgerFile::Assessments);
-        say!("assessments {}: {} rows = {} counted + {n} rejected", a.path, a.rows, a.rows - n);
+        say!(
+            "assessments {}: {} rows = {} counted + {n} rejected",
+            a.path,
+            a.rows,
+            a.rows - n
+        );
     }
 }
