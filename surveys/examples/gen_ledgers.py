@@ -1,4 +1,5 @@
-# Generates the example ledger files under surveys/examples/ (deterministic).
+# Made the example ledger files of SPEC §14 under surveys/examples/ (deterministic; run from the
+# repository's root with python3). The files are committed; the tests read them, not this script.
 import random, datetime as dt, csv, io
 D=dt.date
 def roster(name):
@@ -87,3 +88,15 @@ r=random.Random(2015)
 units=roster("san-manyi")
 rows=[[u,"targets",f"{r.randint(70,100)}"] for u in units]
 write("surveys/examples/san-manyi/assessments.csv",["unit_id","component","score"],rows)
+
+# minzhu-pingyi: each 站所's 自查自纠 (7月15日前) and 重点整改 (7月31日前), 2011
+r=random.Random(2011)
+units=roster("caidian-2010")
+rows=[]; n=0
+for u in units:
+    for text,due in [("自查自纠书面材料报镇纪委",D(2011,7,15)),("重点整改",D(2011,7,31))]:
+        n+=1
+        x=r.random()
+        done = due-dt.timedelta(r.randint(0,20)) if x<0.85 else (due+dt.timedelta(r.randint(1,25)) if x<0.95 else None)
+        rows.append([f"P{n:04d}",u,text,due.isoformat(),done.isoformat() if done else ""])
+write("surveys/examples/minzhu-pingyi/commitments.csv",["commitment_id","unit_id","text","due","done"],rows)
