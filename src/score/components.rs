@@ -148,6 +148,36 @@ pub fn check_sources(plan: &Plan, given: &LedgerSources) -> Result<Vec<Attention
     let r = &plan.ledgers;
     let mut need = Vec::new();
     let mut note = Vec::new();
+    // A file given for a rule the plan does not have cannot be judged.
+    let unused: Vec<String> = [
+        (given.tickets.is_some() && r.tickets.is_none(), "--tickets", "tickets:"),
+        (
+            given.rectifications.is_some() && r.rectifications.is_none(),
+            "--rectifications",
+            "rectifications:",
+        ),
+        (
+            given.commitments.is_some() && !reported(plan).contains(&LedgerFile::Commitments),
+            "--commitments",
+            "commitments:",
+        ),
+        (
+            given.assessments.is_some() && !r.needs_assessments(),
+            "--assessments",
+            "components: with an external score",
+        ),
+    ]
+    .into_iter()
+    .filter(|(on, _, _)| *on)
+    .map(|(_, flag, rule)| format!("{flag} (the plan has no `{rule}` rule)"))
+    .collect();
+    if !unused.is_empty() {
+        return Err(Error::from(ErrorKind::Usage(format!(
+            "plan `{}` cannot use {}: add the rule to the plan (SPEC §14) or leave the file out",
+            plan.id,
+            unused.join(", ")
+        ))));
+    }
     for (file, has_rule, is_component, is_given) in [
         (
             LedgerFile::Tickets,

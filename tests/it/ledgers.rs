@@ -85,13 +85,22 @@ fn roster() -> Roster {
     Roster::read_from(&Source::text("roster.csv", ROSTER), Encoding::Utf8).expect("roster")
 }
 
+/// The ledgers (no assessments: only a plan with an external component takes them).
 fn sources() -> LedgerSources {
     LedgerSources {
         tickets: Some(Source::text("tickets.csv", TICKETS)),
         rectifications: Some(Source::text("rectifications.csv", RECTIFICATIONS)),
         commitments: Some(Source::text("commitments.csv", COMMITMENTS)),
-        assessments: Some(Source::text("assessments.csv", ASSESSMENTS)),
+        assessments: None,
         holidays: Some(Source::text("holidays.txt", HOLIDAYS)),
+    }
+}
+
+/// The ledgers and the assessments.
+fn all_sources() -> LedgerSources {
+    LedgerSources {
+        assessments: Some(Source::text("assessments.csv", ASSESSMENTS)),
+        ..sources()
     }
 }
 
@@ -191,15 +200,7 @@ fn tickets_are_judged_at_the_end_of_the_period_in_working_days() {
 #[test]
 fn the_rate_carries_a_wilson_interval() {
     let p = plan(RULES);
-    // No assessments: the plan has no component to take them.
-    let o = run(
-        &p,
-        LedgerSources {
-            assessments: None,
-            ..sources()
-        },
-    )
-    .expect("run");
+    let o = run(&p, sources()).expect("run");
     let results = file(&p, &o, "results.csv");
     // U1: 2 on time of 5 due: rate 0.4. Wilson, z = 1.959963984540054, z² =
     // 3.841458820694124: centre = (0.4 + z²/10)/(1 + z²/5) = 0.78414588/1.76829176
@@ -249,7 +250,7 @@ fn the_rate_carries_a_wilson_interval() {
 #[test]
 fn components_weigh_the_final_score_and_scale_the_survey_error() {
     let p = plan(&format!("{RULES}{COMPONENTS}"));
-    let o = run(&p, sources()).expect("run");
+    let o = run(&p, all_sources()).expect("run");
     let results = file(&p, &o, "results.csv");
     let f = |u: &str, c: &str| results.cell("unit_id", u, c).parse::<f64>().unwrap();
     // U1: survey 50, tickets 100·2/5 = 40, commitments 100·1/2 = 50, mystery 90:
@@ -334,7 +335,7 @@ fn a_missing_file_is_an_error_naming_its_flag() {
         &p,
         LedgerSources {
             tickets: None,
-            ..sources()
+            ..all_sources()
         },
     )
     .unwrap_err()
@@ -344,12 +345,15 @@ fn a_missing_file_is_an_error_naming_its_flag() {
         &p,
         LedgerSources {
             holidays: None,
-            ..sources()
+            ..all_sources()
         },
     )
     .unwrap_err()
     .to_string();
     assert!(e.contains("--holidays"), "{e}");
+    // A file for a rule the plan does not have is refused, naming the flag.
+    let e = run(&plan(""), all_sources()).unwrap_err().to_string();
+    assert!(e.contains("--tickets") && e.contains("--assessments"), "{e}");
     // A reported ledger without its file (not a component) is said, not an error.
     let p = plan(RULES);
     let o = run(
