@@ -454,3 +454,32 @@ fn the_command_scores_the_window_campaign_with_its_ledgers() {
     assert!(html.contains("按期办结率"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_collector_with_ledgers_matches_the_run_and_survives_save_and_load() {
+    use std::sync::Arc;
+
+    use appraise::collector::Collector;
+    use appraise::judge::ledgers::Ledgers;
+    let p = plan(&format!("{RULES}{COMPONENTS}"));
+    let r = roster();
+    let whole = run(&p, all_sources()).expect("run");
+    let ledgers = Ledgers::load(&all_sources(), Encoding::Utf8, &p, &r).expect("ledgers");
+    let (pa, ra) = (Arc::new(p.clone()), Arc::new(r.clone()));
+    let mut c = Collector::new(pa.clone(), ra.clone()).expect("collector");
+    c.push_file(&Source::text("ballots.csv", BALLOTS), Encoding::Utf8).expect("push");
+    c.set_ledgers(ledgers);
+    let bytes = |o: &Outcome| {
+        let files = output::render_all(&p, &r, o).unwrap();
+        files
+            .into_iter()
+            .filter(|(n, _)| ["results.csv", "ledger.csv", "ledger_rejects.csv"].contains(n))
+            .collect::<Vec<_>>()
+    };
+    let from_collector = c.outcome().expect("outcome");
+    assert_eq!(bytes(&whole), bytes(&from_collector));
+    let dir = tempfile::tempdir().expect("tempdir");
+    c.save(dir.path()).expect("save");
+    let back = Collector::load(pa, ra, dir.path()).expect("load");
+    assert_eq!(bytes(&whole), bytes(&back.outcome().expect("outcome")));
+}
