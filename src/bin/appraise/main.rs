@@ -148,8 +148,15 @@ fn validate(
     let roster = Roster::read_from(r, encoding)?;
     campaign::check_plan_roster(&plan, &roster)?;
     say!("roster {} is valid: {} units", r.path().display(), roster.len());
+    // A ledger file the plan needs but was not given (SPEC §14): `score` would fail.
+    let mut attention = match appraise::score::components::check_sources(&plan, &ledgers) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}; `appraise score` would fail");
+            return Ok(false);
+        }
+    };
     if ballots.is_empty() {
-        let mut attention = appraise::score::components::check_sources(&plan, &ledgers)?;
         let judged = campaign::Ledgers::load(&ledgers, encoding, &plan, &roster)?;
         ledger_lines(&judged);
         attention.extend(appraise::score::components::reject_attention(&judged));
