@@ -131,8 +131,23 @@ fn blocks(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Block> {
             out.push(Block::Para(t(Key::NoneText)));
             continue;
         }
-        let mut entries: Vec<_> = l.overdue.iter().collect();
-        entries.sort_by_key(|e| e.unit);
+        // Per unit, the REPORT_PER_UNIT matters most overdue (ties in file order);
+        // ledger.csv has them all.
+        let mut entries: Vec<_> = l.overdue.iter().enumerate().collect();
+        entries.sort_by_key(|(k, e)| (e.unit, std::cmp::Reverse(e.days_over), *k));
+        let mut shown = Vec::new();
+        let mut more: Vec<(usize, usize)> = Vec::new();
+        for (_, e) in entries {
+            let n = shown.iter().rev().take_while(|x: &&&crate::judge::ledgers::Entry| x.unit == e.unit).count();
+            if n < REPORT_PER_UNIT {
+                shown.push(e);
+            } else {
+                match more.last_mut() {
+                    Some((u, c)) if *u == e.unit => *c += 1,
+                    _ => more.push((e.unit, 1)),
+                }
+            }
+        }
         let kind_name = |id: &str| {
             plan.ledgers
                 .tickets
@@ -159,7 +174,7 @@ fn blocks(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Block> {
                 t(Key::ClosedDate),
                 t(Key::DaysOver),
             ],
-            rows: entries
+            rows: shown
                 .into_iter()
                 .map(|e| {
                     vec![
@@ -175,9 +190,29 @@ fn blocks(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Block> {
                 .collect(),
             right: vec![false, false, false, false, false, false, true],
         });
+        if !more.is_empty() {
+            let list: Vec<String> = more
+                .iter()
+                .map(|(u, n)| format!("{} {n}", roster.units[*u].id))
+                .collect();
+            out.push(Block::Para(if zh {
+                format!(
+                    "每个单位最多列出超期最久的 {REPORT_PER_UNIT} 项；其余见 ledger.csv（{}）。",
+                    list.join("、")
+                )
+            } else {
+                format!(
+                    "At most the {REPORT_PER_UNIT} most overdue matters of each unit are listed; the rest are in ledger.csv ({}).",
+                    list.join(", ")
+                )
+            }));
+        }
     }
     out
 }
+
+/// The most late or overdue matters of one unit listed in the report.
+const REPORT_PER_UNIT: usize = 10;
 
 /// The §14 section of `report.md` (empty without these rules).
 pub fn ledger_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
