@@ -367,9 +367,15 @@ fn require(t: &Table, cols: &[(&str, &[&str])], what: &str) -> Result<Vec<usize>
         match column(t, name, aliases) {
             Some(k) => out.push(k),
             None => {
-                // The table's own error names the column, the header found and
-                // the columns needed.
-                t.require(&names, what)?;
+                return Err(crate::error::Error::input(
+                    crate::error::Position::line(&t.path, 1).with_column(*name),
+                    format!(
+                        "the {what} has no `{name}` column (nor {}; found: {}); a {what} needs the columns {}",
+                        aliases.join(", "),
+                        t.header.join(", "),
+                        names.join(", ")
+                    ),
+                ));
             }
         }
     }

@@ -138,7 +138,11 @@ fn blocks(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Block> {
         let mut shown = Vec::new();
         let mut more: Vec<(usize, usize)> = Vec::new();
         for (_, e) in entries {
-            let n = shown.iter().rev().take_while(|x: &&&crate::judge::ledgers::Entry| x.unit == e.unit).count();
+            let n = shown
+                .iter()
+                .rev()
+                .take_while(|x: &&&crate::judge::ledgers::Entry| x.unit == e.unit)
+                .count();
             if n < REPORT_PER_UNIT {
                 shown.push(e);
             } else {

@@ -467,7 +467,8 @@ fn a_collector_with_ledgers_matches_the_run_and_survives_save_and_load() {
     let ledgers = Ledgers::load(&all_sources(), Encoding::Utf8, &p, &r).expect("ledgers");
     let (pa, ra) = (Arc::new(p.clone()), Arc::new(r.clone()));
     let mut c = Collector::new(pa.clone(), ra.clone()).expect("collector");
-    c.push_file(&Source::text("ballots.csv", BALLOTS), Encoding::Utf8).expect("push");
+    c.push_file(&Source::text("ballots.csv", BALLOTS), Encoding::Utf8)
+        .expect("push");
     c.set_ledgers(ledgers);
     let bytes = |o: &Outcome| {
         let files = output::render_all(&p, &r, o).unwrap();
@@ -482,4 +483,31 @@ fn a_collector_with_ledgers_matches_the_run_and_survives_save_and_load() {
     c.save(dir.path()).expect("save");
     let back = Collector::load(pa, ra, dir.path()).expect("load");
     assert_eq!(bytes(&whole), bytes(&back.outcome().expect("outcome")));
+}
+
+#[test]
+fn chinese_headers_are_read_and_a_missing_column_is_named() {
+    let p = plan(RULES);
+    let zh = "工单编号,单位编号,受理日期,办结日期,类别\nT1,U1,2026年9月30日,2026年10月10日,一般\n";
+    let o = run(
+        &p,
+        LedgerSources {
+            tickets: Some(Source::text("工单.csv", zh)),
+            ..sources()
+        },
+    )
+    .expect("run");
+    // Received 9月30日, due 10-10 (see above), closed that day: on time.
+    assert_eq!(o.ledgers.tickets.as_ref().unwrap().units[0].on_time, 1);
+    let bad = "ticket_id,unit_id,received\nT1,U1,2026-09-30\n";
+    let e = run(
+        &p,
+        LedgerSources {
+            tickets: Some(Source::text("t.csv", bad)),
+            ..sources()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("t.csv") && e.contains("`closed`") && e.contains("办结日期"), "{e}");
 }
