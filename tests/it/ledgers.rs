@@ -509,5 +509,8 @@ fn chinese_headers_are_read_and_a_missing_column_is_named() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("t.csv") && e.contains("`closed`") && e.contains("办结日期"), "{e}");
+    assert!(
+        e.contains("t.csv") && e.contains("`closed`") && e.contains("办结日期"),
+        "{e}"
+    );
 }
