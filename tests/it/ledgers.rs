@@ -514,3 +514,42 @@ fn chinese_headers_are_read_and_a_missing_column_is_named() {
         "{e}"
     );
 }
+
+#[test]
+fn a_tickets_workbook_with_date_cells_judges_like_its_csv() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("工单.xlsx");
+    let mut wb = Workbook::new();
+    let date = Format::new().set_num_format("yyyy/m/d");
+    let ws = wb.add_worksheet();
+    for (c, h) in ["ticket_id", "unit_id", "received", "closed", "kind"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    // The CSV's T1 and T2 as date cells; T2's id a number cell.
+    let d = |y, m, dd| ExcelDateTime::from_ymd(y, m, dd).unwrap();
+    ws.write_string(1, 0, "T1").unwrap();
+    ws.write_string(1, 1, "U1").unwrap();
+    ws.write_datetime_with_format(1, 2, &d(2026, 9, 30), &date).unwrap();
+    ws.write_datetime_with_format(1, 3, &d(2026, 10, 10), &date).unwrap();
+    ws.write_string(1, 4, "ordinary").unwrap();
+    ws.write_number(2, 0, 2.0).unwrap();
+    ws.write_string(2, 1, "U1").unwrap();
+    ws.write_datetime_with_format(2, 2, &d(2026, 9, 30), &date).unwrap();
+    ws.write_datetime_with_format(2, 3, &d(2026, 10, 12), &date).unwrap();
+    ws.write_string(2, 4, "ordinary").unwrap();
+    wb.save(&path).unwrap();
+    let p = plan(RULES);
+    let o = run(
+        &p,
+        LedgerSources {
+            tickets: Some(Source::file(&path)),
+            ..sources()
+        },
+    )
+    .expect("run");
+    // T1 on time (due 10-10), T2 late: as in the CSV.
+    let u1 = o.ledgers.tickets.as_ref().unwrap().units[0];
+    assert_eq!((u1.due, u1.on_time, u1.late), (2, 1, 1));
+    assert_eq!(o.ledgers.tickets.as_ref().unwrap().overdue[0].id, "2");
+}
