@@ -523,7 +523,10 @@ fn a_tickets_workbook_with_date_cells_judges_like_its_csv() {
     let mut wb = Workbook::new();
     let date = Format::new().set_num_format("yyyy/m/d");
     let ws = wb.add_worksheet();
-    for (c, h) in ["ticket_id", "unit_id", "received", "closed", "kind"].iter().enumerate() {
+    for (c, h) in ["ticket_id", "unit_id", "received", "closed", "kind"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     // The CSV's T1 and T2 as date cells; T2's id a number cell.
