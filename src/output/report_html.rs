@@ -130,10 +130,29 @@ pub fn report_html(plan: &Plan, roster: &Roster, outcome: &Outcome, attention: &
     // SPEC §14: the ledgers' section, before the methods (nothing without the rules).
     let ledgers = crate::output::ledger_report::ledger_html(plan, roster, outcome);
     match page.find(METHODS_SECTION) {
-        Some(at) if !ledgers.is_empty() => format!("{}{ledgers}{}", &page[..at], &page[at..]),
+        Some(at) if !ledgers.is_empty() => {
+            let page = format!("{}{ledgers}{}", &page[..at], &page[at..]);
+            // And its entry in the page's navigation, before the methods'.
+            let heading = if plan.ledgers.components.is_empty() {
+                Key::Ledgers
+            } else {
+                Key::Components
+            };
+            page.replacen(
+                METHODS_LINK,
+                &format!(
+                    "<a href=\"#ledgers\">{}</a>{METHODS_LINK}",
+                    label(plan.language, heading)
+                ),
+                1,
+            )
+        }
         _ => page,
     }
 }
+
+/// The navigation link to the methods section.
+const METHODS_LINK: &str = "<a href=\"#methods\">";
 
 /// The opening of the methods section, before which the ledgers' section goes.
 const METHODS_SECTION: &str = "<section id=\"methods\"";
