@@ -533,13 +533,13 @@ fn a_tickets_workbook_with_date_cells_judges_like_its_csv() {
     let d = |y, m, dd| ExcelDateTime::from_ymd(y, m, dd).unwrap();
     ws.write_string(1, 0, "T1").unwrap();
     ws.write_string(1, 1, "U1").unwrap();
-    ws.write_datetime_with_format(1, 2, &d(2026, 9, 30), &date).unwrap();
-    ws.write_datetime_with_format(1, 3, &d(2026, 10, 10), &date).unwrap();
+    ws.write_datetime_with_format(1, 2, d(2026, 9, 30), &date).unwrap();
+    ws.write_datetime_with_format(1, 3, d(2026, 10, 10), &date).unwrap();
     ws.write_string(1, 4, "ordinary").unwrap();
     ws.write_number(2, 0, 2.0).unwrap();
     ws.write_string(2, 1, "U1").unwrap();
-    ws.write_datetime_with_format(2, 2, &d(2026, 9, 30), &date).unwrap();
-    ws.write_datetime_with_format(2, 3, &d(2026, 10, 12), &date).unwrap();
+    ws.write_datetime_with_format(2, 2, d(2026, 9, 30), &date).unwrap();
+    ws.write_datetime_with_format(2, 3, d(2026, 10, 12), &date).unwrap();
     ws.write_string(2, 4, "ordinary").unwrap();
     wb.save(&path).unwrap();
     let p = plan(RULES);
