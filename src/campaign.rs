@@ -16,7 +16,8 @@ pub use crate::count::read::{Format, read_ballots, tally_files};
 #[cfg(feature = "parquet")]
 pub use crate::count::shard::merge_tally_files;
 pub use crate::count::shard::{Merged, merge_tallies};
-pub use crate::score::evaluate::{Settings, apply_history, check_plan_roster, evaluate};
+pub use crate::judge::ledgers::{LedgerRecords, LedgerSources, Ledgers};
+pub use crate::score::evaluate::{Settings, apply_history, check_plan_roster, evaluate, evaluate_with};
 pub use crate::score::outcome::Outcome;
 pub use crate::score::result::UnitResult;
 
@@ -37,6 +38,10 @@ pub struct Options {
     pub threads: usize,
     /// The staff roster and titles file of SPEC §15, if given.
     pub people: PeopleFiles,
+    /// The ledger and assessment files of SPEC §14 (tickets, rectifications,
+    /// commitments, assessments, holidays), each optional: read and judged by
+    /// [`run`] when given, required when the plan's `components:` need them.
+    pub ledgers: LedgerSources,
 }
 
 /// The inputs of the staff-points and title-review rules (SPEC §15), apart from
@@ -87,7 +92,8 @@ impl Options {
     }
 }
 
-/// The whole run on files: ballots, optional complaints, scores and ranks.
+/// The whole run on files: ballots, optional complaints, the ledgers of
+/// `options.ledgers` (SPEC §14), scores and ranks.
 ///
 /// ```
 /// use appraise::{Source, campaign};
@@ -106,15 +112,17 @@ pub fn run(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Outcome> {
     check_plan_roster(plan, roster)?;
-    let missing: Vec<_> = crate::score::attention::survey_outside(plan)
+    let mut missing: Vec<_> = crate::score::attention::survey_outside(plan)
         .into_iter()
         .chain(crate::score::attention::no_complaints(plan, complaints.is_some()))
         .collect();
+    missing.extend(crate::score::components::check_sources(plan, &options.ledgers)?);
     let (staff, titles) = options.people.load(plan, roster, options.encoding)?;
     let complaints = match complaints {
         Some(p) => Complaints::load_with_staff(p, options.encoding, plan, roster, staff.as_ref())?,
         None => Complaints::none(roster),
     };
+    let ledgers = Ledgers::load(&options.ledgers, options.encoding, plan, roster)?;
     let (tally, rejects, files, mut validator) =
         read_all(plan, roster, ballot_files, options.encoding, options.format, progress)?;
     crate::score::attention::check_rejects(&tally, &rejects, options.accept_rejects)?;
@@ -123,7 +131,16 @@ pub fn run(
     validator.release_ballot_ids();
     let spread = crate::score::flags::rater_spread(|| validator.rater_keys());
     drop(validator);
-    let mut outcome = evaluate(plan, roster, tally, rejects, files, complaints, options.settings())?;
+    let mut outcome = evaluate_with(
+        plan,
+        roster,
+        tally,
+        rejects,
+        files,
+        complaints,
+        ledgers,
+        options.settings(),
+    )?;
     outcome.flags.extend(spread);
     outcome.attention.splice(0..0, missing);
     apply_people(plan, &mut outcome, staff.as_ref(), titles.as_ref());

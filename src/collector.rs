@@ -22,10 +22,11 @@ use crate::error::Result;
 use crate::input::text::{Encoding, Source};
 use crate::judge::ballots::{FileSummary, Reject, TakenKeys, Validator};
 use crate::judge::complaints::Complaints;
+use crate::judge::ledgers::Ledgers;
 use crate::judge::record::Ballot;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
-use crate::score::evaluate::{Settings, check_plan_roster, evaluate};
+use crate::score::evaluate::{Settings, check_plan_roster, evaluate_with};
 use crate::score::flags::rater_spread;
 use crate::score::outcome::Outcome;
 
@@ -60,6 +61,7 @@ pub struct Collector {
     rejects: Vec<Reject>,
     files: Vec<FileSummary>,
     complaints: Complaints,
+    ledgers: Ledgers,
     settings: Settings,
     /// The staff roster and titles of SPEC §15, if set (not saved by `save`).
     people: (
@@ -83,6 +85,7 @@ impl Collector {
             rejects: Vec::new(),
             files: Vec::new(),
             complaints,
+            ledgers: Ledgers::default(),
             settings: Settings::default(),
             people: (None, None),
         })
@@ -171,6 +174,15 @@ impl Collector {
         self.people = (staff, titles);
     }
 
+    /// Sets the campaign's ledgers and assessments (SPEC §14, read with
+    /// `Ledgers::load` or judged from typed records with `Ledgers::from_records`);
+    /// the outcome reports their rates and, under the plan's `components:`,
+    /// weighs them into the final score. Unlike ballots they are a whole, not
+    /// batches: setting them again replaces them.
+    pub fn set_ledgers(&mut self, ledgers: Ledgers) {
+        self.ledgers = ledgers;
+    }
+
     /// Ballot rows pushed so far (valid + rejected).
     pub fn ballots_read(&self) -> u64 {
         self.tally.accounting().read
@@ -179,13 +191,14 @@ impl Collector {
     /// The outcome of everything pushed so far: scores, statuses, ranks,
     /// intervals and flags, as a single run over the same ballots gives them.
     pub fn outcome(&self) -> Result<Outcome> {
-        let mut outcome = evaluate(
+        let mut outcome = evaluate_with(
             &self.plan,
             &self.roster,
             self.tally.clone(),
             self.rejects.clone(),
             self.files.clone(),
             self.complaints.clone(),
+            self.ledgers.clone(),
             self.settings,
         )?;
         outcome.flags.extend(rater_spread(|| self.keys.rater_keys()));
@@ -208,11 +221,12 @@ mod state {
     const KEYS: &str = "keys.parquet";
     const REJECTS: &str = "rejects.csv";
     const COMPLAINTS: &str = "complaints.json";
+    const LEDGERS: &str = "ledgers.json";
 
     impl Collector {
         /// Writes the collector's state into the folder `dir` (created when
-        /// missing): `tally.parquet`, `keys.parquet`, `rejects.csv` and
-        /// `complaints.json`, each written whole or not at all.
+        /// missing): `tally.parquet`, `keys.parquet`, `rejects.csv`,
+        /// `complaints.json` and `ledgers.json`, each written whole or not at all.
         pub fn save(&self, dir: &Path) -> Result<()> {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
             shard::write_tally(&dir.join(TALLY), &self.tally, &self.files)?;
@@ -221,7 +235,9 @@ mod state {
             shard::write_rejects(&dir.join(REJECTS), &self.rejects, &self.files)?;
             let json = serde_json::to_vec(&self.complaints)
                 .map_err(|e| Error::from(ErrorKind::Usage(format!("could not write the complaints state: {e}"))))?;
-            crate::files::write_atomic(dir, &[(COMPLAINTS, json)])?;
+            let ledgers = serde_json::to_vec(&self.ledgers)
+                .map_err(|e| Error::from(ErrorKind::Usage(format!("could not write the ledgers state: {e}"))))?;
+            crate::files::write_atomic(dir, &[(COMPLAINTS, json), (LEDGERS, ledgers)])?;
             Ok(())
         }
 
@@ -250,6 +266,18 @@ mod state {
                 .into());
             }
             c.complaints = complaints;
+            // A state saved before ledgers existed has no ledgers.json.
+            let path = dir.join(LEDGERS);
+            if path.is_file() {
+                let text = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                let ledgers: Ledgers = serde_json::from_slice(&text).map_err(|e| {
+                    Error::from(ErrorKind::Mismatch {
+                        path: path.clone(),
+                        message: format!("not a ledgers state written by Collector::save: {e}"),
+                    })
+                })?;
+                c.ledgers = ledgers;
+            }
             c.tally = tally;
             c.files = files;
             Ok(c)

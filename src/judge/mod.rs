@@ -7,5 +7,6 @@ pub mod ballots;
 pub mod candidates;
 pub mod complaints;
 pub(crate) mod keys;
+pub mod ledgers;
 pub mod people;
 pub mod record;

@@ -115,6 +115,29 @@ labels! {
     GradeBands => "等次标准", "Grade bands";
     Consecutive => "连续标记", "Consecutive mark";
     ComplaintsOfUnit => "查实投诉", "Verified complaints";
+    // Score components and ledgers (SPEC §14).
+    Components => "得分构成", "Score components";
+    Component => "得分项", "Component";
+    Weight => "权重", "Weight";
+    ComponentSurvey => "满意度测评", "Survey";
+    Ledgers => "办件、整改与承诺台帐", "Tickets, rectifications and commitments";
+    Tickets => "办件", "Tickets";
+    Rectifications => "差评整改", "Rectifications";
+    Commitments => "承诺事项", "Commitments";
+    TicketsRate => "按期办结率", "On-time rate";
+    RectificationsRate => "整改率", "Rectification rate";
+    CommitmentsRate => "践诺率", "Commitments kept";
+    LedgerDue => "应办结", "Due";
+    LedgerOnTime => "按期", "On time";
+    LedgerLate => "超期办结", "Late";
+    LedgerOpenOverdue => "逾期未办结", "Open, overdue";
+    LedgerNotDue => "未到期", "Not yet due";
+    LedgerOverdueList => "超期事项", "Late and overdue matters";
+    DueDate => "期限", "Due";
+    ClosedDate => "办结", "Closed";
+    DaysOver => "超期天数", "Days over";
+    LedgerRejects => "台帐无效记录", "Rejected ledger rows";
+    RowsRead => "读入", "Rows read";
     // Charts.
     ChartFinal => "各单位最终得分及95%置信区间", "Final score of each unit with its 95% interval";
     ChartFinalNote => "圆点为最终得分，横线为综合得分的95%置信区间（有扣分或加分时，短竖线标出综合得分），右侧为名次区间（95%）；底色为等次分数段",
@@ -344,6 +367,27 @@ pub fn aligned(rows: &[Vec<String>], right: &[bool]) -> Vec<String> {
         .collect()
 }
 
+/// The name of a component of the plan's `components:` (SPEC §14) in `lang`:
+/// its label, else the built-in name of `survey`, `tickets`, `rectifications`,
+/// `commitments`, else its id.
+pub fn component_name(lang: Language, plan: &Plan, id: &str) -> String {
+    let labels = plan.ledgers.components.iter().find(|c| c.id == id).map(|c| &c.labels);
+    if let Some(l) = labels {
+        let own = lang.pick(l).trim();
+        if !own.is_empty() {
+            return own.to_string();
+        }
+    }
+    let key = match id {
+        "survey" => Some(Key::ComponentSurvey),
+        "tickets" => Some(Key::TicketsRate),
+        "rectifications" => Some(Key::RectificationsRate),
+        "commitments" => Some(Key::CommitmentsRate),
+        _ => None,
+    };
+    key.map_or_else(|| id.to_string(), |k| label(lang, k).to_string())
+}
+
 /// Why unit `r` is not ranked, in words of `lang` (empty when ranked). Shares are
 /// percentages; the panel's failing rules are recomputed from the unit's ballots
 /// per group, as `score::panel` checks them.
@@ -372,12 +416,23 @@ pub fn why_not_ranked(lang: Language, plan: &Plan, r: &UnitResult) -> String {
             r.score.valid, plan.panel.min_valid_ballots
         ),
         UnitStatus::PanelShort => panel_short(lang, plan, r).join(if zh { "；" } else { "; " }),
-        UnitStatus::Incomplete => (if zh {
-            "有评议内容无得分"
-        } else {
-            "a dimension has no score"
-        })
-        .into(),
+        UnitStatus::Incomplete => match &r.components {
+            // SPEC §14: a weighted component without a score.
+            Some(c) if r.score.is_complete() && !c.missing.is_empty() => {
+                let names: Vec<String> = c.missing.iter().map(|id| component_name(lang, plan, id)).collect();
+                if zh {
+                    format!("缺少得分项：{}", names.join("、"))
+                } else {
+                    format!("no score for component {}", names.join(", "))
+                }
+            }
+            _ => (if zh {
+                "有评议内容无得分"
+            } else {
+                "a dimension has no score"
+            })
+            .into(),
+        },
     }
 }
 

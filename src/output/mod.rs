@@ -14,6 +14,8 @@ mod complaint_rejects_csv;
 mod flags_csv;
 mod items_csv;
 pub mod labels;
+mod ledger_csv;
+pub mod ledger_report;
 pub mod people;
 mod rejects_csv;
 mod reliability_csv;
@@ -30,6 +32,7 @@ pub use crate::score::rows::{GroupRow, ResultRow, result_rows};
 pub use complaint_rejects_csv::complaint_rejects_csv;
 pub use flags_csv::flags_csv;
 pub use items_csv::items_csv;
+pub use ledger_csv::{ledger_csv, ledger_rejects_csv};
 pub use people::{people_lines, people_md};
 pub use rejects_csv::rejects_csv;
 pub use reliability_csv::reliability_csv;
@@ -87,5 +90,10 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
         ),
     ];
     files.extend(people::people_files(plan, roster, outcome)?);
+    // SPEC §14: only for a plan that uses its rules, or a run given its files.
+    if plan.ledgers.any() || !outcome.ledgers.is_empty() {
+        files.push(("ledger.csv", ledger_csv(roster, outcome)?));
+        files.push(("ledger_rejects.csv", ledger_rejects_csv(outcome)?));
+    }
     Ok(files)
 }

@@ -126,8 +126,36 @@ ul.flags{margin:4px 0;padding-left:20px}
 /// `report.html` of a scored campaign: [`report_view`] rendered by [`render_html`].
 /// `attention` is what a person must look at ([`crate::output::view::attention_list`]).
 pub fn report_html(plan: &Plan, roster: &Roster, outcome: &Outcome, attention: &[String]) -> String {
-    render_html(&report_view(plan, roster, outcome, attention))
+    let page = render_html(&report_view(plan, roster, outcome, attention));
+    // SPEC §14: the ledgers' section, before the methods (nothing without the rules).
+    let ledgers = crate::output::ledger_report::ledger_html(plan, roster, outcome);
+    match page.find(METHODS_SECTION) {
+        Some(at) if !ledgers.is_empty() => {
+            let page = format!("{}{ledgers}{}", &page[..at], &page[at..]);
+            // And its entry in the page's navigation, before the methods'.
+            let heading = if plan.ledgers.components.is_empty() {
+                Key::Ledgers
+            } else {
+                Key::Components
+            };
+            page.replacen(
+                METHODS_LINK,
+                &format!(
+                    "<a href=\"#ledgers\">{}</a>{METHODS_LINK}",
+                    label(plan.language, heading)
+                ),
+                1,
+            )
+        }
+        _ => page,
+    }
 }
+
+/// The navigation link to the methods section.
+const METHODS_LINK: &str = "<a href=\"#methods\">";
+
+/// The opening of the methods section, before which the ledgers' section goes.
+const METHODS_SECTION: &str = "<section id=\"methods\"";
 
 /// The report as one self-contained HTML page.
 pub fn render_html(v: &ReportView) -> String {

@@ -322,6 +322,8 @@ pub fn report_md(plan: &Plan, roster: &Roster, outcome: &Outcome) -> String {
         );
     }
     s.push_str(&crate::output::people::people_md(plan, roster, outcome));
+    // SPEC §14: score components and ledgers, only when the plan uses them.
+    s.push_str(&crate::output::ledger_report::ledger_md(plan, roster, outcome));
     let _ = writeln!(
         s,
         "\n## {}\n\n| {} | {} | α | {} |\n|---|---:|---:|---|",

@@ -7,6 +7,19 @@ use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 use crate::score::rows::*;
 
+/// The per-ledger columns of `results.csv`, after the ledger's name (SPEC §14).
+const LEDGER_COLUMNS: [&str; 9] = [
+    "due",
+    "on_time",
+    "late",
+    "open_overdue",
+    "open_not_due",
+    "out_of_period",
+    "rate",
+    "rate_lo",
+    "rate_hi",
+];
+
 /// `results.csv`: the leading columns of SPEC §11, then the rest of [`ResultRow`]
 /// and the roster's extra columns.
 pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<Vec<u8>> {
@@ -76,6 +89,20 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
                     .map(|c| format!("{}_{c}", g.id)),
             );
         }
+        // SPEC §14, only when the plan uses the rules.
+        for f in crate::score::components::reported(plan) {
+            head.extend(LEDGER_COLUMNS.iter().map(|c| format!("{}_{c}", f.code())));
+        }
+        let components = !plan.ledgers.components.is_empty();
+        if components {
+            head.extend(
+                plan.ledgers
+                    .components
+                    .iter()
+                    .map(|c| safe_cell(&format!("component_{}", c.id))),
+            );
+            head.extend(["final_se", "final_lo", "final_hi"].iter().map(|s| s.to_string()));
+        }
         head.extend(roster.extra_columns.iter().map(|c| safe_cell(c)));
         w.write_record(&head)?;
         for (r, u) in rows.iter().zip(&roster.units) {
@@ -135,6 +162,34 @@ pub fn results_csv(plan: &Plan, roster: &Roster, rows: &[ResultRow]) -> Result<V
                     full(g.composite),
                     full(g.satisfaction_rate),
                 ]);
+            }
+            for l in &r.ledgers {
+                match &l.counts {
+                    Some(c) => rec.extend(
+                        [
+                            c.due,
+                            c.on_time,
+                            c.late,
+                            c.open_overdue,
+                            c.open_not_due,
+                            c.out_of_period,
+                        ]
+                        .map(|x| x.to_string()),
+                    ),
+                    None => rec.extend(std::iter::repeat_n(String::new(), 6)),
+                }
+                rec.extend([
+                    full(l.rate.map(|x| x.rate)),
+                    full(l.rate.map(|x| x.lo)),
+                    full(l.rate.map(|x| x.hi)),
+                ]);
+            }
+            if components {
+                rec.extend(r.components.iter().map(|c| full(c.score)));
+                if r.components.is_empty() {
+                    rec.extend(plan.ledgers.components.iter().map(|_| String::new()));
+                }
+                rec.extend([full(r.final_se), full(r.final_lo), full(r.final_hi)]);
             }
             rec.extend(u.extra.iter().map(|c| safe_cell(c)));
             w.write_record(&rec)?;

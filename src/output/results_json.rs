@@ -29,6 +29,24 @@ struct Json<'a> {
     reliability: Vec<ReliabilityJson<'a>>,
     /// Data-quality flags, as in `flags.csv`.
     flags: Vec<FlagJson<'a>>,
+    /// SPEC §14: the components and, per ledger file, rows read and rejected
+    /// (only when the plan uses the rules or the files were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ledgers: Option<LedgersJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LedgersJson<'a> {
+    components: &'a [crate::rules::components::Component],
+    files: Vec<LedgerFileJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LedgerFileJson<'a> {
+    file: &'static str,
+    path: &'a str,
+    rows: u64,
+    rejected: u64,
 }
 
 #[derive(Serialize)]
@@ -185,6 +203,36 @@ pub fn results_json(plan: &Plan, outcome: &Outcome, rows: &[ResultRow]) -> Resul
                 detail: &f.detail,
             })
             .collect(),
+        ledgers: (plan.ledgers.any() || !outcome.ledgers.is_empty()).then(|| {
+            let l = &outcome.ledgers;
+            let mut files = Vec::new();
+            for f in [
+                crate::judge::ledgers::LedgerFile::Tickets,
+                crate::judge::ledgers::LedgerFile::Rectifications,
+                crate::judge::ledgers::LedgerFile::Commitments,
+            ] {
+                if let Some(x) = l.ledger(f) {
+                    files.push(LedgerFileJson {
+                        file: f.code(),
+                        path: &x.path,
+                        rows: x.rows,
+                        rejected: l.rejected(f),
+                    });
+                }
+            }
+            if let Some(a) = &l.assessments {
+                files.push(LedgerFileJson {
+                    file: "assessments",
+                    path: &a.path,
+                    rows: a.rows,
+                    rejected: l.rejected(crate::judge::ledgers::LedgerFile::Assessments),
+                });
+            }
+            LedgersJson {
+                components: &plan.ledgers.components,
+                files,
+            }
+        }),
     };
     let mut v = serde_json::to_vec_pretty(&doc).map_err(|e| Error::from(ErrorKind::Usage(format!("json: {e}"))))?;
     v.push(b'\n');

@@ -54,6 +54,15 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
         back_mark(lang, plan.ranking.bottom_n),
         l(Key::WhyNotRanked),
     ]);
+    // SPEC §14, only when the plan uses the rules: each ledger's rate, then each
+    // component's score.
+    let reported = crate::score::components::reported(plan);
+    for f in &reported {
+        header.push(label(lang, ledger_rate_key(*f)).to_string());
+    }
+    for c in &plan.ledgers.components {
+        header.push(crate::output::labels::component_name(lang, plan, &c.id));
+    }
     let results = rows
         .iter()
         .map(|r| {
@@ -85,6 +94,18 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
                 flag(r.bottom),
                 text(&r.note),
             ]);
+            row.extend(r.ledgers.iter().map(|l| {
+                l.rate.map_or(CellOut::Empty, |x| CellOut::Number {
+                    value: x.rate,
+                    decimals: 4,
+                })
+            }));
+            if !plan.ledgers.components.is_empty() {
+                if r.components.is_empty() {
+                    row.extend(plan.ledgers.components.iter().map(|_| CellOut::Empty));
+                }
+                row.extend(r.components.iter().map(|c| num(c.score)));
+            }
             row
         })
         .collect();
@@ -108,6 +129,15 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
             text(&c.complaint_id),
             text(c.reason.code()),
             text(&c.detail),
+        ]
+    }));
+    rejects.extend(outcome.ledgers.rejects.iter().map(|r| {
+        vec![
+            text(r.file.code()),
+            CellOut::Int(r.line as i64),
+            text(&r.id),
+            text(r.reason.code()),
+            text(&r.detail),
         ]
     }));
     let attention = outcome
@@ -140,4 +170,13 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
         },
     ];
     write_workbook(&sheets).map_err(|e| Error::from(ErrorKind::Usage(format!("results.xlsx: {e}"))))
+}
+
+/// The label of a ledger's rate column.
+fn ledger_rate_key(f: crate::judge::ledgers::LedgerFile) -> Key {
+    match f {
+        crate::judge::ledgers::LedgerFile::Tickets => Key::TicketsRate,
+        crate::judge::ledgers::LedgerFile::Rectifications => Key::RectificationsRate,
+        _ => Key::CommitmentsRate,
+    }
 }

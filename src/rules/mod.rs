@@ -3,6 +3,8 @@
 //! as a whole when loaded (SPEC §3, §11).
 
 pub mod builder;
+pub mod calendar;
+pub mod components;
 mod origin;
 pub mod plan;
 pub mod roster;

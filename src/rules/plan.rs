@@ -413,6 +413,8 @@ pub struct Plan {
     pub titles: Option<TitleRule>,
     /// Self-assessment threshold (`self_assessment:`), read when a group is `self: true`.
     pub self_assessment: SelfRule,
+    /// Score components and deadline ledgers (SPEC §14); empty by default.
+    pub ledgers: crate::rules::components::LedgerRules,
     /// The YAML the plan was validated from (what `Serialize` writes).
     source: crate::rules::origin::Origin,
 }
@@ -490,6 +492,10 @@ struct RawPlan {
     staff: Option<StaffRule>,
     titles: Option<TitleRule>,
     self_assessment: Option<SelfRule>,
+    components: Option<Vec<crate::rules::components::RawComponent>>,
+    tickets: Option<crate::rules::components::TicketRules>,
+    rectifications: Option<crate::rules::components::RectificationRules>,
+    commitments: Option<crate::rules::components::CommitmentRules>,
 }
 
 /// A designation given to the first ranked units that meet its conditions (红旗窗口
@@ -1025,6 +1031,13 @@ impl Plan {
                 p.push("complaints.categories", m);
             }
         }
+        let ledgers = crate::rules::components::validate(
+            raw.components,
+            raw.tickets,
+            raw.rectifications,
+            raw.commitments,
+            &mut p,
+        );
         let (Some(start), Some(end)) = (start, end) else {
             // Both problems are already in the list, so this returns Err.
             p.finish(path, "plan")?;
@@ -1076,6 +1089,7 @@ impl Plan {
             staff: raw.staff,
             titles: raw.titles,
             self_assessment: raw.self_assessment.unwrap_or_default(),
+            ledgers,
         })
     }
 

@@ -40,6 +40,11 @@ pub enum AttentionKind {
     /// The plan's `survey:` is an absolute path or leaves the plan's folder
     /// (`../`): accepted, and said, since the questionnaire then lives elsewhere.
     SurveyOutsidePlan,
+    /// Rows of a ledger file (tickets, rectifications, commitments, assessments)
+    /// were rejected (SPEC §14).
+    LedgerRejected,
+    /// The plan reports a ledger but its file was not given (SPEC §14).
+    NoLedgerFile,
 }
 
 impl AttentionKind {
@@ -52,6 +57,8 @@ impl AttentionKind {
             AttentionKind::RejectShare => "reject_share",
             AttentionKind::Decoding => "decoding",
             AttentionKind::SurveyOutsidePlan => "survey_outside_plan",
+            AttentionKind::LedgerRejected => "ledger_rejected",
+            AttentionKind::NoLedgerFile => "no_ledger_file",
         }
     }
 }

@@ -4,11 +4,12 @@ use crate::count::tally::Tally;
 use crate::error::{Error, ErrorKind, PanelViolation, Result};
 use crate::judge::ballots::{FileSummary, Reject};
 use crate::judge::complaints::Complaints;
+use crate::judge::ledgers::Ledgers;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 use crate::score::outcome::Outcome;
 use crate::score::result::{Placing, Standing, UnitResult, UnitStatus};
-use crate::score::{panel, rank, stats, unit};
+use crate::score::{components, panel, rank, stats, unit};
 
 /// Marks units under the plan's consecutive-period rule from the `results.csv` of
 /// earlier periods, most recent first (nothing to do when the plan has no rule).
@@ -88,6 +89,33 @@ pub fn evaluate(
     complaints: Complaints,
     settings: Settings,
 ) -> Result<Outcome> {
+    evaluate_with(
+        plan,
+        roster,
+        tally,
+        rejects,
+        files,
+        complaints,
+        Ledgers::default(),
+        settings,
+    )
+}
+
+/// [`evaluate`] with the ledgers and assessments of SPEC §14 (read by
+/// `Ledgers::load` or `Ledgers::from_records`): their rates, and under the
+/// plan's `components:` the weighted final score, `incomplete` for a unit
+/// missing a component, and rank sets from `se_F = w_survey·se_C`.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate_with(
+    plan: &Plan,
+    roster: &Roster,
+    tally: Tally,
+    rejects: Vec<Reject>,
+    files: Vec<FileSummary>,
+    complaints: Complaints,
+    ledgers: Ledgers,
+    settings: Settings,
+) -> Result<Outcome> {
     check_plan_roster(plan, roster)?;
     if tally.layout.key != crate::count::tally::Layout::new(plan, roster).key {
         return Err(ErrorKind::TallyMismatch(
@@ -102,6 +130,23 @@ pub fn evaluate(
         let score = unit::score_unit(plan, &tally, u);
         let panel = panel::check(plan, unit, &score.valid_by_group, tally.read[u]);
         let c = complaints.units.get(u).cloned().unwrap_or_default();
+        let composite_se = stats::composite_se(plan, &tally, u, &score);
+        let composite_ci = score
+            .composite
+            .zip(composite_se)
+            .map(|(c, se)| stats::composite_interval(c, se, score.valid, lo, hi, stats::LEVEL));
+        let parts = (!plan.ledgers.components.is_empty()).then(|| {
+            components::unit_components(
+                plan,
+                &ledgers,
+                u,
+                score.composite,
+                composite_se,
+                composite_ci,
+                c.bonus - c.deduction,
+            )
+        });
+        let missing_part = parts.as_ref().is_some_and(|p| !p.missing.is_empty());
         let status = if plan.exclude.contains(&unit.id) {
             UnitStatus::Excluded
         } else if panel.over_returned.is_some() {
@@ -112,14 +157,17 @@ pub fn evaluate(
             UnitStatus::TooFewBallots
         } else if !panel.short.is_empty() {
             UnitStatus::PanelShort
-        } else if !score.is_complete() {
+        } else if !score.is_complete() || missing_part {
             UnitStatus::Incomplete
         } else {
             UnitStatus::Ranked
         };
-        let final_score = score
-            .composite
-            .map(|composite| (composite - c.deduction + c.bonus).max(0.0));
+        let final_score = match &parts {
+            Some(p) => p.weighted.map(|w| (w - c.deduction + c.bonus).max(0.0)),
+            None => score
+                .composite
+                .map(|composite| (composite - c.deduction + c.bonus).max(0.0)),
+        };
         if let Some(f) = final_score.filter(|f| !f.is_finite()) {
             return Err(ErrorKind::Mismatch {
                 path: plan.path.clone(),
@@ -130,11 +178,6 @@ pub fn evaluate(
             }
             .into());
         }
-        let composite_se = stats::composite_se(plan, &tally, u, &score);
-        let composite_ci = score
-            .composite
-            .zip(composite_se)
-            .map(|(c, se)| stats::composite_interval(c, se, score.valid, lo, hi, stats::LEVEL));
         units.push(UnitResult {
             unit: u,
             status,
@@ -149,6 +192,7 @@ pub fn evaluate(
             composite_ci,
             rank_set: None,
             awards: Vec::new(),
+            components: parts,
         });
     }
     if settings.strict {
@@ -182,7 +226,15 @@ pub fn evaluate(
     }
     let ranked: Vec<usize> = (0..units.len()).filter(|&u| units[u].placing.rank.is_some()).collect();
     let est: Vec<f64> = ranked.iter().map(|&u| units[u].final_score.unwrap_or(0.0)).collect();
-    let se: Vec<f64> = ranked.iter().map(|&u| units[u].composite_se.unwrap_or(0.0)).collect();
+    // Under components the final score's error is the survey part's, scaled by
+    // its weight (SPEC §14).
+    let se: Vec<f64> = ranked
+        .iter()
+        .map(|&u| match &units[u].components {
+            Some(p) => p.final_se.unwrap_or(0.0),
+            None => units[u].composite_se.unwrap_or(0.0),
+        })
+        .collect();
     for (&u, set) in ranked
         .iter()
         .zip(stats::rank_sets(&est, &se, stats::LEVEL, settings.threads))
@@ -193,7 +245,8 @@ pub fn evaluate(
         .map(|d| stats::reliability(&tally, d))
         .collect();
     let flags = crate::score::flags::flags(&tally, &units);
-    let attention = crate::score::attention::collect(roster, &tally, &rejects, &files, &complaints);
+    let mut attention = crate::score::attention::collect(roster, &tally, &rejects, &files, &complaints);
+    attention.extend(components::reject_attention(&ledgers));
     let people = crate::score::people::People {
         staff: crate::score::people::staff_points(plan, None, &complaints),
         titles: None,
@@ -210,6 +263,7 @@ pub fn evaluate(
         reliability,
         flags,
         consecutive: Vec::new(),
+        ledgers,
         tally,
     })
 }

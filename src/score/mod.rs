@@ -6,6 +6,7 @@
 //! [`outcome`] (the campaign); [`evaluate`] is the stage's entry point.
 
 pub mod attention;
+pub mod components;
 pub mod evaluate;
 pub mod flags;
 pub mod history;

@@ -38,6 +38,9 @@ pub struct Outcome {
     /// uses them.
     #[serde(default, skip_serializing_if = "People::is_empty")]
     pub people: People,
+    /// The ledgers and assessments read (SPEC §14); empty without them.
+    #[serde(default, skip_serializing_if = "crate::judge::ledgers::Ledgers::is_empty")]
+    pub ledgers: crate::judge::ledgers::Ledgers,
     /// The tally everything was computed from.
     #[serde(skip)]
     pub tally: Tally,

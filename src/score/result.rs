@@ -21,7 +21,7 @@ pub enum UnitStatus {
     TooFewBallots,
     /// Public share or a group quota not met.
     PanelShort,
-    /// A dimension has no score.
+    /// A dimension has no score, or (SPEC §14) a weighted component has none.
     Incomplete,
     /// Ranked.
     Ranked,
@@ -107,6 +107,10 @@ pub struct UnitResult {
     pub rank_set: Option<RankSet>,
     /// The plan's awards this unit received (indices into `plan.awards`).
     pub awards: Vec<usize>,
+    /// The weighted components of the final score, when the plan has
+    /// `components:` (SPEC §14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<crate::score::components::UnitComponents>,
 }
 
 impl UnitResult {
@@ -122,7 +126,12 @@ impl UnitResult {
             UnitStatus::Vetoed => format!("veto complaint {}", self.complaints.veto_ids.join(", ")),
             UnitStatus::TooFewBallots => format!("{} valid ballots", self.score.valid),
             UnitStatus::PanelShort => self.panel.short.join("; "),
-            UnitStatus::Incomplete => "a dimension has no score".into(),
+            UnitStatus::Incomplete => match &self.components {
+                Some(c) if self.score.is_complete() && !c.missing.is_empty() => {
+                    format!("no score for component {}", c.missing.join(", "))
+                }
+                _ => "a dimension has no score".into(),
+            },
         }
     }
 }

@@ -89,6 +89,46 @@ pub struct ResultRow {
     /// `self_ballots`, `self_composite`, `self_gap` only when a group is `self: true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_assessment: Option<crate::score::people::SelfScore>,
+    /// The unit's figures of each ledger the plan reports (SPEC §14; columns
+    /// `tickets_due` … only then).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ledgers: Vec<LedgerRow>,
+    /// The score of each of the plan's components (SPEC §14; columns
+    /// `component_<id>` only when the plan has `components:`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ComponentRow>,
+    /// The final score's standard error `w_survey·se_C` (with components).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_se: Option<f64>,
+    /// Lower end of the final score's 95% interval (with components).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_lo: Option<f64>,
+    /// Upper end of the final score's 95% interval (with components).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_hi: Option<f64>,
+}
+
+/// A unit's figures of one ledger in a [`ResultRow`] (SPEC §14).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LedgerRow {
+    /// `tickets`, `rectifications` or `commitments`.
+    pub ledger: String,
+    /// The counts; `None` when the ledger's file was not given.
+    pub counts: Option<crate::judge::ledgers::Counts>,
+    /// 按期办结率 / 整改率 / 践诺率 with its Wilson interval; `None` when nothing
+    /// was due.
+    pub rate: Option<crate::score::components::Rate>,
+}
+
+/// One component's score in a [`ResultRow`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComponentRow {
+    /// The component's id.
+    pub component: String,
+    /// Its weight.
+    pub weight: f64,
+    /// `S_c` (0–100), `None` when the unit has none.
+    pub score: Option<f64>,
 }
 
 /// A reported group's own results in a [`ResultRow`].
@@ -172,6 +212,34 @@ pub fn result_rows(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<Resul
                     })
                     .collect(),
                 self_assessment: outcome.people.selfs.get(r.unit).cloned(),
+                ledgers: crate::score::components::reported(plan)
+                    .into_iter()
+                    .map(|f| {
+                        let counts = outcome.ledgers.ledger(f).and_then(|l| l.units.get(r.unit)).copied();
+                        LedgerRow {
+                            ledger: f.code().to_string(),
+                            counts,
+                            rate: counts.as_ref().and_then(crate::score::components::rate),
+                        }
+                    })
+                    .collect(),
+                components: match &r.components {
+                    Some(c) => plan
+                        .ledgers
+                        .components
+                        .iter()
+                        .zip(&c.scores)
+                        .map(|(p, s)| ComponentRow {
+                            component: p.id.clone(),
+                            weight: p.weight,
+                            score: *s,
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                },
+                final_se: r.components.as_ref().and_then(|c| c.final_se),
+                final_lo: r.components.as_ref().and_then(|c| c.final_ci.map(|x| x.0)),
+                final_hi: r.components.as_ref().and_then(|c| c.final_ci.map(|x| x.1)),
             }
         })
         .collect()

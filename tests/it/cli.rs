@@ -396,6 +396,17 @@ fn previous_results_mark_windows_at_the_back_two_months_running() {
         .arg(dir.path())
         .assert()
         .success();
+    // The plan weighs 按期办结率 (SPEC §14): every window closes one ticket on time
+    // in April and one in May, so its tickets component is 100 both months and the
+    // order is the survey's.
+    let mut tickets = String::from("ticket_id,unit_id,received,closed,kind\n");
+    let units = appraise::Roster::load(&roster, appraise::Encoding::Auto).expect("roster");
+    for u in &units.units {
+        tickets.push_str(&format!("{0}-4,{0},2015-04-10,2015-04-10,ordinary\n", u.id));
+        tickets.push_str(&format!("{0}-5,{0},2015-05-11,2015-05-12,ordinary\n", u.id));
+    }
+    std::fs::write(dir.path().join("tickets.csv"), tickets).expect("tickets");
+    std::fs::write(dir.path().join("holidays.txt"), "2015-04-06\n2015-05-01\n").expect("holidays");
     let score = |out: &str, extra: &[&std::ffi::OsStr]| {
         let mut c = appraise();
         c.args(["score", "-q", "--plan"])
@@ -404,6 +415,10 @@ fn previous_results_mark_windows_at_the_back_two_months_running() {
             .arg(&roster)
             .arg("--ballots")
             .arg(dir.path().join("ballots.csv"))
+            .arg("--tickets")
+            .arg(dir.path().join("tickets.csv"))
+            .arg("--holidays")
+            .arg(dir.path().join("holidays.txt"))
             .arg("--out")
             .arg(dir.path().join(out))
             .args(extra);

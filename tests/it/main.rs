@@ -13,6 +13,7 @@ mod fixtures;
 mod hostile;
 mod html;
 mod layout;
+mod ledgers;
 mod messy;
 mod office;
 mod parquet;

@@ -522,10 +522,12 @@ fn san_manyi_self_assessment_end_to_end() {
     let (plan, roster, b) = shipped("san-manyi", "san-manyi.roster.csv");
     let own = example("san-manyi/self_ballots.csv");
     let public = Source::text("ballots.csv", b);
-    let opts = Options {
+    // The plan weighs the yearly targets (SPEC §14), read from the shipped example.
+    let mut opts = Options {
         accept_rejects: true,
         ..Options::default()
     };
+    opts.ledgers.assessments = Some(example("san-manyi/assessments.csv"));
     let with = campaign::run(&plan, &roster, &[public.clone(), own], None, &opts, &mut |_| {}).expect("run");
     let without = campaign::run(&plan, &roster, &[public], None, &opts, &mut |_| {}).expect("run");
     let fw = files(&plan, &roster, &with);

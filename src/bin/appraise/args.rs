@@ -40,6 +40,8 @@ pub enum Sub {
         #[command(flatten)]
         people: PeopleArgs,
         #[command(flatten)]
+        ledgers: LedgerArgs,
+        #[command(flatten)]
         input: InputArgs,
     },
     /// Score a campaign: ballots (and complaints) into ranked results.
@@ -85,6 +87,8 @@ pub enum Sub {
         accept_rejects: bool,
         #[command(flatten)]
         people: PeopleArgs,
+        #[command(flatten)]
+        ledgers: LedgerArgs,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -196,6 +200,51 @@ pub enum Sub {
     },
 }
 
+/// The input files of SPEC §14 (score components and ledgers).
+#[derive(Args, Debug, Clone, Default)]
+pub struct LedgerArgs {
+    /// Service tickets (CSV or workbook: ticket_id, unit_id, received, closed
+    /// blank = open, kind) for the plan's `tickets:` deadlines (按期办结率).
+    #[arg(long)]
+    pub tickets: Option<PathBuf>,
+    /// 差评 rectifications (rating_id, unit_id, opened, closed) for the plan's
+    /// `rectifications:` deadline (整改率).
+    #[arg(long)]
+    pub rectifications: Option<PathBuf>,
+    /// The commitments ledger (commitment_id, unit_id, text, due, done) (践诺率).
+    #[arg(long)]
+    pub commitments: Option<PathBuf>,
+    /// External scores (unit_id, component, score 0–100) for the plan's
+    /// `components:` (暗访, 考核, 自评…).
+    #[arg(long)]
+    pub assessments: Option<PathBuf>,
+    /// Holiday file for working-day deadlines: one date per line, `DATE,workday`
+    /// for an extra working day (调休 补班).
+    #[arg(long)]
+    pub holidays: Option<PathBuf>,
+}
+
+impl LedgerArgs {
+    /// The sources, each checked to exist.
+    fn sources(self, sheet: &Option<String>) -> Result<appraise::campaign::LedgerSources, String> {
+        let one = |p: Option<PathBuf>, flag: &str| -> Result<Option<Source>, String> {
+            match p {
+                Some(p) if !p.is_file() => Err(format!("{flag} `{}` does not exist or is not a file", p.display())),
+                Some(p) => Ok(Some(source(p, sheet))),
+                None => Ok(None),
+            }
+        };
+        Ok(appraise::campaign::LedgerSources {
+            tickets: one(self.tickets, "--tickets")?,
+            rectifications: one(self.rectifications, "--rectifications")?,
+            commitments: one(self.commitments, "--commitments")?,
+            assessments: one(self.assessments, "--assessments")?,
+            // A plain text list, never a sheet.
+            holidays: one(self.holidays, "--holidays")?.map(|s| Source::File(s.path().to_path_buf())),
+        })
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
     /// Encoding of CSV inputs: auto (UTF-8, else detected, e.g. GBK), utf-8 or gbk.
@@ -262,6 +311,7 @@ pub enum Command {
         ballots: Vec<Source>,
         complaints: Option<Source>,
         period: Option<appraise::rules::plan::Period>,
+        ledgers: appraise::campaign::LedgerSources,
         encoding: Encoding,
         people: appraise::campaign::PeopleFiles,
     },
@@ -357,6 +407,7 @@ impl Cli {
                 complaints,
                 period,
                 people,
+                ledgers,
                 input,
             } => {
                 exists(&plan, "--plan")?;
@@ -380,6 +431,7 @@ impl Cli {
                     ballots: ballots.into_iter().map(|b| source(b, &input.sheet)).collect(),
                     complaints: complaints.map(|c| source(c, &input.sheet)),
                     period,
+                    ledgers: ledgers.sources(&input.sheet)?,
                     encoding: input.encoding,
                     people,
                 }
@@ -397,6 +449,7 @@ impl Cli {
                 strict,
                 accept_rejects,
                 people,
+                ledgers,
                 input,
             } => {
                 let people = people.check(&input.sheet)?;
@@ -434,6 +487,7 @@ impl Cli {
                         // starts threads only when told to.
                         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
                         people,
+                        ledgers: ledgers.sources(&input.sheet)?,
                     },
                     quiet: input.quiet,
                 })

@@ -24,7 +24,7 @@ use appraise::judge::complaints::Complaints;
 use appraise::output::labels::{self, Key};
 use appraise::score::outcome::Outcome;
 use appraise::score::result::UnitStatus;
-use appraise::{Encoding, ErrorKind, Plan, Roster, Source, campaign, num, output};
+use appraise::{ErrorKind, Plan, Roster, Source, campaign, num, output};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -75,6 +75,7 @@ fn run(command: Command) -> appraise::Result<bool> {
             ballots,
             complaints,
             period,
+            ledgers,
             encoding,
             people,
         } => validate(
@@ -83,8 +84,14 @@ fn run(command: Command) -> appraise::Result<bool> {
             &ballots,
             complaints.as_ref(),
             period,
-            encoding,
-            people,
+            // A dry run reads every ballot, however many are rejected, to report them.
+            campaign::Options {
+                encoding,
+                accept_rejects: true,
+                people,
+                ledgers,
+                ..Default::default()
+            },
         ),
         Command::Score(cfg) => score(cfg).map(|()| true),
         Command::Tally(cfg) => tally(cfg).map(|()| true),
@@ -134,9 +141,9 @@ fn validate(
     ballots: &[Source],
     complaints: Option<&Source>,
     period: Option<appraise::rules::plan::Period>,
-    encoding: Encoding,
-    people: campaign::PeopleFiles,
+    options: campaign::Options,
 ) -> appraise::Result<bool> {
+    let encoding = options.encoding;
     let plan_path = plan;
     let mut plan = Plan::load(plan)?;
     if let Some(p) = period {
@@ -151,6 +158,7 @@ fn validate(
     {
         input(&mut guard, flag, src)?;
     }
+    side_inputs(&mut guard, &options.ledgers, &options.people)?;
     let s = &plan.survey;
     say!(
         "plan {} is valid; survey {} v{} ({})",
@@ -191,10 +199,21 @@ fn validate(
     campaign::check_plan_roster(&plan, &roster)?;
     roster_note(r, &roster);
     say!("roster {} is valid: {} units", r.path().display(), roster.len());
-    let (staff, titles) = people.load(&plan, &roster, encoding)?;
+    let (staff, titles) = options.people.load(&plan, &roster, encoding)?;
     let rolls_clean = roll_notes(staff.as_ref(), titles.as_ref());
+    // A ledger file the plan needs but was not given (SPEC §14): `score` would fail.
+    let mut attention = match appraise::score::components::check_sources(&plan, &options.ledgers) {
+        Ok(a) => a,
+        Err(e) => {
+            warn!("error: {e}; `appraise score` would fail");
+            return Ok(false);
+        }
+    };
     if ballots.is_empty() {
-        let mut attention = if let Some(c) = complaints {
+        let judged = campaign::Ledgers::load(&options.ledgers, encoding, &plan, &roster)?;
+        ledger_lines(&judged);
+        attention.extend(appraise::score::components::reject_attention(&judged));
+        if let Some(c) = complaints {
             let loaded = Complaints::load_with_staff(c, encoding, &plan, &roster, staff.as_ref())?;
             say!(
                 "complaints {}: {} rows, {} rejected",
@@ -205,32 +224,31 @@ fn validate(
             if let Some(n) = &loaded.note {
                 say!("note: {}: {n}", c.path().display());
             }
-            appraise::score::attention::collect(
+            attention.extend(appraise::score::attention::collect(
                 &roster,
                 &appraise::count::tally::Tally::new(appraise::count::tally::Layout::new(&plan, &roster)),
                 &[],
                 &[],
                 &loaded,
-            )
+            ));
         } else {
-            appraise::score::attention::decoding(&roster, &Complaints::none(&roster), &[])
-        };
+            attention.extend(appraise::score::attention::decoding(
+                &roster,
+                &Complaints::none(&roster),
+                &[],
+            ));
+        }
         attention.splice(0..0, outside);
         print_attention(&attention);
         return Ok(attention.is_empty() && rolls_clean);
     }
-    let options = campaign::Options {
-        encoding,
-        accept_rejects: true,
-        people,
-        ..Default::default()
-    };
     let outcome = campaign::run(&plan, &roster, ballots, complaints, &options, &mut |_| {})?;
     file_notes(&outcome.files);
     if let (Some(c), Some(n)) = (complaints, &outcome.complaints.note) {
         say!("note: {}: {n}", c.path().display());
     }
     say!("{}", output::accounting_line(&outcome, plan.language));
+    ledger_lines(&outcome.ledgers);
     let a = &outcome.accounting;
     let mostly = 2 * a.rejected > a.read;
     if mostly {
@@ -294,6 +312,30 @@ fn input(guard: &mut appraise::files::Guard, flag: &str, source: &Source) -> app
     }
 }
 
+/// Tells the guard about the ledger files (SPEC §14) and the staff roster and
+/// titles file (SPEC §15), so that no output lands on one and none is given twice.
+fn side_inputs(
+    guard: &mut appraise::files::Guard,
+    ledgers: &campaign::LedgerSources,
+    people: &campaign::PeopleFiles,
+) -> appraise::Result<()> {
+    let side = [
+        ("--tickets", &ledgers.tickets),
+        ("--rectifications", &ledgers.rectifications),
+        ("--commitments", &ledgers.commitments),
+        ("--assessments", &ledgers.assessments),
+        ("--holidays", &ledgers.holidays),
+        ("--staff", &people.staff),
+        ("--titles", &people.titles),
+    ];
+    for (flag, source) in side {
+        if let Some(s) = source {
+            input(guard, flag, s)?;
+        }
+    }
+    Ok(())
+}
+
 /// The roster's decoding note, if any.
 fn roster_note(source: &Source, roster: &Roster) {
     if let Some(n) = &roster.note {
@@ -352,6 +394,7 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
     if let Some(c) = &cfg.complaints {
         input(&mut guard, "--complaints", c)?;
     }
+    side_inputs(&mut guard, &cfg.options.ledgers, &cfg.options.people)?;
     for p in &cfg.previous {
         input(&mut guard, "--previous", p)?;
     }
@@ -385,22 +428,27 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
                 Some(c) => Complaints::load_with_staff(c, cfg.options.encoding, &plan, &roster, staff.as_ref())?,
                 None => Complaints::none(&roster),
             };
+            let mut notes: Vec<_> = appraise::score::attention::survey_outside(&plan)
+                .into_iter()
+                .chain(appraise::score::attention::no_complaints(
+                    &plan,
+                    cfg.complaints.is_some(),
+                ))
+                .collect();
+            notes.extend(appraise::score::components::check_sources(&plan, &cfg.options.ledgers)?);
+            let ledgers = campaign::Ledgers::load(&cfg.options.ledgers, cfg.options.encoding, &plan, &roster)?;
             appraise::score::attention::check_rejects(&m.tally, &m.rejects, cfg.options.accept_rejects)?;
-            let mut o = campaign::evaluate(
+            let mut o = campaign::evaluate_with(
                 &plan,
                 &roster,
                 m.tally,
                 m.rejects,
                 m.files,
                 complaints,
+                ledgers,
                 cfg.options.settings(),
             )?;
-            o.attention.splice(
-                0..0,
-                appraise::score::attention::survey_outside(&plan).into_iter().chain(
-                    appraise::score::attention::no_complaints(&plan, cfg.complaints.is_some()),
-                ),
-            );
+            o.attention.splice(0..0, notes);
             campaign::apply_people(&plan, &mut o, staff.as_ref(), titles.as_ref());
             o
         }
@@ -651,6 +699,7 @@ fn summary(plan: &Plan, roster: &Roster, outcome: &Outcome) {
     for line in output::people_lines(plan, roster, outcome) {
         say!("{line}");
     }
+    ledger_lines(&outcome.ledgers);
     let statuses = [
         UnitStatus::Ranked,
         UnitStatus::Excluded,
@@ -750,4 +799,33 @@ fn file_notes(files: &[appraise::judge::ballots::FileSummary]) {
 fn wrote(written: &[std::path::PathBuf]) {
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     say!("wrote {}", names.join(", "));
+}
+
+/// One line per ledger file read (SPEC §14): rows read = counted + rejected.
+fn ledger_lines(l: &campaign::Ledgers) {
+    use appraise::judge::ledgers::LedgerFile;
+    for f in [LedgerFile::Tickets, LedgerFile::Rectifications, LedgerFile::Commitments] {
+        if let Some(x) = l.ledger(f) {
+            let n = l.rejected(f);
+            let due: u64 = x.units.iter().map(|c| c.due).sum();
+            let on_time: u64 = x.units.iter().map(|c| c.on_time).sum();
+            say!(
+                "{} {}: {} rows = {} counted + {n} rejected; {on_time} of {due} due on time, {} late or overdue",
+                f.code(),
+                x.path,
+                x.rows,
+                x.rows - n,
+                x.overdue.len()
+            );
+        }
+    }
+    if let Some(a) = &l.assessments {
+        let n = l.rejected(LedgerFile::Assessments);
+        say!(
+            "assessments {}: {} rows = {} counted + {n} rejected",
+            a.path,
+            a.rows,
+            a.rows - n
+        );
+    }
 }
