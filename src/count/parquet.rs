@@ -256,10 +256,29 @@ fn resolve_ids(col: Col<'_>, r0: usize, r1: usize, index: impl Fn(&str) -> Optio
     let mut buf = itoa::Buffer::new();
     match col {
         Col::Str(a) => {
+            // Short ids (12 bytes or fewer) sit whole in their 16-byte view: equal
+            // views are equal texts, so a small cache keyed by the view resolves
+            // them without comparing strings (a group column changes every row).
+            // A miss (or a longer id) is looked up as text.
+            let views = a.views();
+            let validity = polars_arrow::array::Array::validity(a);
+            let mut cache = [(u128::MAX, NONE); 64];
             // Ids come in runs (a file is usually written unit by unit): reuse the
             // last lookup while the text repeats.
             let mut last: Option<(&str, u32)> = None;
             for r in r0..r1 {
+                let view = views[r];
+                if view.is_inline() && validity.is_none_or(|v| v.get_bit(r)) {
+                    let key = view.as_u128();
+                    let h = (((key as u64) ^ ((key >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
+                    let e = &mut cache[h];
+                    if e.0 != key {
+                        let s = a.value(r).trim();
+                        *e = (key, index(s).map_or(NONE, |k| k as u32));
+                    }
+                    out.push(e.1);
+                    continue;
+                }
                 let s = a.get(r).map_or("", str::trim);
                 let k = match last {
                     Some((t, k)) if t == s => k,

@@ -496,9 +496,9 @@ pub fn rank_sets(est: &[f64], se: &[f64], level: f64, threads: usize) -> Vec<Ran
 }
 
 /// Up to this many others, a unit's `P(T_j ≤ c)` multiplies their factors one by
-/// one (exact, and the bits of every campaign of up to 513 ranked units); beyond,
+/// one (the plain form); beyond,
 /// through the [`Spread`] of their standard errors.
-pub const EXACT_MAX: usize = 512;
+pub const EXACT_MAX: usize = 64;
 
 /// Panels of the standard-error quadrature span at most this ratio `b/a`.
 const PANEL_RATIO: f64 = 1.25;
