@@ -40,6 +40,8 @@ const BAD: u8 = BLANK - 1;
 const NONE: u32 = u32::MAX;
 /// Rows judged per sub-batch: the codes of a sub-batch stay in cache.
 const SUB: usize = 4096;
+/// Rows whose duplicate keys are hashed and touched ahead of judging them.
+const AHEAD: usize = 256;
 
 fn pl_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::input(
@@ -653,6 +655,8 @@ struct Judge<'v, 'p> {
     units: Vec<u32>,
     groups: Vec<u32>,
     rater_units: Vec<u32>,
+    /// Duplicate-key hashes of the next [`AHEAD`] rows.
+    hashes: Vec<(u64, u64)>,
 }
 
 impl<'v, 'p> Judge<'v, 'p> {
@@ -669,6 +673,7 @@ impl<'v, 'p> Judge<'v, 'p> {
             units: Vec::new(),
             groups: Vec::new(),
             rater_units: Vec::new(),
+            hashes: Vec::with_capacity(AHEAD),
         }
     }
 
@@ -713,6 +718,21 @@ impl<'v, 'p> Judge<'v, 'p> {
             }
             for r in r0..r1 {
                 let k = r - r0;
+                if k % AHEAD == 0 {
+                    // The next rows' duplicate keys: hashed and their table slots
+                    // touched together, so their cache misses overlap.
+                    self.hashes.clear();
+                    for q in r..(r + AHEAD).min(r1) {
+                        let u = self.units[q - r0];
+                        let h = if u == NONE {
+                            (0, 0)
+                        } else {
+                            self.validator
+                                .prefetch_keys(u as usize, bid.text(q, &mut buf), rid.text(q, &mut buf2))
+                        };
+                        self.hashes.push(h);
+                    }
+                }
                 let line = base + r as u64 + 2;
                 let codes = &self.codes[k * n_items..(k + 1) * n_items];
                 let verdict = if self.units[k] == NONE {
@@ -745,13 +765,14 @@ impl<'v, 'p> Judge<'v, 'p> {
                             items[i].text(r, &mut buf).trim(),
                             survey.scale_of(i),
                         )),
-                        None => self.validator.judge_rest(
+                        None => self.validator.judge_rest_hashed(
                             unit,
                             self.groups[k] as usize,
                             answered,
                             bid.text(r, &mut buf),
                             rid.text(r, &mut buf2),
                             self.rater_units[k] == self.units[k],
+                            self.hashes.get(k % AHEAD).copied(),
                         ),
                     }
                 };
