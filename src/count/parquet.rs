@@ -28,7 +28,7 @@ use polars::prelude::{
 };
 use polars_arrow::array::Utf8ViewArray;
 
-use crate::count::tally::Tally;
+use crate::count::tally::{Sliced, Tally};
 use crate::error::{Error, Position, Result};
 use crate::judge::ballots;
 use crate::judge::ballots::{BLANK, FileSummary, Reason, Reject, Validator};
@@ -596,11 +596,15 @@ pub fn read_parquet(
         let (work_tx, work_rx) = mpsc::sync_channel::<Work>(8);
         let (free_tx, free_rx) = mpsc::channel::<Work>();
         scope.spawn(move || {
+            let mut sliced = Sliced::new(tally.layout());
             for w in work_rx {
-                w.apply(tally, n_items);
+                w.apply(tally, n_items, &mut sliced);
                 // The judging side may be done (and its end of this channel gone)
                 // while rows are still queued here: keep tallying them.
                 let _ = free_tx.send(w);
+            }
+            if let Some(acc) = sliced.as_mut() {
+                acc.finish(tally);
             }
         });
         let mut pipe = Pipe {
@@ -814,11 +818,18 @@ impl Work {
         self.codes.extend_from_slice(codes);
     }
 
-    /// Tallies the rows, in order, and empties the buffers.
-    fn apply(&self, tally: &mut Tally, n_items: usize) {
+    /// Tallies the rows, in order (the moments through `sliced` when the layout
+    /// allows it: [`Sliced::finish`] must follow the last batch).
+    fn apply(&self, tally: &mut Tally, n_items: usize, sliced: &mut Option<Sliced>) {
         for (k, (&u, &g)) in self.units.iter().zip(&self.groups).enumerate() {
             if let Some(codes) = self.codes.get(k * n_items..(k + 1) * n_items) {
-                tally.add(u as usize, g as usize, codes);
+                match sliced {
+                    Some(acc) => {
+                        tally.add_counts(u as usize, g as usize, codes);
+                        acc.add(tally, u as usize, g as usize, codes);
+                    }
+                    None => tally.add(u as usize, g as usize, codes),
+                }
             }
         }
         for &(unit, reason) in &self.rejected {
@@ -887,9 +898,10 @@ pub fn read_dataframe(
         free: free_rx,
         cur: Work::default(),
     };
-    let drain = |tally: &mut Tally| {
+    let mut sliced = Sliced::new(tally.layout());
+    let mut drain = |tally: &mut Tally| {
         while let Ok(w) = work_rx.try_recv() {
-            w.apply(tally, n_items);
+            w.apply(tally, n_items, &mut sliced);
             let _ = free_tx.send(w);
         }
     };
@@ -905,6 +917,9 @@ pub fn read_dataframe(
     }
     pipe.flush();
     drain(tally);
+    if let Some(acc) = sliced.as_mut() {
+        acc.finish(tally);
+    }
     Ok(FileSummary {
         path: name.to_string(),
         rows,
