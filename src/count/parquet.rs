@@ -56,7 +56,7 @@ const SLICE_ROWS: usize = 1 << 20;
 
 /// Most rows reserved for up front from a footer (the footer may lie; what is
 /// really there grows past it as it is read).
-const RESERVE_CAP: usize = 1 << 22;
+const RESERVE_CAP: usize = 1 << 24;
 
 /// Whether this build can decode an Arrow type as a column of ids, codes or tally
 /// cells (polars panics on types whose feature it was built without).

@@ -1395,6 +1395,20 @@ mod rank_speed {
         (est, se)
     }
 
+    /// Timings for BENCHMARKS.md (not a check): `cargo test --release --lib
+    /// rank_sets_timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stdout)]
+    fn rank_sets_timing() {
+        for n in [1_000, 10_000, 100_000] {
+            let (est, se) = campaign(n, 1);
+            let t = std::time::Instant::now();
+            let sets = rank_sets(&est, &se, LEVEL, 2);
+            println!("{n} units: {:.3} s ({} sets)", t.elapsed().as_secs_f64(), sets.len());
+        }
+    }
+
     #[test]
     fn counting_with_buckets_matches_every_pair() {
         // Any c: the bucketed count is the plain count.
