@@ -268,9 +268,16 @@ fn resolve_ids(col: Col<'_>, r0: usize, r1: usize, index: impl Fn(&str) -> Optio
             // Ids come in runs (a file is usually written unit by unit): reuse the
             // last lookup while the text repeats.
             let mut last: Option<(&str, u32)> = None;
+            // A null is a blank cell: looked up once.
+            let mut null: Option<u32> = None;
             for r in r0..r1 {
+                if validity.is_some_and(|v| !v.get_bit(r)) {
+                    let k = *null.get_or_insert_with(|| index("").map_or(NONE, |k| k as u32));
+                    out.push(k);
+                    continue;
+                }
                 let view = views[r];
-                if view.is_inline() && validity.is_none_or(|v| v.get_bit(r)) {
+                if view.is_inline() {
                     let key = view.as_u128();
                     let h = (((key as u64) ^ ((key >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
                     let e = &mut cache[h];
