@@ -1146,7 +1146,13 @@ mod tests {
             .collect();
         let (plain, sliced) = both_ways(&ballots, layout());
         assert_eq!(plain, sliced);
-        let bits = |t: &Tally| t.moments.iter().chain(&t.reliability).map(|v| v.to_bits()).collect::<Vec<_>>();
+        let bits = |t: &Tally| {
+            t.moments
+                .iter()
+                .chain(&t.reliability)
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(bits(&plain), bits(&sliced));
         // Weighted layouts keep a moment cell per group.
         let mut weighted = layout();

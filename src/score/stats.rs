@@ -557,7 +557,11 @@ impl Spread {
             return sp;
         };
         let count = ((hi / lo).ln() / PANEL_RATIO.ln()).ceil();
-        let count = if count.is_finite() { (count as usize).clamp(1, 4096) } else { 1 };
+        let count = if count.is_finite() {
+            (count as usize).clamp(1, 4096)
+        } else {
+            1
+        };
         let bound = |p: usize| {
             if p == 0 {
                 lo
@@ -656,8 +660,16 @@ impl Curve {
         } else {
             let count = ((hi / lo).log2().ceil() as usize).clamp(1, 1024);
             for p in 0..count {
-                let a = if p == 0 { lo } else { lo * (hi / lo).powf(p as f64 / count as f64) };
-                let b = if p + 1 == count { hi } else { lo * (hi / lo).powf((p + 1) as f64 / count as f64) };
+                let a = if p == 0 {
+                    lo
+                } else {
+                    lo * (hi / lo).powf(p as f64 / count as f64)
+                };
+                let b = if p + 1 == count {
+                    hi
+                } else {
+                    lo * (hi / lo).powf((p + 1) as f64 / count as f64)
+                };
                 curve.panels.push((a, curve.nodes.len(), false));
                 let (mid, half) = ((a + b) / 2.0, (b - a) / 2.0);
                 for i in 0..CURVE_NODES {
@@ -842,7 +854,11 @@ impl<'a> Field<'a> {
                     critical_value(sj, &others, level, tol, start)
                 }
                 Some(spread) => {
-                    let nodes = if sj > 0.0 { spread.without(Some(sj)) } else { spread.without(None) };
+                    let nodes = if sj > 0.0 {
+                        spread.without(Some(sj))
+                    } else {
+                        spread.without(None)
+                    };
                     // Others with s_k = 0 pair with j only when s_j > 0.
                     let zeros = if sj > 0.0 { self.zeros } else { 0 };
                     let nodes: Vec<(f64, f64, f64)> = nodes.iter().map(|&(s, w)| (s, w, sj.hypot(s))).collect();
@@ -1448,9 +1464,9 @@ mod rank_speed {
     fn small_campaigns_keep_the_bits_of_the_plain_form() {
         let (est, se) = campaign(120, 3);
         let sets = rank_sets(&est, &se, LEVEL, 2);
-        for j in 0..est.len() {
+        for (j, set) in sets.iter().enumerate() {
             let want = plain(&est, &se, LEVEL, j);
-            assert_eq!((sets[j].lower, sets[j].upper), (want.lower, want.upper), "unit {j}");
+            assert_eq!((set.lower, set.upper), (want.lower, want.upper), "unit {j}");
         }
     }
 }
