@@ -796,7 +796,7 @@ impl<'a> Field<'a> {
         let curve = spread.as_ref().map(|spread| {
             let mut distinct = positive.clone();
             distinct.dedup();
-            let m = positive.len() - 1 + zeros;
+            let m = positive.len().saturating_sub(1) + zeros;
             let solve = |s: f64| {
                 let nodes: Vec<(f64, f64, f64)> = spread
                     .without(Some(s))
@@ -1458,6 +1458,16 @@ mod rank_speed {
                 assert!((got.c - want.c).abs() < 1e-8, "unit {j}: c {} vs {}", got.c, want.c);
             }
         }
+    }
+
+    #[test]
+    fn a_campaign_whose_errors_are_all_zero_is_ordered_by_its_estimates() {
+        // 100 units, s = 0 everywhere: no pair has s_jk > 0, so c = 0 and the sets
+        // are the ranks of the estimates (ties share: 50 units at 90, 50 at 80).
+        let est: Vec<f64> = (0..100).map(|k| if k < 50 { 90.0 } else { 80.0 }).collect();
+        let sets = rank_sets(&est, &[0.0; 100], LEVEL, 2);
+        assert_eq!((sets[0].c, sets[0].lower, sets[0].upper), (0.0, 1, 50));
+        assert_eq!((sets[99].lower, sets[99].upper), (51, 100));
     }
 
     #[test]
