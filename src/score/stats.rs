@@ -441,7 +441,7 @@ fn solve_c(p: &dyn Fn(f64, f64) -> (f64, f64), m: usize, level: f64, tol: f64, s
 ///
 /// Near-linear in the number of units: the product over the others is taken
 /// factor by factor up to [`EXACT_MAX`] of them, and beyond through the
-/// standard-error quadrature of [`Spread`] (its factors depend on `s_k` alone, so
+/// standard-error quadrature (`Spread`: its factors depend on `s_k` alone, so
 /// the sum of their logarithms is a smooth function of the spread of the `s_k`,
 /// interpolated on a few nodes per panel); the sets are counted with binary
 /// searches in units bucketed by standard error and sorted by estimate.
@@ -497,7 +497,7 @@ pub fn rank_sets(est: &[f64], se: &[f64], level: f64, threads: usize) -> Vec<Ran
 
 /// Up to this many others, a unit's `P(T_j ≤ c)` multiplies their factors one by
 /// one (the plain form); beyond,
-/// through the [`Spread`] of their standard errors.
+/// through the spread (`Spread`) of their standard errors.
 pub const EXACT_MAX: usize = 64;
 
 /// Panels of the standard-error quadrature span at most this ratio `b/a`.
