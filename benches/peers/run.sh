@@ -8,7 +8,8 @@
 #
 # Environment: BENCH_DIR (data, default /tmp/appraise-bench), VENV (Python venv
 # with duckdb, polars, pandas, pyarrow; made if missing, default /work/venv-peers),
-# CARGO_TARGET_DIR (as for cargo). The data: the simulator, 300 units of the real
+# CARGO_TARGET_DIR (as for cargo), TOOLS (the tools to time, in order), BASE_BIN
+# (an earlier binary, as the tool `base-score`). The data: the simulator, 300 units of the real
 # roster, the 24-item survey of benches/peers/bench24.survey.yaml, 8 rater groups,
 # default fault rates, Int8 codes, zstd, row groups of 2^20 rows.
 set -euo pipefail
@@ -41,6 +42,10 @@ declare -A CMD=(
   [polars]="$VENV/bin/python benches/peers/peers.py polars $DATA/ballots.parquet $ITEMS"
   [pandas]="$VENV/bin/python benches/peers/peers.py pandas $DATA/ballots.parquet $ITEMS"
 )
+# BASE_BIN: an earlier appraise binary, timed as `base-score` (add it to TOOLS).
+if [ -n "${BASE_BIN:-}" ]; then
+  CMD[base-score]="$BASE_BIN score --plan $PLAN --roster $ROSTER --ballots $DATA/ballots.parquet --out $DATA/out-base -q"
+fi
 ORDER=(appraise-score duckdb appraise-tally polars pandas)
 [ -n "${TOOLS:-}" ] && read -r -a ORDER <<< "$TOOLS"
 

@@ -28,7 +28,7 @@ use polars::prelude::{
 };
 use polars_arrow::array::Utf8ViewArray;
 
-use crate::count::tally::Tally;
+use crate::count::tally::{Sliced, Tally};
 use crate::error::{Error, Position, Result};
 use crate::judge::ballots;
 use crate::judge::ballots::{BLANK, FileSummary, Reason, Reject, Validator};
@@ -40,6 +40,8 @@ const BAD: u8 = BLANK - 1;
 const NONE: u32 = u32::MAX;
 /// Rows judged per sub-batch: the codes of a sub-batch stay in cache.
 const SUB: usize = 4096;
+/// Rows whose duplicate keys are hashed and touched ahead of judging them.
+const AHEAD: usize = 256;
 
 fn pl_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::input(
@@ -54,7 +56,7 @@ const SLICE_ROWS: usize = 1 << 20;
 
 /// Most rows reserved for up front from a footer (the footer may lie; what is
 /// really there grows past it as it is read).
-const RESERVE_CAP: usize = 1 << 22;
+const RESERVE_CAP: usize = 1 << 24;
 
 /// Whether this build can decode an Arrow type as a column of ids, codes or tally
 /// cells (polars panics on types whose feature it was built without).
@@ -256,10 +258,36 @@ fn resolve_ids(col: Col<'_>, r0: usize, r1: usize, index: impl Fn(&str) -> Optio
     let mut buf = itoa::Buffer::new();
     match col {
         Col::Str(a) => {
+            // Short ids (12 bytes or fewer) sit whole in their 16-byte view: equal
+            // views are equal texts, so a small cache keyed by the view resolves
+            // them without comparing strings (a group column changes every row).
+            // A miss (or a longer id) is looked up as text.
+            let views = a.views();
+            let validity = polars_arrow::array::Array::validity(a);
+            let mut cache = [(u128::MAX, NONE); 64];
             // Ids come in runs (a file is usually written unit by unit): reuse the
             // last lookup while the text repeats.
             let mut last: Option<(&str, u32)> = None;
+            // A null is a blank cell: looked up once.
+            let mut null: Option<u32> = None;
             for r in r0..r1 {
+                if validity.is_some_and(|v| !v.get_bit(r)) {
+                    let k = *null.get_or_insert_with(|| index("").map_or(NONE, |k| k as u32));
+                    out.push(k);
+                    continue;
+                }
+                let view = views[r];
+                if view.is_inline() {
+                    let key = view.as_u128();
+                    let h = (((key as u64) ^ ((key >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
+                    let e = &mut cache[h];
+                    if e.0 != key {
+                        let s = a.value(r).trim();
+                        *e = (key, index(s).map_or(NONE, |k| k as u32));
+                    }
+                    out.push(e.1);
+                    continue;
+                }
                 let s = a.get(r).map_or("", str::trim);
                 let k = match last {
                     Some((t, k)) if t == s => k,
@@ -575,11 +603,15 @@ pub fn read_parquet(
         let (work_tx, work_rx) = mpsc::sync_channel::<Work>(8);
         let (free_tx, free_rx) = mpsc::channel::<Work>();
         scope.spawn(move || {
+            let mut sliced = Sliced::new(tally.layout());
             for w in work_rx {
-                w.apply(tally, n_items);
+                w.apply(tally, n_items, &mut sliced);
                 // The judging side may be done (and its end of this channel gone)
                 // while rows are still queued here: keep tallying them.
                 let _ = free_tx.send(w);
+            }
+            if let Some(acc) = sliced.as_mut() {
+                acc.finish(tally);
             }
         });
         let mut pipe = Pipe {
@@ -634,6 +666,8 @@ struct Judge<'v, 'p> {
     units: Vec<u32>,
     groups: Vec<u32>,
     rater_units: Vec<u32>,
+    /// Duplicate-key hashes of the next [`AHEAD`] rows.
+    hashes: Vec<(u64, u64)>,
 }
 
 impl<'v, 'p> Judge<'v, 'p> {
@@ -650,6 +684,7 @@ impl<'v, 'p> Judge<'v, 'p> {
             units: Vec::new(),
             groups: Vec::new(),
             rater_units: Vec::new(),
+            hashes: Vec::with_capacity(AHEAD),
         }
     }
 
@@ -694,6 +729,21 @@ impl<'v, 'p> Judge<'v, 'p> {
             }
             for r in r0..r1 {
                 let k = r - r0;
+                if k % AHEAD == 0 {
+                    // The next rows' duplicate keys: hashed and their table slots
+                    // touched together, so their cache misses overlap.
+                    self.hashes.clear();
+                    for q in r..(r + AHEAD).min(r1) {
+                        let u = self.units[q - r0];
+                        let h = if u == NONE {
+                            (0, 0)
+                        } else {
+                            self.validator
+                                .prefetch_keys(u as usize, bid.text(q, &mut buf), rid.text(q, &mut buf2))
+                        };
+                        self.hashes.push(h);
+                    }
+                }
                 let line = base + r as u64 + 2;
                 let codes = &self.codes[k * n_items..(k + 1) * n_items];
                 let verdict = if self.units[k] == NONE {
@@ -726,13 +776,14 @@ impl<'v, 'p> Judge<'v, 'p> {
                             items[i].text(r, &mut buf).trim(),
                             survey.scale_of(i),
                         )),
-                        None => self.validator.judge_rest(
+                        None => self.validator.judge_rest_hashed(
                             unit,
                             self.groups[k] as usize,
                             answered,
                             bid.text(r, &mut buf),
                             rid.text(r, &mut buf2),
                             self.rater_units[k] == self.units[k],
+                            self.hashes.get(k % AHEAD).copied(),
                         ),
                     }
                 };
@@ -774,11 +825,18 @@ impl Work {
         self.codes.extend_from_slice(codes);
     }
 
-    /// Tallies the rows, in order, and empties the buffers.
-    fn apply(&self, tally: &mut Tally, n_items: usize) {
+    /// Tallies the rows, in order (the moments through `sliced` when the layout
+    /// allows it: [`Sliced::finish`] must follow the last batch).
+    fn apply(&self, tally: &mut Tally, n_items: usize, sliced: &mut Option<Sliced>) {
         for (k, (&u, &g)) in self.units.iter().zip(&self.groups).enumerate() {
             if let Some(codes) = self.codes.get(k * n_items..(k + 1) * n_items) {
-                tally.add(u as usize, g as usize, codes);
+                match sliced {
+                    Some(acc) => {
+                        tally.add_counts(u as usize, g as usize, codes);
+                        acc.add(tally, u as usize, g as usize, codes);
+                    }
+                    None => tally.add(u as usize, g as usize, codes),
+                }
             }
         }
         for &(unit, reason) in &self.rejected {
@@ -847,9 +905,10 @@ pub fn read_dataframe(
         free: free_rx,
         cur: Work::default(),
     };
-    let drain = |tally: &mut Tally| {
+    let mut sliced = Sliced::new(tally.layout());
+    let mut drain = |tally: &mut Tally| {
         while let Ok(w) = work_rx.try_recv() {
-            w.apply(tally, n_items);
+            w.apply(tally, n_items, &mut sliced);
             let _ = free_tx.send(w);
         }
     };
@@ -865,6 +924,9 @@ pub fn read_dataframe(
     }
     pipe.flush();
     drain(tally);
+    if let Some(acc) = sliced.as_mut() {
+        acc.finish(tally);
+    }
     Ok(FileSummary {
         path: name.to_string(),
         rows,

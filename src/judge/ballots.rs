@@ -389,6 +389,40 @@ impl<'p> Validator<'p> {
         rater: &str,
         conflict: bool,
     ) -> std::result::Result<Accepted, Rejection> {
+        self.judge_rest_hashed(unit, group, answered, ballot_id, rater, conflict, None)
+    }
+
+    /// The hashes of a ballot's two duplicate keys (its id; its unit and rater),
+    /// with the slots of both tables touched so that they are in cache when the
+    /// ballot is judged: a reader computes them for a batch of rows ahead and hands
+    /// each to [`judge_rest_hashed`](Self::judge_rest_hashed). Blank ids hash too
+    /// (the hash is then unused).
+    #[inline]
+    pub fn prefetch_keys(&mut self, unit: usize, ballot_id: &str, rater: &str) -> (u64, u64) {
+        let id = crate::judge::keys::hash(ballot_id.as_bytes());
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&(unit as u32).to_le_bytes());
+        self.scratch.extend_from_slice(rater.as_bytes());
+        let rk = crate::judge::keys::hash(&self.scratch);
+        self.keys.ballot_ids.touch(id);
+        self.keys.raters.touch(rk);
+        (id, rk)
+    }
+
+    /// [`judge_rest`](Self::judge_rest) with the key hashes of
+    /// [`prefetch_keys`](Self::prefetch_keys) for the same unit, id and rater.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn judge_rest_hashed(
+        &mut self,
+        unit: usize,
+        group: usize,
+        answered: usize,
+        ballot_id: &str,
+        rater: &str,
+        conflict: bool,
+        hashes: Option<(u64, u64)>,
+    ) -> std::result::Result<Accepted, Rejection> {
         if answered < self.min_answered {
             return Err((
                 Some(unit),
@@ -403,7 +437,11 @@ impl<'p> Validator<'p> {
         let id_slot = if ballot_id.is_empty() {
             None
         } else {
-            match self.keys.ballot_ids.find(ballot_id.as_bytes()) {
+            let found = match hashes {
+                Some((h, _)) => self.keys.ballot_ids.find_hashed(h, ballot_id.as_bytes()),
+                None => self.keys.ballot_ids.find(ballot_id.as_bytes()),
+            };
+            match found {
                 Ok(()) => {
                     return Err((
                         Some(unit),
@@ -420,7 +458,11 @@ impl<'p> Validator<'p> {
             self.scratch.clear();
             self.scratch.extend_from_slice(&(unit as u32).to_le_bytes());
             self.scratch.extend_from_slice(rater.as_bytes());
-            match self.keys.raters.find(&self.scratch) {
+            let found = match hashes {
+                Some((_, h)) => self.keys.raters.find_hashed(h, &self.scratch),
+                None => self.keys.raters.find(&self.scratch),
+            };
+            match found {
                 Ok(()) => {
                     return Err((
                         Some(unit),

@@ -121,7 +121,13 @@ impl KeySet {
     /// Looks `key` up: `Ok(())` when present, else where it would go.
     #[inline]
     pub fn find(&self, key: &[u8]) -> Result<(), Vacancy> {
-        let h = hash(key);
+        self.find_hashed(hash(key), key)
+    }
+
+    /// [`KeySet::find`] for a key whose [`hash`] is already known (computed ahead,
+    /// when its slot was [touched](KeySet::touch)).
+    #[inline]
+    pub fn find_hashed(&self, h: u64, key: &[u8]) -> Result<(), Vacancy> {
         match self.table.find(h, |&o| key_at(&self.arena, o) == key) {
             Some(_) => Ok(()),
             None => Err(Vacancy { hash: h }),
@@ -129,6 +135,15 @@ impl KeySet {
     }
 
     /// Whether `key` is in the set.
+    /// Reads the table's control bytes where a key of hash `h` is probed, and
+    /// nothing else: touching the keys of a batch of rows ahead of judging them
+    /// lets the processor fetch their slots of a large table in parallel, instead
+    /// of one cache miss after another while each row is judged.
+    #[inline]
+    pub fn touch(&self, h: u64) {
+        std::hint::black_box(self.table.find(h, |_| false));
+    }
+
     #[cfg(test)]
     pub fn contains(&self, key: &[u8]) -> bool {
         self.find(key).is_ok()

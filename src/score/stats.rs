@@ -289,6 +289,11 @@ fn integrate(f: &dyn Fn(f64) -> (f64, f64), a: f64, b: f64, tol: f64, depth: u32
     }
 }
 
+/// The standard normal density.
+fn density(z: f64) -> f64 {
+    (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
 /// `P(T_j ≤ c)` and its derivative in `c`, for a unit with standard error `sj`
 /// against `others`, the `(s_k, s_jk)` of every unit with `s_jk > 0` (see
 /// [`rank_sets`]).
@@ -296,7 +301,6 @@ fn p_max_below(sj: f64, others: &[(f64, f64)], c: f64, tol: f64) -> (f64, f64) {
     if others.is_empty() {
         return (1.0, 0.0);
     }
-    let density = |z: f64| (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
     // Π_k F_k(x) and its c-derivative, F_k = Φ((x + c·s_jk)/s_k) − Φ((x − c·s_jk)/s_k).
     let product = |x: f64| -> (f64, f64) {
         let (mut p, mut dlog) = (1.0, 0.0);
@@ -315,6 +319,42 @@ fn p_max_below(sj: f64, others: &[(f64, f64)], c: f64, tol: f64) -> (f64, f64) {
         }
         (p, p * dlog)
     };
+    let has_zero = others.iter().any(|&(sk, _)| sk == 0.0);
+    over_t(sj, c, tol, has_zero, &product)
+}
+
+/// [`p_max_below`] with the others given as a [`Spread`]'s weighted nodes
+/// `(s, weight, hypot(s_j, s))` and a count of others with `s_k = 0`: the product
+/// is `exp(Σ weight·log F(s))`.
+fn p_max_below_spread(sj: f64, nodes: &[(f64, f64, f64)], zeros: usize, c: f64, tol: f64) -> (f64, f64) {
+    if nodes.is_empty() && zeros == 0 {
+        return (1.0, 0.0);
+    }
+    let product = |x: f64| -> (f64, f64) {
+        // An other with s_k = 0 has s_jk = s_j and confines |x| ≤ c·s_j.
+        if zeros > 0 && x.abs() > c * sj {
+            return (0.0, 0.0);
+        }
+        let (mut log_p, mut dlog) = (0.0, 0.0);
+        for &(sk, w, sjk) in nodes {
+            let (hi, lo) = ((x + c * sjk) / sk, (x - c * sjk) / sk);
+            let f = norm_between(hi, lo);
+            if f <= 0.0 {
+                return (0.0, 0.0);
+            }
+            log_p += w * f.ln();
+            dlog += w * (density(hi) + density(lo)) * sjk / sk / f;
+        }
+        let p = log_p.exp();
+        (p, p * dlog)
+    };
+    over_t(sj, c, tol, zeros > 0, &product)
+}
+
+/// `∫ φ(x; 0, s_j)·product(x) dx` and its c-derivative, `product` giving the
+/// product of the others' factors and its c-derivative at `x`; `has_zero` when
+/// an other has `s_k = 0`.
+fn over_t(sj: f64, c: f64, tol: f64, has_zero: bool, product: &dyn Fn(f64) -> (f64, f64)) -> (f64, f64) {
     if sj == 0.0 {
         return product(0.0);
     }
@@ -322,7 +362,7 @@ fn p_max_below(sj: f64, others: &[(f64, f64)], c: f64, tol: f64) -> (f64, f64) {
     // and double. A unit with s_k = 0 confines |x| ≤ c·s_jk = c·s_j, i.e. |t| ≤ c;
     // moving that edge adds φ(c)·Π(c·s_j) to the half-range derivative.
     let mut bound: f64 = 8.5;
-    let confined = others.iter().any(|&(sk, _)| sk == 0.0) && c < bound;
+    let confined = has_zero && c < bound;
     if confined {
         bound = c;
     }
@@ -347,16 +387,28 @@ const FINE: f64 = 1e-12;
 /// safeguarded by bisection inside a bracket; each `P` is integrated to absolute
 /// error `tol`, and c is found to about `tol` too.
 fn critical_value(sj: f64, others: &[(f64, f64)], level: f64, tol: f64, start: Option<f64>) -> f64 {
-    if others.is_empty() || p_max_below(sj, others, 0.0, tol).0 >= level {
+    solve_c(
+        &|c, tol| p_max_below(sj, others, c, tol),
+        others.len(),
+        level,
+        tol,
+        start,
+    )
+}
+
+/// [`critical_value`] for `p(c, tol) = (P(T_j ≤ c), its c-derivative)` against
+/// `m` others.
+fn solve_c(p: &dyn Fn(f64, f64) -> (f64, f64), m: usize, level: f64, tol: f64, start: Option<f64>) -> f64 {
+    if m == 0 || p(0.0, tol).0 >= level {
         return 0.0;
     }
-    let m = others.len() as f64;
+    let m = m as f64;
     let (mut lo, mut hi) = (0.0, 64.0);
     // Šidák: K − 1 independent comparisons. T_j's comparisons share e_j, so the
     // answer is a little smaller; Newton gets there in a few steps.
     let mut c = start.unwrap_or_else(|| Normal::standard().inverse_cdf(1.0 - (1.0 - level.powf(1.0 / m)) / 2.0));
     for _ in 0..100 {
-        let (p, dp) = p_max_below(sj, others, c, tol);
+        let (p, dp) = p(c, tol);
         let r = p - level;
         if r < 0.0 {
             lo = c;
@@ -386,7 +438,15 @@ fn critical_value(sj: f64, others: &[(f64, f64)], level: f64, tol: f64, start: O
 /// `P(T_j ≤ c) = ∫ φ(x; 0, s_j) Π_{k≠j} [Φ((x + c·s_jk)/s_k) − Φ((x − c·s_jk)/s_k)] dx`.
 /// Then `lower_j = 1 + #{k: d_k − c_j·s_jk > 0}` and
 /// `upper_j = 1 + #{k ≠ j: d_k + c_j·s_jk ≥ 0}`.
+///
+/// Near-linear in the number of units: the product over the others is taken
+/// factor by factor up to [`EXACT_MAX`] of them, and beyond through the
+/// standard-error quadrature (`Spread`: its factors depend on `s_k` alone, so
+/// the sum of their logarithms is a smooth function of the spread of the `s_k`,
+/// interpolated on a few nodes per panel); the sets are counted with binary
+/// searches in units bucketed by standard error and sorted by estimate.
 pub fn rank_sets(est: &[f64], se: &[f64], level: f64, threads: usize) -> Vec<RankSet> {
+    let field = Field::new(est, se, level, threads);
     // c_j varies smoothly with s_j: solving in order of s_j, each solve starts from
     // the previous one and Newton needs two or three steps. The order is cut into
     // fixed chunks that start cold, so the bits of every c_j are the same however
@@ -400,7 +460,7 @@ pub fn rank_sets(est: &[f64], se: &[f64], level: f64, threads: usize) -> Vec<Ran
         chunk
             .iter()
             .map(|&j| {
-                let set = rank_set(est, se, level, j, warm);
+                let set = field.rank_set(level, j, warm);
                 if set.c > 0.0 {
                     warm = Some(set.c);
                 }
@@ -435,49 +495,476 @@ pub fn rank_sets(est: &[f64], se: &[f64], level: f64, threads: usize) -> Vec<Ran
     out
 }
 
-/// The rank set of unit `j`, solving its critical value from `warm` when given.
-///
-/// A unit whose estimate or standard error is not finite gets the whole range of
-/// ranks (nothing is known of it), and is left out of the others' sets' solves.
-fn rank_set(est: &[f64], se: &[f64], level: f64, j: usize, warm: Option<f64>) -> RankSet {
-    if !(est[j].is_finite() && se[j].is_finite() && se[j] >= 0.0) {
-        return RankSet {
-            c: f64::INFINITY,
-            lower: 1,
-            upper: est.len() as u64,
+/// Up to this many others, a unit's `P(T_j ≤ c)` multiplies their factors one by
+/// one (the plain form); beyond,
+/// through the spread (`Spread`) of their standard errors.
+pub const EXACT_MAX: usize = 64;
+
+/// Panels of the standard-error quadrature span at most this ratio `b/a`.
+const PANEL_RATIO: f64 = 1.25;
+/// Interpolation nodes per panel (a panel with no more distinct values than this
+/// lists them exactly, with their multiplicities).
+const PANEL_NODES: usize = 12;
+
+/// The positive standard errors of all usable units, as weighted nodes: for any
+/// smooth `g`, `Σ_k g(s_k) ≈ Σ_i w_i·g(node_i)`. The range of the `s_k` is cut into
+/// panels of ratio at most [`PANEL_RATIO`]; in a panel, `g` is replaced by its
+/// interpolating polynomial at [`PANEL_NODES`] Chebyshev points, so `w_i` is the sum
+/// over the panel's `s_k` of the `i`-th Lagrange basis polynomial. The factor
+/// `log F_k(x)` of the rank-set integrand is analytic in `s_k > 0` and varies on the
+/// scale of `s_k` itself, so on panels this narrow the interpolation error is near
+/// rounding (the tests compare with the exact product). A unit's own `s_j` is taken
+/// out of the sums by subtracting its basis values ([`Spread::without`]).
+#[derive(Clone, Debug, Default)]
+struct Spread {
+    /// Node values, panel after panel.
+    nodes: Vec<f64>,
+    /// Weight of each node.
+    weights: Vec<f64>,
+    /// Per panel: its lower bound, its first node and whether it lists its values
+    /// exactly (else it holds [`PANEL_NODES`] Chebyshev nodes).
+    panels: Vec<(f64, usize, bool)>,
+}
+
+/// Barycentric weight `i` of the `n` Chebyshev points of the first kind.
+fn cheb_lambda(i: usize, n: usize) -> f64 {
+    let n = n as f64;
+    let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+    sign * ((2 * i + 1) as f64 * std::f64::consts::PI / (2.0 * n)).sin()
+}
+
+/// The Lagrange basis values at `s` of the Chebyshev nodes `xs` (barycentric form;
+/// `out` as long as `xs`).
+fn lagrange(xs: &[f64], s: f64, out: &mut [f64]) {
+    if let Some(k) = xs.iter().position(|&x| x == s) {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        out[k] = 1.0;
+        return;
+    }
+    let mut den = 0.0;
+    for (i, (&x, o)) in xs.iter().zip(out.iter_mut()).enumerate() {
+        *o = cheb_lambda(i, xs.len()) / (s - x);
+        den += *o;
+    }
+    out.iter_mut().for_each(|o| *o /= den);
+}
+
+impl Spread {
+    /// The spread of `values` (positive, finite, sorted ascending).
+    fn new(values: &[f64]) -> Spread {
+        let mut sp = Spread::default();
+        let (Some(&lo), Some(&hi)) = (values.first(), values.last()) else {
+            return sp;
         };
-    }
-    let usable = |k: usize| est[k].is_finite() && se[k].is_finite() && se[k] >= 0.0;
-    // Pairs with s_jk = 0 are ordered by their estimates alone: they are left out.
-    let others: Vec<(f64, f64)> = (0..se.len())
-        .filter(|&k| k != j && usable(k) && se[j].hypot(se[k]) > 0.0)
-        .map(|k| (se[k], se[j].hypot(se[k])))
-        .collect();
-    // A coarse c decides the set unless some |d_k|/s_jk lies close to it; only
-    // then is c solved to full precision.
-    let mut c = critical_value(se[j], &others, level, COARSE, warm);
-    let close = (0..est.len()).any(|k| {
-        let sjk = se[j].hypot(se[k]);
-        k != j && sjk > 0.0 && ((est[k] - est[j]).abs() / sjk - c).abs() < 1e-4
-    });
-    if close {
-        c = critical_value(se[j], &others, level, FINE, Some(c));
-    }
-    let (mut lower, mut upper) = (1, 1);
-    for k in 0..est.len() {
-        if k == j {
-            continue;
+        let count = ((hi / lo).ln() / PANEL_RATIO.ln()).ceil();
+        let count = if count.is_finite() {
+            (count as usize).clamp(1, 4096)
+        } else {
+            1
+        };
+        let bound = |p: usize| {
+            if p == 0 {
+                lo
+            } else if p >= count {
+                hi
+            } else {
+                lo * (hi / lo).powf(p as f64 / count as f64)
+            }
+        };
+        let mut start = 0;
+        let mut basis = [0.0; PANEL_NODES];
+        for p in 0..count {
+            let (a, b) = (bound(p), bound(p + 1));
+            let end = if p + 1 == count {
+                values.len()
+            } else {
+                start + values[start..].partition_point(|&v| v < b)
+            };
+            let mine = &values[start..end];
+            let first = sp.nodes.len();
+            let mut distinct = mine.to_vec();
+            distinct.dedup();
+            if distinct.len() <= PANEL_NODES {
+                for &v in &distinct {
+                    sp.nodes.push(v);
+                    sp.weights.push(mine.iter().filter(|&&x| x == v).count() as f64);
+                }
+                sp.panels.push((a, first, true));
+            } else {
+                let (mid, half) = ((a + b) / 2.0, (b - a) / 2.0);
+                for i in 0..PANEL_NODES {
+                    let t = ((2 * i + 1) as f64 * std::f64::consts::PI / (2.0 * PANEL_NODES as f64)).cos();
+                    sp.nodes.push(mid + half * t);
+                    sp.weights.push(0.0);
+                }
+                for &v in mine {
+                    lagrange(&sp.nodes[first..], v, &mut basis);
+                    for (w, l) in sp.weights[first..].iter_mut().zip(&basis) {
+                        *w += l;
+                    }
+                }
+                sp.panels.push((a, first, false));
+            }
+            start = end;
         }
-        let d = est[k] - est[j];
-        let sjk = se[j].hypot(se[k]);
-        if d - c * sjk > 0.0 {
-            lower += 1;
+        sp
+    }
+
+    /// The nodes and weights without one unit of standard error `s`, as `(node,
+    /// weight)` pairs of nonzero weight: the unit is taken out as a node of its own
+    /// with weight −1, which is exact whatever panel `s` falls in.
+    fn without(&self, s: Option<f64>) -> Vec<(f64, f64)> {
+        let mut out: Vec<(f64, f64)> = self
+            .nodes
+            .iter()
+            .zip(&self.weights)
+            .filter(|&(_, &w)| w != 0.0)
+            .map(|(&s, &w)| (s, w))
+            .collect();
+        if let Some(s) = s {
+            out.push((s, -1.0));
         }
-        if d + c * sjk >= 0.0 {
-            upper += 1;
+        out
+    }
+}
+
+/// The critical value as a function of the unit's own standard error, for a
+/// campaign of more than [`EXACT_MAX`] usable units: `c_j` depends on unit j only
+/// through `s_j` (the others' spread less one unit of standard error `s_j`), and
+/// smoothly, so it is solved to [`FINE`] at Chebyshev nodes of `s` (panels of ratio
+/// at most 2, [`CURVE_NODES`] nodes each, or every distinct `s_j` when there are
+/// fewer) and interpolated between them. The nodes are solved cold, each on its
+/// own, so the values are the same bits however many threads solve them.
+#[derive(Clone, Debug, Default)]
+struct Curve {
+    /// Per panel: lower bound, first node, whether its nodes are the exact values.
+    panels: Vec<(f64, usize, bool)>,
+    nodes: Vec<f64>,
+    values: Vec<f64>,
+}
+
+/// Nodes per panel of the [`Curve`].
+const CURVE_NODES: usize = 16;
+
+impl Curve {
+    /// The curve over the distinct positive standard errors `values` (sorted),
+    /// `solve(s)` giving the critical value of a unit of standard error `s`.
+    fn new(values: &[f64], threads: usize, solve: &(dyn Fn(f64) -> f64 + Sync)) -> Curve {
+        let mut curve = Curve::default();
+        let (Some(&lo), Some(&hi)) = (values.first(), values.last()) else {
+            return curve;
+        };
+        if values.len() <= CURVE_NODES {
+            curve.panels.push((lo, 0, true));
+            curve.nodes = values.to_vec();
+        } else {
+            let count = ((hi / lo).log2().ceil() as usize).clamp(1, 1024);
+            for p in 0..count {
+                let a = if p == 0 {
+                    lo
+                } else {
+                    lo * (hi / lo).powf(p as f64 / count as f64)
+                };
+                let b = if p + 1 == count {
+                    hi
+                } else {
+                    lo * (hi / lo).powf((p + 1) as f64 / count as f64)
+                };
+                curve.panels.push((a, curve.nodes.len(), false));
+                let (mid, half) = ((a + b) / 2.0, (b - a) / 2.0);
+                for i in 0..CURVE_NODES {
+                    let t = ((2 * i + 1) as f64 * std::f64::consts::PI / (2.0 * CURVE_NODES as f64)).cos();
+                    curve.nodes.push(mid + half * t);
+                }
+            }
+        }
+        let nodes = &curve.nodes;
+        let threads = threads.clamp(1, nodes.len().max(1));
+        curve.values = if threads == 1 {
+            nodes.iter().map(|&s| solve(s)).collect()
+        } else {
+            let mut values = vec![0.0; nodes.len()];
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        scope.spawn(move || {
+                            (t..nodes.len())
+                                .step_by(threads)
+                                .map(|k| (k, solve(nodes[k])))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    for (k, v) in h.join().unwrap_or_default() {
+                        values[k] = v;
+                    }
+                }
+            });
+            values
+        };
+        curve
+    }
+
+    /// The critical value at `s` (inside the range the curve was made over).
+    fn at(&self, s: f64) -> f64 {
+        let p = self.panels.partition_point(|q| q.0 <= s).saturating_sub(1);
+        let Some(&(_, first, exact)) = self.panels.get(p) else {
+            return f64::NAN;
+        };
+        let end = self.panels.get(p + 1).map_or(self.nodes.len(), |q| q.1);
+        let (xs, ys) = (&self.nodes[first..end], &self.values[first..end]);
+        if let Some(k) = xs.iter().position(|&x| x == s) {
+            return ys[k];
+        }
+        if exact {
+            return f64::NAN;
+        }
+        let mut basis = [0.0; CURVE_NODES];
+        lagrange(xs, s, &mut basis);
+        basis.iter().zip(ys).map(|(l, y)| l * y).sum()
+    }
+}
+
+/// Units of similar standard error, sorted by estimate, for counting rank sets
+/// with binary searches.
+#[derive(Debug)]
+struct Bucket {
+    /// Smallest and largest standard error of the bucket.
+    lo: f64,
+    hi: f64,
+    /// `(estimate, unit)`, by estimate.
+    units: Vec<(f64, usize)>,
+}
+
+/// What every unit's rank set is solved against, prepared once.
+struct Field<'a> {
+    est: &'a [f64],
+    se: &'a [f64],
+    /// Units with a finite estimate and a finite, non-negative standard error.
+    usable: Vec<bool>,
+    /// Usable units, in buckets of similar standard error.
+    buckets: Vec<Bucket>,
+    /// The other units, checked one by one.
+    odd: Vec<usize>,
+    /// Usable units with `s = 0`.
+    zeros: usize,
+    /// Usable units with `s > 0`.
+    positive: usize,
+    /// Each usable unit's bucket and place in it.
+    place: Vec<(usize, usize)>,
+    /// The spread of the positive standard errors of usable units, when more than
+    /// [`EXACT_MAX`] units are usable.
+    spread: Option<Spread>,
+    /// With the spread, the critical value as a function of `s_j > 0`.
+    curve: Option<Curve>,
+}
+
+/// Buckets of the rank-set count: enough that each spans a narrow range of
+/// standard errors, few enough that a unit's binary searches stay cheap.
+const BUCKETS: usize = 64;
+
+impl<'a> Field<'a> {
+    fn new(est: &'a [f64], se: &'a [f64], level: f64, threads: usize) -> Field<'a> {
+        let usable: Vec<bool> = (0..est.len())
+            .map(|k| est[k].is_finite() && se[k].is_finite() && se[k] >= 0.0)
+            .collect();
+        let mut by_se: Vec<usize> = (0..est.len()).filter(|&k| usable[k]).collect();
+        by_se.sort_by(|&a, &b| se[a].total_cmp(&se[b]).then(a.cmp(&b)));
+        let size = by_se.len().div_ceil(BUCKETS).max(16);
+        let buckets: Vec<Bucket> = by_se
+            .chunks(size)
+            .map(|ch| {
+                let mut units: Vec<(f64, usize)> = ch.iter().map(|&k| (est[k], k)).collect();
+                units.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                Bucket {
+                    lo: se[ch[0]],
+                    hi: se[ch[ch.len() - 1]],
+                    units,
+                }
+            })
+            .collect();
+        let mut place = vec![(usize::MAX, 0); est.len()];
+        for (b, bucket) in buckets.iter().enumerate() {
+            for (p, u) in bucket.units.iter().enumerate() {
+                place[u.1] = (b, p);
+            }
+        }
+        let positive: Vec<f64> = by_se.iter().map(|&k| se[k]).filter(|&s| s > 0.0).collect();
+        let zeros = by_se.len() - positive.len();
+        let spread = (by_se.len() > EXACT_MAX + 1).then(|| Spread::new(&positive));
+        let curve = spread.as_ref().map(|spread| {
+            let mut distinct = positive.clone();
+            distinct.dedup();
+            let m = positive.len().saturating_sub(1) + zeros;
+            let solve = |s: f64| {
+                let nodes: Vec<(f64, f64, f64)> = spread
+                    .without(Some(s))
+                    .iter()
+                    .map(|&(sk, w)| (sk, w, s.hypot(sk)))
+                    .collect();
+                solve_c(
+                    &|c, tol| p_max_below_spread(s, &nodes, zeros, c, tol),
+                    m,
+                    level,
+                    FINE,
+                    None,
+                )
+            };
+            Curve::new(&distinct, threads, &solve)
+        });
+        let odd = (0..est.len()).filter(|&k| !usable[k]).collect();
+        Field {
+            curve,
+            est,
+            se,
+            usable,
+            buckets,
+            odd,
+            zeros,
+            positive: positive.len(),
+            place,
+            spread,
         }
     }
-    RankSet { c, lower, upper }
+
+    /// The rank set of unit `j`, solving its critical value from `warm` when given.
+    ///
+    /// A unit whose estimate or standard error is not finite gets the whole range of
+    /// ranks (nothing is known of it), and is left out of the others' sets' solves.
+    fn rank_set(&self, level: f64, j: usize, warm: Option<f64>) -> RankSet {
+        let (est, se) = (self.est, self.se);
+        if !self.usable[j] {
+            return RankSet {
+                c: f64::INFINITY,
+                lower: 1,
+                upper: est.len() as u64,
+            };
+        }
+        let sj = se[j];
+        let solve = |tol: f64, start: Option<f64>| -> f64 {
+            match &self.spread {
+                None => {
+                    // Pairs with s_jk = 0 are ordered by their estimates alone: they are
+                    // left out.
+                    let others: Vec<(f64, f64)> = (0..se.len())
+                        .filter(|&k| k != j && self.usable[k] && sj.hypot(se[k]) > 0.0)
+                        .map(|k| (se[k], sj.hypot(se[k])))
+                        .collect();
+                    critical_value(sj, &others, level, tol, start)
+                }
+                Some(spread) => {
+                    let nodes = if sj > 0.0 {
+                        spread.without(Some(sj))
+                    } else {
+                        spread.without(None)
+                    };
+                    // Others with s_k = 0 pair with j only when s_j > 0.
+                    let zeros = if sj > 0.0 { self.zeros } else { 0 };
+                    let nodes: Vec<(f64, f64, f64)> = nodes.iter().map(|&(s, w)| (s, w, sj.hypot(s))).collect();
+                    let m = self.positive - usize::from(sj > 0.0) + zeros;
+                    solve_c(
+                        &|c, tol| p_max_below_spread(sj, &nodes, zeros, c, tol),
+                        m,
+                        level,
+                        tol,
+                        start,
+                    )
+                }
+            }
+        };
+        if let Some(curve) = self.curve.as_ref().filter(|_| sj > 0.0) {
+            let c = curve.at(sj);
+            let (lower, upper) = self.count(j, c);
+            return RankSet { c, lower, upper };
+        }
+        // A coarse c decides the set unless some |d_k|/s_jk lies close to it; only
+        // then is c solved to full precision.
+        let mut c = solve(COARSE, warm);
+        let is_close = |k: usize| {
+            let sjk = sj.hypot(se[k]);
+            k != j && sjk > 0.0 && ((est[k] - est[j]).abs() / sjk - c).abs() < 1e-4
+        };
+        let mut close = self.odd.iter().any(|&k| is_close(k));
+        if !close {
+            // |d_k| within (c ± 1e-4)·s_jk, on either side of est_j.
+            let (lo_c, hi_c) = (c - 1e-4, c + 1e-4);
+            let ej = est[j];
+            for bucket in &self.buckets {
+                let t_lo = lo_c.max(0.0) * sj.hypot(bucket.lo);
+                let t_hi = hi_c * sj.hypot(bucket.hi);
+                let m = |t: f64| t.abs() * 1e-9 + (ej.abs() + 1.0) * 1e-9;
+                let (inner, outer) = (t_lo - m(t_lo), t_hi + m(t_hi));
+                for (w0, w1) in [(ej + inner, ej + outer), (ej - outer, ej - inner)] {
+                    let a = bucket.units.partition_point(|u| u.0 < w0);
+                    let z = bucket.units.partition_point(|u| u.0 <= w1);
+                    if bucket.units[a..z].iter().any(|u| is_close(u.1)) {
+                        close = true;
+                        break;
+                    }
+                }
+                if close {
+                    break;
+                }
+            }
+        }
+        if close {
+            c = solve(FINE, Some(c));
+        }
+        let (lower, upper) = self.count(j, c);
+        RankSet { c, lower, upper }
+    }
+
+    /// `(lower, upper)` of unit j's set for the critical value `c`. Lower counts
+    /// `d_k − c·s_jk > 0`, upper `d_k + c·s_jk ≥ 0`; in a bucket `c·s_jk` lies between
+    /// `c·hypot(s_j, lo)` and `c·hypot(s_j, hi)`, so only the units whose estimate
+    /// falls in a window that wide are checked one by one: the rest are decided by
+    /// where they sit in the bucket's estimate order.
+    fn count(&self, j: usize, c: f64) -> (u64, u64) {
+        let (est, se, sj) = (self.est, self.se, self.se[j]);
+        let (mut lower, mut upper) = (1, 1);
+        let counts = |k: usize, lower: &mut u64, upper: &mut u64| {
+            if k == j {
+                return;
+            }
+            let d = est[k] - est[j];
+            let sjk = sj.hypot(se[k]);
+            if d - c * sjk > 0.0 {
+                *lower += 1;
+            }
+            if d + c * sjk >= 0.0 {
+                *upper += 1;
+            }
+        };
+        for &k in &self.odd {
+            counts(k, &mut lower, &mut upper);
+        }
+        let ej = est[j];
+        for (b, bucket) in self.buckets.iter().enumerate() {
+            let t_lo = c * sj.hypot(bucket.lo);
+            let t_hi = c * sj.hypot(bucket.hi);
+            let m = |t: f64| t.abs() * 1e-9 + (ej.abs() + 1.0) * 1e-9;
+            let u = &bucket.units;
+            // Lower window: est_k − est_j in [t_lo, t_hi], widened.
+            let a = u.partition_point(|x| x.0 < ej + t_lo - m(t_lo));
+            let z = u.partition_point(|x| x.0 <= ej + t_hi + m(t_hi));
+            lower += (u.len() - z) as u64;
+            for x in &u[a..z] {
+                counts(x.1, &mut lower, &mut 0);
+            }
+            // Upper window: est_k − est_j in [−t_hi, −t_lo], widened.
+            let a = u.partition_point(|x| x.0 < ej - t_hi - m(t_hi));
+            let z = u.partition_point(|x| x.0 <= ej - t_lo + m(t_lo));
+            upper += (u.len() - z) as u64;
+            if self.place[j].0 == b && self.place[j].1 >= z {
+                upper -= 1;
+            }
+            for x in &u[a..z] {
+                counts(x.1, &mut 0, &mut upper);
+            }
+        }
+        (lower, upper)
+    }
 }
 
 /// Cronbach's alpha of one dimension, with item diagnostics.
@@ -828,6 +1315,172 @@ mod reference {
 /// Coverage of the composite interval by simulation: a unit with a planted true
 /// composite is surveyed many times; the share of 95% intervals that cover the
 /// truth should be close to 0.95.
+/// The rank-set machinery against its plain form: the exact product over every
+/// other unit and the count over every pair.
+#[cfg(test)]
+mod rank_speed {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The rank set as first written: the others listed one by one, every pair
+    /// counted.
+    fn plain(est: &[f64], se: &[f64], level: f64, j: usize) -> RankSet {
+        if !(est[j].is_finite() && se[j].is_finite() && se[j] >= 0.0) {
+            return RankSet {
+                c: f64::INFINITY,
+                lower: 1,
+                upper: est.len() as u64,
+            };
+        }
+        let usable = |k: usize| est[k].is_finite() && se[k].is_finite() && se[k] >= 0.0;
+        let others: Vec<(f64, f64)> = (0..se.len())
+            .filter(|&k| k != j && usable(k) && se[j].hypot(se[k]) > 0.0)
+            .map(|k| (se[k], se[j].hypot(se[k])))
+            .collect();
+        let mut c = critical_value(se[j], &others, level, COARSE, None);
+        let close = (0..est.len()).any(|k| {
+            let sjk = se[j].hypot(se[k]);
+            k != j && sjk > 0.0 && ((est[k] - est[j]).abs() / sjk - c).abs() < 1e-4
+        });
+        if close {
+            c = critical_value(se[j], &others, level, FINE, Some(c));
+        }
+        count_plain(est, se, j, c)
+    }
+
+    fn count_plain(est: &[f64], se: &[f64], j: usize, c: f64) -> RankSet {
+        let (mut lower, mut upper) = (1, 1);
+        for k in 0..est.len() {
+            if k == j {
+                continue;
+            }
+            let d = est[k] - est[j];
+            let sjk = se[j].hypot(se[k]);
+            if d - c * sjk > 0.0 {
+                lower += 1;
+            }
+            if d + c * sjk >= 0.0 {
+                upper += 1;
+            }
+        }
+        RankSet { c, lower, upper }
+    }
+
+    #[test]
+    fn the_spread_integrates_polynomials_exactly() {
+        // s = 1, 2, …, 20: ratio 20 cuts into ⌈ln 20 / ln 1.25⌉ = 14 panels, the
+        // wide ones interpolated on 12 Chebyshev nodes, which reproduce any
+        // polynomial of degree < 12. Σ s² = 20·21·41/6 = 2870; Σ s³ = (20·21/2)² =
+        // 44100; without s = 3: 2870 − 9 = 2861.
+        let values: Vec<f64> = (1..=20).map(f64::from).collect();
+        let sp = Spread::new(&values);
+        assert_eq!(sp.panels.len(), 14);
+        let sum = |nodes: &[(f64, f64)], pow: i32| nodes.iter().map(|&(s, w)| w * s.powi(pow)).sum::<f64>();
+        let all = sp.without(None);
+        assert!((sum(&all, 0) - 20.0).abs() < 1e-9, "{}", sum(&all, 0));
+        assert!((sum(&all, 2) - 2870.0).abs() < 1e-9);
+        assert!((sum(&all, 3) - 44100.0).abs() < 1e-8);
+        assert!((sum(&sp.without(Some(3.0)), 2) - 2861.0).abs() < 1e-9);
+        // 1 000 values from 2 to 6: most panels interpolate, and the weights still
+        // add up to the count and reproduce Σ s² to rounding.
+        let values: Vec<f64> = (0..1000).map(|k| 2.0 + 4.0 * f64::from(k) / 999.0).collect();
+        let sp = Spread::new(&values);
+        assert!(sp.panels.iter().any(|p| !p.2), "some panel interpolates");
+        let want: f64 = values.iter().map(|s| s * s).sum();
+        let all = sp.without(None);
+        assert!((sum(&all, 2) - want).abs() < 1e-8 * want);
+        assert!((sum(&all, 0) - 1000.0).abs() < 1e-9);
+    }
+
+    /// Estimates and standard errors like a province's windows: composites near the
+    /// top of the scale, standard errors of 20–40 ballots, a few units with s = 0
+    /// or nothing known.
+    fn campaign(n: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut est = Vec::with_capacity(n);
+        let mut se = Vec::with_capacity(n);
+        for k in 0..n {
+            est.push(85.0 + 8.0 * (rng.random::<f64>() - 0.5) + rng.random::<f64>());
+            se.push(match k % 97 {
+                5 => 0.0,
+                11 => f64::NAN,
+                _ => 1.5 + 3.0 * rng.random::<f64>() * rng.random::<f64>(),
+            });
+        }
+        (est, se)
+    }
+
+    /// Timings for BENCHMARKS.md (not a check): `cargo test --release --lib
+    /// rank_sets_timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    #[allow(clippy::print_stdout)]
+    fn rank_sets_timing() {
+        for n in [1_000, 10_000, 100_000] {
+            let (est, se) = campaign(n, 1);
+            let t = std::time::Instant::now();
+            let sets = rank_sets(&est, &se, LEVEL, 2);
+            println!("{n} units: {:.3} s ({} sets)", t.elapsed().as_secs_f64(), sets.len());
+        }
+    }
+
+    #[test]
+    fn counting_with_buckets_matches_every_pair() {
+        // Any c: the bucketed count is the plain count.
+        let (est, se) = campaign(700, 7);
+        let field = Field::new(&est, &se, LEVEL, 2);
+        for j in (0..est.len()).step_by(7) {
+            if !field.usable[j] {
+                continue;
+            }
+            for c in [0.0, 1.0, 2.5, 3.3, 40.0] {
+                let want = count_plain(&est, &se, j, c);
+                // c fixed: count only (the part of rank_set after the solve).
+                let got = field.count(j, c);
+                assert_eq!((got.0, got.1), (want.lower, want.upper), "unit {j}, c {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_spread_gives_the_sets_of_the_exact_product() {
+        // 700 units: above EXACT_MAX, so the field solves through the spread; the
+        // plain solve multiplies all 699 factors. Same sets, c within 1e-8.
+        let (est, se) = campaign(700, 11);
+        let field = Field::new(&est, &se, LEVEL, 2);
+        assert!(field.spread.is_some());
+        for j in (0..est.len()).step_by(23).chain([5, 11, 102]) {
+            let got = field.rank_set(LEVEL, j, None);
+            let want = plain(&est, &se, LEVEL, j);
+            assert_eq!((got.lower, got.upper), (want.lower, want.upper), "unit {j}");
+            if want.c.is_finite() {
+                assert!((got.c - want.c).abs() < 1e-8, "unit {j}: c {} vs {}", got.c, want.c);
+            }
+        }
+    }
+
+    #[test]
+    fn a_campaign_whose_errors_are_all_zero_is_ordered_by_its_estimates() {
+        // 100 units, s = 0 everywhere: no pair has s_jk > 0, so c = 0 and the sets
+        // are the ranks of the estimates (ties share: 50 units at 90, 50 at 80).
+        let est: Vec<f64> = (0..100).map(|k| if k < 50 { 90.0 } else { 80.0 }).collect();
+        let sets = rank_sets(&est, &[0.0; 100], LEVEL, 2);
+        assert_eq!((sets[0].c, sets[0].lower, sets[0].upper), (0.0, 1, 50));
+        assert_eq!((sets[99].lower, sets[99].upper), (51, 100));
+    }
+
+    #[test]
+    fn small_campaigns_keep_the_bits_of_the_plain_form() {
+        let (est, se) = campaign(120, 3);
+        let sets = rank_sets(&est, &se, LEVEL, 2);
+        for (j, set) in sets.iter().enumerate() {
+            let want = plain(&est, &se, LEVEL, j);
+            assert_eq!((set.lower, set.upper), (want.lower, want.upper), "unit {j}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod coverage {
     use super::reference::one_unit;
