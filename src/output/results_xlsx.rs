@@ -109,37 +109,7 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
             row
         })
         .collect();
-    let mut rejects: Vec<Vec<CellOut>> = outcome
-        .rejects
-        .iter()
-        .map(|r| {
-            vec![
-                text(outcome.files.get(r.file).map_or("", |f| f.path.as_str())),
-                CellOut::Int(r.row as i64),
-                text(&r.ballot_id),
-                CellOut::Text(word(reason_key(r.reason.code()), r.reason.code())),
-                text(&r.detail),
-            ]
-        })
-        .collect();
-    rejects.extend(outcome.complaints.rejects.iter().map(|c| {
-        vec![
-            CellOut::Text(l(Key::Complaints)),
-            CellOut::Int(c.row as i64),
-            text(&c.complaint_id),
-            text(c.reason.code()),
-            text(&c.detail),
-        ]
-    }));
-    rejects.extend(outcome.ledgers.rejects.iter().map(|r| {
-        vec![
-            text(r.file.code()),
-            CellOut::Int(r.line as i64),
-            text(&r.id),
-            text(r.reason.code()),
-            text(&r.detail),
-        ]
-    }));
+    let rejects = reject_rows(outcome, &l(Key::Complaints), &word, REJECT_ROWS, lang);
     let attention = outcome
         .attention
         .iter()
@@ -172,11 +142,107 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
     write_workbook(&sheets).map_err(|e| Error::from(ErrorKind::Usage(format!("results.xlsx: {e}"))))
 }
 
+/// Rows the rejects sheet holds: a sheet takes 1,048,576 rows (Excel's limit), one
+/// is the header and one the note that says how many more rows the CSVs have.
+const REJECT_ROWS: usize = crate::output::xlsx::MAX_ROWS - 2;
+
+/// The rejects sheet's rows: rejected ballots, complaints and ledger rows, in that
+/// order, at most `room` of them; past that a last row says how many more there
+/// are and that `rejects.csv`, `complaint_rejects.csv` and `ledger_rejects.csv`
+/// hold every one. A run of 10⁸ ballots may reject millions of rows: the workbook
+/// is for people, the CSVs are the record, and the run must not fail on it.
+fn reject_rows(
+    outcome: &Outcome,
+    complaints: &str,
+    word: &dyn Fn(Option<Key>, &str) -> String,
+    room: usize,
+    lang: crate::rules::plan::Language,
+) -> Vec<Vec<CellOut>> {
+    let text = |s: &str| CellOut::Text(s.to_string());
+    let ballots = outcome.rejects.iter().map(|r| {
+        vec![
+            text(outcome.files.get(r.file).map_or("", |f| f.path.as_str())),
+            CellOut::Int(r.row as i64),
+            text(&r.ballot_id),
+            CellOut::Text(word(reason_key(r.reason.code()), r.reason.code())),
+            text(&r.detail),
+        ]
+    });
+    let complaint_rows = outcome.complaints.rejects.iter().map(|c| {
+        vec![
+            text(complaints),
+            CellOut::Int(c.row as i64),
+            text(&c.complaint_id),
+            text(c.reason.code()),
+            text(&c.detail),
+        ]
+    });
+    let ledger_rows = outcome.ledgers.rejects.iter().map(|r| {
+        vec![
+            text(r.file.code()),
+            CellOut::Int(r.line as i64),
+            text(&r.id),
+            text(r.reason.code()),
+            text(&r.detail),
+        ]
+    });
+    let total = outcome.rejects.len() + outcome.complaints.rejects.len() + outcome.ledgers.rejects.len();
+    let mut rows: Vec<Vec<CellOut>> = ballots.chain(complaint_rows).chain(ledger_rows).take(room).collect();
+    if total > room {
+        let more = total - room;
+        rows.push(vec![
+            text("…"),
+            CellOut::Empty,
+            CellOut::Empty,
+            CellOut::Empty,
+            CellOut::Text(lang.pick_str(
+                &format!("另有 {more} 行未列出(本表最多 {room} 行):全部退回记录见 rejects.csv、complaint_rejects.csv 和 ledger_rejects.csv"),
+                &format!("{more} more rows not shown (this sheet holds {room}): rejects.csv, complaint_rejects.csv and ledger_rejects.csv have every row"),
+            ).to_string()),
+        ]);
+    }
+    rows
+}
+
 /// The label of a ledger's rate column.
 fn ledger_rate_key(f: crate::judge::ledgers::LedgerFile) -> Key {
     match f {
         crate::judge::ledgers::LedgerFile::Tickets => Key::TicketsRate,
         crate::judge::ledgers::LedgerFile::Rectifications => Key::RectificationsRate,
         _ => Key::CommitmentsRate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rejects sheet keeps `room` rows and says how many more the CSVs hold,
+    /// so that a run rejecting millions of rows still writes its workbook.
+    #[test]
+    fn the_rejects_sheet_stops_at_its_room_and_says_how_many_more() {
+        let (plan, roster) = crate::demo::campaign().expect("demo campaign");
+        let outcome = crate::demo::run(&plan, &roster).expect("demo run");
+        let total = outcome.rejects.len() + outcome.complaints.rejects.len() + outcome.ledgers.rejects.len();
+        assert!(total > 5, "the demo rejects {total} rows");
+        let word = |_: Option<Key>, code: &str| code.to_string();
+        let rows = reject_rows(&outcome, "complaints", &word, 5, crate::rules::plan::Language::En);
+        // 5 rows of rejects, then the note: total − 5 more.
+        assert_eq!(rows.len(), 6);
+        let CellOut::Text(note) = &rows[5][4] else {
+            panic!("the last row is a note: {:?}", rows[5]);
+        };
+        assert_eq!(
+            note,
+            &format!(
+                "{} more rows not shown (this sheet holds 5): rejects.csv, complaint_rejects.csv and ledger_rejects.csv have every row",
+                total - 5
+            )
+        );
+        // With room for all, every row and no note.
+        assert_eq!(
+            reject_rows(&outcome, "complaints", &word, total, crate::rules::plan::Language::En).len(),
+            total
+        );
     }
 }

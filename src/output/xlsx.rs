@@ -91,7 +91,7 @@ pub enum XlsxError {
 }
 
 /// Excel's limits.
-const MAX_ROWS: usize = 1_048_576;
+pub(crate) const MAX_ROWS: usize = 1_048_576;
 const MAX_COLUMNS: usize = 16_384;
 const MAX_TEXT: usize = 32_767;
 const MAX_SHEET_NAME: usize = 31;
