@@ -48,9 +48,11 @@ use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 use crate::score::outcome::Outcome;
 
-/// The names of the files [`render_all`] writes, in its order: known before the
-/// run, so that the command can check them against the inputs before any work.
-pub const FILE_NAMES: [&str; 10] = [
+/// The names of the files [`render_all`] may write, in its order: the ten every run
+/// writes, then those of SPEC §14 and §15 that a plan using those rules adds. Known
+/// before the run, so that the command can check them against the inputs before any
+/// work (a name the run will not write is checked too: the guard errs on the safe side).
+pub const FILE_NAMES: [&str; 16] = [
     "results.csv",
     "results.json",
     "results.xlsx",
@@ -61,6 +63,12 @@ pub const FILE_NAMES: [&str; 10] = [
     "flags.csv",
     "report.md",
     "report.html",
+    "staff.csv",
+    "staff_rejects.csv",
+    "titles_after.csv",
+    "title_rejects.csv",
+    "ledger.csv",
+    "ledger_rejects.csv",
 ];
 
 /// Every output file of a run, as (file name, contents), named as [`FILE_NAMES`].

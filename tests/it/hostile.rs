@@ -770,7 +770,8 @@ fn file_names_are_the_files_rendered() {
         .iter()
         .map(|(n, _)| *n)
         .collect();
-    assert_eq!(names, appraise::output::FILE_NAMES);
+    // The demo uses none of the rules of SPEC §14–§15: the first ten names, in order.
+    assert_eq!(names, appraise::output::FILE_NAMES[..10]);
 }
 
 #[test]

@@ -447,6 +447,23 @@ fn minzhu_pingyi_staff_points_end_to_end() {
         &mut |_| {},
     )
     .expect("run");
+    // The files written are names of `FILE_NAMES` (which the output guard checks
+    // before the run), in its order: the ten of every run, staff and ledger files.
+    let names: Vec<&str> = appraise::output::render_all(&plan, &roster, &outcome)
+        .expect("rendered")
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    let at: Vec<Option<usize>> = names
+        .iter()
+        .map(|n| appraise::output::FILE_NAMES.iter().position(|f| f == n))
+        .collect();
+    assert!(at.iter().all(Option::is_some), "{names:?}");
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{names:?}");
+    assert!(
+        names.contains(&"staff.csv") && names.contains(&"ledger.csv"),
+        "{names:?}"
+    );
     let f = files(&plan, &roster, &outcome);
     // S0101: three verified 2011 complaints → 12 − 3 × 4 = 0 → 诫勉谈话; S4401: a veto
     // and two complaints, all verified → 0; S1801: two → 4 left; S3301: only a 2010
