@@ -130,12 +130,24 @@ pub fn terminal(s: &str) -> String {
 pub const SHOWN_CHARS: usize = 200;
 
 /// `s` cut to its first [`SHOWN_CHARS`] characters, with the original length
-/// noted, e.g. `U0000…… (2,000,000 bytes)`; borrowed when it is short enough.
+/// noted, e.g. `U0000…… (2,000,000 bytes)`; borrowed when it is short enough, or
+/// already shortened (a tally shard's rejects file is shortened when written and
+/// again when merged: the length noted stays the original's).
 pub fn shorten(s: &str) -> std::borrow::Cow<'_, str> {
     match s.char_indices().nth(SHOWN_CHARS) {
         None => std::borrow::Cow::Borrowed(s),
+        Some((cut, _)) if is_length_note(&s[cut..]) => std::borrow::Cow::Borrowed(s),
         Some((cut, _)) => std::borrow::Cow::Owned(format!("{}… ({} bytes)", &s[..cut], thousands(s.len()))),
     }
+}
+
+/// Whether `tail` is the note [`shorten`] appends: `… (1,234 bytes)`.
+fn is_length_note(tail: &str) -> bool {
+    tail.strip_prefix("… (")
+        .and_then(|r| r.strip_suffix(" bytes)"))
+        .is_some_and(|n| {
+            n.starts_with(|c: char| c.is_ascii_digit()) && n.chars().all(|c| c.is_ascii_digit() || c == ',')
+        })
 }
 
 /// `n` with a comma between groups of three digits (`12,345,678`).
@@ -264,6 +276,10 @@ mod tests {
         // 2,000,000 bytes: the first 200 characters, then the length in bytes.
         let long = "U".repeat(2_000_000);
         assert_eq!(shorten(&long), format!("{}… (2,000,000 bytes)", "U".repeat(200)));
+        // Shortening twice keeps the first note (the original's length).
+        let once = shorten(&long).into_owned();
+        assert!(matches!(shorten(&once), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(shorten(&once), once);
         // 201 characters of 3 bytes each: 603 bytes, cut at a character boundary.
         let zh = "城".repeat(201);
         assert_eq!(shorten(&zh), format!("{}… (603 bytes)", "城".repeat(200)));

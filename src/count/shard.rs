@@ -466,7 +466,9 @@ pub fn read_rejects(path: &Path, files: &[FileSummary], offset: usize) -> Result
 }
 
 /// The `rejects.csv` table of `rejects` whose `file` indexes `files` (also the
-/// rejects file beside a tally shard, [`crate::count::shard::write_rejects`]).
+/// rejects file beside a tally shard, [`crate::count::shard::write_rejects`]). A
+/// ballot id or detail longer than [`crate::cell::SHOWN_CHARS`] characters is
+/// shortened with its length noted ([`crate::cell::shorten`]).
 pub fn rejects_table(rejects: &[Reject], files: &[FileSummary]) -> Result<Vec<u8>> {
     csv_bytes(|w| {
         w.write_record(["row", "ballot_id", "reason", "detail", "file"])?;
@@ -474,9 +476,9 @@ pub fn rejects_table(rejects: &[Reject], files: &[FileSummary]) -> Result<Vec<u8
             let file = files.get(r.file).map_or("", |f| f.path.as_str());
             w.write_record([
                 r.row.to_string(),
-                safe_cell(&r.ballot_id),
+                safe_cell(&crate::cell::shorten(&r.ballot_id)),
                 r.reason.code().into(),
-                safe_cell(&r.detail),
+                safe_cell(&crate::cell::shorten(&r.detail)),
                 safe_cell(file),
             ])?;
         }

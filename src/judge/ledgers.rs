@@ -729,37 +729,7 @@ impl<'a> Judging<'a> {
             return;
         };
         let (days, count, kind_id) = (rules.deadlines[k].days, rules.days, rules.deadlines[k].kind.clone());
-        let start = match self.date(received, "received") {
-            Ok(d) => d,
-            Err(e) => {
-                self.reject(line, id, LedgerReason::BadDate, e);
-                return;
-            }
-        };
-        let Some(closed) = self.closing(line, id, closed, Some(start), "closed") else {
-            return;
-        };
-        let Some(due) = self.calendar.due(start, days, count) else {
-            self.reject(
-                line,
-                id,
-                LedgerReason::BadDate,
-                format!("received {start}: the deadline falls past 9999-12-31"),
-            );
-            return;
-        };
-        if !self.take_id(line, id) {
-            return;
-        }
-        self.record(Matter {
-            unit: u,
-            id,
-            kind: kind_id,
-            text: String::new(),
-            start: Some(start),
-            due,
-            closed,
-        });
+        self.timed(line, id, u, kind_id, (received, "received"), closed, (days, count));
     }
 
     /// `rating_id, unit_id, opened, closed`.
@@ -774,7 +744,25 @@ impl<'a> Judging<'a> {
             .rectifications
             .as_ref()
             .map_or((0, DayCount::Calendar), |r| (r.deadline, r.days));
-        let start = match self.date(opened, "opened") {
+        self.timed(line, id, u, String::new(), (opened, "opened"), closed, (days, count));
+    }
+
+    /// A ticket or rectification of unit `u` (kind `kind`, empty for a
+    /// rectification) whose deadline runs `days` from the date in `start`
+    /// (its text and its column's name): judged (bad date, closed before opened,
+    /// a deadline past 9999, a repeated id) and recorded.
+    #[allow(clippy::too_many_arguments)]
+    fn timed(
+        &mut self,
+        line: u64,
+        id: &str,
+        u: usize,
+        kind: String,
+        (start, what): (&str, &str),
+        closed: &str,
+        (days, count): (u32, DayCount),
+    ) {
+        let start = match self.date(start, what) {
             Ok(d) => d,
             Err(e) => {
                 self.reject(line, id, LedgerReason::BadDate, e);
@@ -789,7 +777,7 @@ impl<'a> Judging<'a> {
                 line,
                 id,
                 LedgerReason::BadDate,
-                format!("opened {start}: the deadline falls past 9999-12-31"),
+                format!("{what} {start}: the deadline falls past 9999-12-31"),
             );
             return;
         };
@@ -799,7 +787,7 @@ impl<'a> Judging<'a> {
         self.record(Matter {
             unit: u,
             id,
-            kind: String::new(),
+            kind,
             text: String::new(),
             start: Some(start),
             due,

@@ -109,7 +109,18 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
             row
         })
         .collect();
-    let rejects = reject_rows(outcome, &l(Key::Complaints), &word, REJECT_ROWS, lang);
+    let rejects = reject_rows(
+        Rejected {
+            ballots: &outcome.rejects,
+            files: &outcome.files,
+            complaints: &outcome.complaints.rejects,
+            ledgers: &outcome.ledgers.rejects,
+        },
+        &l(Key::Complaints),
+        &word,
+        REJECT_ROWS,
+        lang,
+    );
     let attention = outcome
         .attention
         .iter()
@@ -142,6 +153,15 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
     write_workbook(&sheets).map_err(|e| Error::from(ErrorKind::Usage(format!("results.xlsx: {e}"))))
 }
 
+/// The rejected rows of a run, as the rejects sheet lists them.
+#[derive(Clone, Copy)]
+struct Rejected<'a> {
+    ballots: &'a [crate::judge::ballots::Reject],
+    files: &'a [crate::judge::ballots::FileSummary],
+    complaints: &'a [crate::judge::complaints::ComplaintReject],
+    ledgers: &'a [crate::judge::ledgers::LedgerReject],
+}
+
 /// Rows the rejects sheet holds: a sheet takes 1,048,576 rows (Excel's limit), one
 /// is the header and one the note that says how many more rows the CSVs have.
 const REJECT_ROWS: usize = crate::output::xlsx::MAX_ROWS - 2;
@@ -152,23 +172,23 @@ const REJECT_ROWS: usize = crate::output::xlsx::MAX_ROWS - 2;
 /// hold every one. A run of 10⁸ ballots may reject millions of rows: the workbook
 /// is for people, the CSVs are the record, and the run must not fail on it.
 fn reject_rows(
-    outcome: &Outcome,
+    rejected: Rejected<'_>,
     complaints: &str,
     word: &dyn Fn(Option<Key>, &str) -> String,
     room: usize,
     lang: crate::rules::plan::Language,
 ) -> Vec<Vec<CellOut>> {
     let text = |s: &str| CellOut::Text(s.to_string());
-    let ballots = outcome.rejects.iter().map(|r| {
+    let ballots = rejected.ballots.iter().map(|r| {
         vec![
-            text(outcome.files.get(r.file).map_or("", |f| f.path.as_str())),
+            text(rejected.files.get(r.file).map_or("", |f| f.path.as_str())),
             CellOut::Int(r.row as i64),
             text(&r.ballot_id),
             CellOut::Text(word(reason_key(r.reason.code()), r.reason.code())),
             text(&r.detail),
         ]
     });
-    let complaint_rows = outcome.complaints.rejects.iter().map(|c| {
+    let complaint_rows = rejected.complaints.iter().map(|c| {
         vec![
             text(complaints),
             CellOut::Int(c.row as i64),
@@ -177,7 +197,7 @@ fn reject_rows(
             text(&c.detail),
         ]
     });
-    let ledger_rows = outcome.ledgers.rejects.iter().map(|r| {
+    let ledger_rows = rejected.ledgers.iter().map(|r| {
         vec![
             text(r.file.code()),
             CellOut::Int(r.line as i64),
@@ -186,7 +206,7 @@ fn reject_rows(
             text(&r.detail),
         ]
     });
-    let total = outcome.rejects.len() + outcome.complaints.rejects.len() + outcome.ledgers.rejects.len();
+    let total = rejected.ballots.len() + rejected.complaints.len() + rejected.ledgers.len();
     let mut rows: Vec<Vec<CellOut>> = ballots.chain(complaint_rows).chain(ledger_rows).take(room).collect();
     if total > room {
         let more = total - room;
@@ -221,28 +241,35 @@ mod tests {
     /// so that a run rejecting millions of rows still writes its workbook.
     #[test]
     fn the_rejects_sheet_stops_at_its_room_and_says_how_many_more() {
-        let (plan, roster) = crate::demo::campaign().expect("demo campaign");
-        let outcome = crate::demo::run(&plan, &roster).expect("demo run");
-        let total = outcome.rejects.len() + outcome.complaints.rejects.len() + outcome.ledgers.rejects.len();
-        assert!(total > 5, "the demo rejects {total} rows");
+        // Seven rejected ballots, room for five: five rows and a note of 7 − 5 = 2.
+        let ballots: Vec<crate::judge::ballots::Reject> = (0..7)
+            .map(|k| crate::judge::ballots::Reject {
+                row: k + 2,
+                ballot_id: format!("B{k}"),
+                reason: crate::judge::ballots::Reason::UnknownUnit,
+                detail: String::new(),
+                file: 0,
+            })
+            .collect();
+        let rejected = Rejected {
+            ballots: &ballots,
+            files: &[],
+            complaints: &[],
+            ledgers: &[],
+        };
         let word = |_: Option<Key>, code: &str| code.to_string();
-        let rows = reject_rows(&outcome, "complaints", &word, 5, crate::rules::plan::Language::En);
-        // 5 rows of rejects, then the note: total − 5 more.
+        let en = crate::rules::plan::Language::En;
+        let rows = reject_rows(rejected, "complaints", &word, 5, en);
         assert_eq!(rows.len(), 6);
+        assert!(matches!(&rows[4][2], CellOut::Text(id) if id == "B4"));
         let CellOut::Text(note) = &rows[5][4] else {
             panic!("the last row is a note: {:?}", rows[5]);
         };
         assert_eq!(
             note,
-            &format!(
-                "{} more rows not shown (this sheet holds 5): rejects.csv, complaint_rejects.csv and ledger_rejects.csv have every row",
-                total - 5
-            )
+            "2 more rows not shown (this sheet holds 5): rejects.csv, complaint_rejects.csv and ledger_rejects.csv have every row"
         );
         // With room for all, every row and no note.
-        assert_eq!(
-            reject_rows(&outcome, "complaints", &word, total, crate::rules::plan::Language::En).len(),
-            total
-        );
+        assert_eq!(reject_rows(rejected, "complaints", &word, 7, en).len(), 7);
     }
 }
