@@ -124,7 +124,13 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
     let attention = outcome
         .attention
         .iter()
-        .map(|a| vec![text(a.kind.code()), text(&a.subject), text(&a.message)])
+        .map(|a| {
+            let message = match lang {
+                crate::rules::plan::Language::Zh if !a.message_zh.is_empty() => &a.message_zh,
+                _ => &a.message,
+            };
+            vec![text(a.kind.code()), text(&a.subject), text(message)]
+        })
         .collect();
     let _ = roster;
     let sheets = [

@@ -311,7 +311,7 @@ pub fn attention_lines(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Vec<S
     outcome
         .attention
         .iter()
-        .map(|a| a.to_string())
+        .map(|a| a.text(plan.language))
         .chain(attention_list(plan, roster, outcome))
         .collect()
 }

@@ -72,6 +72,24 @@ pub struct Attention {
     pub subject: String,
     /// What happened and what to do.
     pub message: String,
+    /// The whole entry in Chinese (subject included), for reports in a plan whose
+    /// `language` is `zh`; empty when there is none (then the English line is shown).
+    /// Codes (reject reasons, file kinds) and notes quoted from a reader stay as
+    /// they are.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message_zh: String,
+}
+
+impl Attention {
+    /// The entry as a person reads it in `lang`: the Chinese line for `zh` when
+    /// there is one, else `subject: message`.
+    pub fn text(&self, lang: crate::rules::plan::Language) -> String {
+        if lang == crate::rules::plan::Language::Zh && !self.message_zh.is_empty() {
+            self.message_zh.clone()
+        } else {
+            self.to_string()
+        }
+    }
 }
 
 impl fmt::Display for Attention {
@@ -97,6 +115,10 @@ pub fn no_complaints(plan: &Plan, given: bool) -> Option<Attention> {
                 "the plan has complaint categories ({}) but no complaints file was given (--complaints): no deduction, bonus or veto applied",
                 ids.join(", ")
             ),
+            message_zh: format!(
+                "方案设有投诉类别（{}），但未提供投诉文件（--complaints）：未作任何扣分、加分或一票否决",
+                ids.join("、")
+            ),
         }
     })
 }
@@ -116,28 +138,33 @@ pub fn survey_outside(plan: &Plan) -> Option<Attention> {
             "the plan's survey is `{}`, outside the plan's folder: check it is the questionnaire this campaign used",
             plan.survey_path.display()
         ),
+        message_zh: format!(
+            "方案所用测评表为 `{}`，不在方案所在文件夹内：请核对是否为本次评议所用的测评表",
+            plan.survey_path.display()
+        ),
     })
 }
 
 /// The attention entries of inputs decoded other than as plain UTF-8 (the
 /// roster, the complaints file, each ballot file), each with its note.
 pub fn decoding(roster: &Roster, complaints: &Complaints, files: &[FileSummary]) -> Vec<Attention> {
-    let entry = |subject: String, note: &str| Attention {
+    let entry = |subject: String, zh: &str, note: &str| Attention {
         kind: AttentionKind::Decoding,
-        subject,
         message: format!("{note}; check that its names read right"),
+        message_zh: format!("{zh}：{note}；请核对其中的名称是否显示正确"),
+        subject,
     };
     let mut out = Vec::new();
     if let Some(n) = &roster.note {
-        out.push(entry("roster".into(), n));
+        out.push(entry("roster".into(), "名册", n));
     }
     if let Some(n) = &complaints.note {
-        out.push(entry("complaints file".into(), n));
+        out.push(entry("complaints file".into(), "投诉文件", n));
     }
     for f in files {
         // A workbook's note names the sheet read: no decoding.
         if let Some(n) = f.note.as_ref().filter(|n| !n.starts_with("read sheet")) {
-            out.push(entry(f.path.clone(), n));
+            out.push(entry(f.path.clone(), &f.path, n));
         }
     }
     out
@@ -168,6 +195,17 @@ pub fn collect(
                 c.row,
                 c.detail
             ),
+            message_zh: format!(
+                "{}被退回（{}，第 {} 行）：{}；该投诉本应计入（已查实或属一票否决类）：请更正该行后重新计分",
+                if c.complaint_id.is_empty() {
+                    format!("第 {} 行投诉", c.row)
+                } else {
+                    format!("投诉 {} ", c.complaint_id)
+                },
+                c.reason.code(),
+                c.row,
+                c.detail
+            ),
         });
     }
     if !files.is_empty() {
@@ -180,6 +218,10 @@ pub fn collect(
                         "{} has no ballot row at all; check that its ballots were entered",
                         unit.name
                     ),
+                    message_zh: format!(
+                        "单位 {}（{}）没有任何测评票记录：请核对其测评票是否已录入",
+                        unit.id, unit.name
+                    ),
                 });
             }
         }
@@ -191,6 +233,12 @@ pub fn collect(
                     kind: AttentionKind::RejectShare,
                     subject: f.path.clone(),
                     message: format!("{n} of {} ballot rows rejected as {}; {hint}", f.rows, reason.code()),
+                    message_zh: format!(
+                        "{}：{} 行测评票中有 {n} 行因 {} 被退回；{hint}",
+                        f.path,
+                        f.rows,
+                        reason.code()
+                    ),
                 });
             }
         }

@@ -219,6 +219,11 @@ pub fn check_sources(plan: &Plan, given: &LedgerSources) -> Result<Vec<Attention
                     file.code(),
                     file.flag()
                 ),
+                message_zh: format!(
+                    "方案要求报告 {}，但未提供其文件（{}）：相关列为空",
+                    file.code(),
+                    file.flag()
+                ),
             });
         }
     }
@@ -281,11 +286,15 @@ pub fn reject_attention(ledgers: &Ledgers) -> Vec<Attention> {
             let n = ledgers.rejected(f);
             (n > 0).then(|| Attention {
                 kind: AttentionKind::LedgerRejected,
-                subject: path,
                 message: format!(
                     "{n} of {rows} {} rows rejected (see ledger_rejects.csv); a rejected row is missing from the rates and scores",
                     f.code()
                 ),
+                message_zh: format!(
+                    "{path}：{rows} 行 {} 记录中有 {n} 行被退回（见 ledger_rejects.csv）；被退回的记录不计入比率和得分",
+                    f.code()
+                ),
+                subject: path,
             })
         })
         .collect()

@@ -382,7 +382,9 @@ fn a_lost_veto_is_spoken_of_on_stderr_in_the_report_and_in_json() {
     // The plan is Chinese: 需要关注 (attention) comes before 票数核对 (accounting).
     let at = report.find("## 需要关注").expect("attention in the report");
     assert!(at < report.find("## 票数核对").expect("accounting"));
-    assert!(report.contains("complaint V1"));
+    // In Chinese: 投诉 V1 被退回（unknown_unit，第 2 行）…本应计入.
+    assert!(report.contains("投诉 V1 被退回（"), "{report}");
+    assert!(report.contains("该投诉本应计入（已查实或属一票否决类）"), "{report}");
     let json: serde_json::Value = serde_json::from_str(&r.file("results.json")).expect("json");
     assert_eq!(json["attention"][0]["kind"], "complaint_rejected");
     assert_eq!(json["attention"][0]["subject"], "complaint V1");
@@ -404,6 +406,26 @@ fn no_complaints_file_and_units_without_ballots_are_spoken_of() {
         .map(|a| a["kind"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(kinds, ["no_complaints_file", "unit_without_ballots"]);
+    // The plan speaks Chinese: the report says both in Chinese; results.json keeps
+    // the English line beside the Chinese one.
+    let report = r.file("report.md");
+    assert!(
+        report.contains("单位 U4（新设窗口）没有任何测评票记录：请核对其测评票是否已录入"),
+        "{report}"
+    );
+    assert!(
+        report.contains("但未提供投诉文件（--complaints）：未作任何扣分、加分或一票否决"),
+        "{report}"
+    );
+    assert!(!report.contains("has no ballot row at all"), "{report}");
+    assert_eq!(
+        json["attention"][1]["message"],
+        "新设窗口 has no ballot row at all; check that its ballots were entered"
+    );
+    assert_eq!(
+        json["attention"][1]["message_zh"],
+        "单位 U4（新设窗口）没有任何测评票记录：请核对其测评票是否已录入"
+    );
 }
 
 #[test]
