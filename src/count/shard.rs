@@ -22,7 +22,11 @@
 
 #[cfg(feature = "parquet")]
 use std::fs::File;
+#[cfg(feature = "parquet")]
+use std::io::Write;
 use std::path::Path;
+#[cfg(feature = "parquet")]
+use std::path::PathBuf;
 
 #[cfg(feature = "parquet")]
 use polars::prelude::{
@@ -83,20 +87,87 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 #[cfg(feature = "parquet")]
+/// Writes `df` (with optional key-value metadata) as Parquet into `w`; `path` is
+/// the file it will be, for the error.
+fn parquet_to(w: &mut dyn Write, path: &Path, df: &mut DataFrame, meta: Option<(String, String)>) -> Result<()> {
+    ParquetWriter::new(w)
+        .with_key_value_metadata(meta.map(|kv| KeyValueMetadata::from_static(vec![kv])))
+        .finish(df)
+        .map(|_| ())
+        .map_err(|e| write_error(path, e))
+}
+
+#[cfg(feature = "parquet")]
 /// Writes `df` (with optional key-value metadata) to `path` atomically.
 fn write_parquet(path: &Path, df: &mut DataFrame, meta: Option<(String, String)>) -> Result<()> {
-    crate::files::write_stream(path, |w| {
-        ParquetWriter::new(w)
-            .with_key_value_metadata(meta.map(|kv| KeyValueMetadata::from_static(vec![kv])))
-            .finish(df)
-            .map(|_| ())
-            .map_err(|e| write_error(path, e))
-    })
+    crate::files::write_stream(path, |w| parquet_to(w, path, df, meta))
+}
+
+#[cfg(feature = "parquet")]
+/// Writes a shard as one set: the tally file `out`, its rejects file beside it
+/// ([`rejects_path`]) and, when `keys` names a file in the same folder, the keys
+/// file — staged and renamed into place together ([`crate::files::Staging`]), so
+/// that a failure midway leaves the previous shard whole. A keys file in another
+/// folder is written after the set, on its own (each file still whole). Returns
+/// the keys written.
+pub fn write_shard(
+    out: &Path,
+    tally: &Tally,
+    files: &[FileSummary],
+    rejects: &[Reject],
+    keys: Option<(&Path, &Validator<'_>, &Roster)>,
+) -> Result<Option<u64>> {
+    let folder = |p: &Path| -> PathBuf {
+        match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    };
+    let name = |p: &Path| -> Result<String> {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| ErrorKind::Usage(format!("{} names no file", p.display())).into())
+    };
+    let dir = folder(out);
+    let mut set = crate::files::Staging::new(&dir)?;
+    let (mut df, json) = tally_frame(out, tally, files)?;
+    set.stream(&name(out)?, |w| {
+        parquet_to(w, out, &mut df, Some((META_KEY.to_string(), json)))
+    })?;
+    let rejects_file = rejects_path(out);
+    set.add(&name(&rejects_file)?, &rejects_table(rejects, files)?)?;
+    let same = |k: &Path| {
+        let a = std::fs::canonicalize(folder(k));
+        a.is_ok() && a.ok() == std::fs::canonicalize(&dir).ok()
+    };
+    let mut written = None;
+    let mut apart = None;
+    if let Some((k, validator, roster)) = keys {
+        if same(k) {
+            let mut df = keys_frame(k, validator, roster)?;
+            written = Some(df.height() as u64);
+            set.stream(&name(k)?, |w| parquet_to(w, k, &mut df, None))?;
+        } else {
+            apart = Some((k, validator, roster));
+        }
+    }
+    set.commit()?;
+    if let Some((k, validator, roster)) = apart {
+        written = Some(write_keys(k, validator, roster)?);
+    }
+    Ok(written)
 }
 
 #[cfg(feature = "parquet")]
 /// Writes a tally (and the summaries of the ballot files it was made from).
 pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<()> {
+    let (mut df, json) = tally_frame(path, tally, files)?;
+    write_parquet(path, &mut df, Some((META_KEY.to_string(), json)))
+}
+
+#[cfg(feature = "parquet")]
+/// A tally as the rows of a tally file, and its header (JSON metadata).
+fn tally_frame(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<(DataFrame, String)> {
     let l = &tally.layout;
     if !l.selfs.is_empty() {
         return Err(crate::error::ErrorKind::Usage(format!(
@@ -164,7 +235,7 @@ pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<
         }
     }
     let height = field.len();
-    let mut df = DataFrame::new(
+    let df = DataFrame::new(
         height,
         vec![
             Series::new("field".into(), field).into_column(),
@@ -174,7 +245,7 @@ pub fn write_tally(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<
         ],
     )
     .map_err(|e| write_error(path, e))?;
-    write_parquet(path, &mut df, Some((META_KEY.to_string(), json)))
+    Ok((df, json))
 }
 
 #[cfg(feature = "parquet")]
@@ -314,6 +385,14 @@ pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSumm
 /// Writes the duplicate keys a validator has taken (those of the valid ballots it
 /// judged, and any known keys it was given); returns the rows written.
 pub fn write_keys(path: &Path, validator: &Validator<'_>, roster: &Roster) -> Result<u64> {
+    let mut df = keys_frame(path, validator, roster)?;
+    write_parquet(path, &mut df, None)?;
+    Ok(df.height() as u64)
+}
+
+#[cfg(feature = "parquet")]
+/// The duplicate keys a validator has taken, as the rows of a keys file.
+fn keys_frame(path: &Path, validator: &Validator<'_>, roster: &Roster) -> Result<DataFrame> {
     let mut ballot: Vec<Option<&str>> = Vec::new();
     let mut unit: Vec<Option<&str>> = Vec::new();
     let mut rater: Vec<Option<&str>> = Vec::new();
@@ -328,7 +407,7 @@ pub fn write_keys(path: &Path, validator: &Validator<'_>, roster: &Roster) -> Re
         rater.push(Some(r));
     }
     let height = ballot.len();
-    let mut df = DataFrame::new(
+    DataFrame::new(
         height,
         vec![
             Series::new("ballot_id".into(), ballot).into_column(),
@@ -336,9 +415,7 @@ pub fn write_keys(path: &Path, validator: &Validator<'_>, roster: &Roster) -> Re
             Series::new("rater_id".into(), rater).into_column(),
         ],
     )
-    .map_err(|e| write_error(path, e))?;
-    write_parquet(path, &mut df, None)?;
-    Ok(height as u64)
+    .map_err(|e| write_error(path, e))
 }
 
 #[cfg(feature = "parquet")]

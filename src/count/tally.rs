@@ -652,6 +652,7 @@ impl Tally {
     }
 }
 
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader feeds the bit-sliced path
 impl Tally {
     /// The counts and accounting of one valid ballot (everything [`Tally::add`]
     /// does but the second moments and reliability sums, which a [`Sliced`]
@@ -702,6 +703,7 @@ impl Tally {
 /// hence only for layouts whose scores are whole numbers of at most 1000 in
 /// magnitude ([`Sliced::new`] says `None` otherwise), and [`Sliced::finish`] must
 /// run before the tally's moments are read.
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader feeds the bit-sliced path
 pub(crate) struct Sliced {
     /// Slots per cell.
     slots: usize,
@@ -716,6 +718,7 @@ pub(crate) struct Sliced {
     complete: Vec<u64>,
 }
 
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader feeds the bit-sliced path
 impl Sliced {
     /// An accumulator for `layout`, when its scores are whole numbers of at most
     /// 1000 in magnitude (then every sum is an exact integer below 2⁵³ for up to

@@ -645,6 +645,28 @@ fn the_same_ballots_file_twice_is_refused_by_any_name() {
     );
 }
 
+/// `tally` writes its tally, rejects and keys files (same folder) as one set:
+/// all three there afterwards, no staging folder left, and a rerun replaces them.
+#[test]
+fn a_tally_shard_is_written_as_one_set() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let mut a = TALLY.to_vec();
+    a[9] = "shard/t.tally.parquet";
+    a.extend(["--keys-out", "shard/t.keys.parquet"]);
+    for _ in 0..2 {
+        let (code, out, err) = run_in(d, &a);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("keys to shard/t.keys.parquet"), "{out}");
+        let mut names: Vec<String> = std::fs::read_dir(d.join("shard"))
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["t.keys.parquet", "t.rejects.csv", "t.tally.parquet"]);
+    }
+}
+
 #[test]
 fn a_tally_given_twice_is_refused_not_double_counted() {
     let dir = campaign_copy();

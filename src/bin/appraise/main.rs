@@ -521,8 +521,9 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     );
     bar.finish_and_clear();
     let files = files?;
-    appraise::count::shard::write_tally(&cfg.out, &tally, &files)?;
-    appraise::count::shard::write_rejects(&rejects_path, &rejects, &files)?;
+    // The tally, its rejects and (in the same folder) the keys: one set.
+    let keys = cfg.keys_out.as_deref().map(|k| (k, &validator, &roster));
+    let keys_written = appraise::count::shard::write_shard(&cfg.out, &tally, &files, &rejects, keys)?;
     file_notes(&files);
     let a = tally.accounting();
     say!(
@@ -537,8 +538,7 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
         }
     );
     say!("wrote {}, {}", cfg.out.display(), rejects_path.display());
-    if let Some(k) = &cfg.keys_out {
-        let n = appraise::count::shard::write_keys(k, &validator, &roster)?;
+    if let (Some(k), Some(n)) = (&cfg.keys_out, keys_written) {
         say!("wrote {n} keys to {}", k.display());
     }
     Ok(())
