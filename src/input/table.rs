@@ -191,6 +191,18 @@ impl Table {
             .collect()
     }
 
+    /// The next data row into `rec` and its line, `None` at the end; a row that is
+    /// not text (invalid UTF-8 under a UTF-8 reading) is the error of
+    /// [`Table::not_text`]. The loop of every reader that takes no row as text
+    /// when it is not: `while let Some(line) = table.row(&mut rec)? { … }`.
+    pub fn row(&mut self, rec: &mut csv::StringRecord) -> Result<Option<u64>> {
+        match self.next(rec)? {
+            Next::End => Ok(None),
+            Next::Row(line) => Ok(Some(line)),
+            Next::NotText(line) => Err(self.not_text(line)),
+        }
+    }
+
     /// The "not valid text" error at `line`.
     pub fn not_text(&self, line: u64) -> Error {
         Error::input(

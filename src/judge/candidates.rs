@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Position, Result};
-use crate::input::table::{Next, Table};
+use crate::input::table::Table;
 use crate::input::text::{Encoding, Source};
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
@@ -183,12 +183,7 @@ impl Candidates {
         let shortest = cols.iter().max().map_or(width, |m| m + 1);
         let mut j = Judging::new(plan, roster);
         let mut rec = csv::StringRecord::new();
-        loop {
-            let line = match input.next(&mut rec)? {
-                Next::End => break,
-                Next::Row(l) => l,
-                Next::NotText(l) => return Err(input.not_text(l)),
-            };
+        while let Some(line) = input.row(&mut rec)? {
             let get = |k: Option<usize>| k.and_then(|k| rec.get(k)).unwrap_or("").trim();
             let malformed = (rec.len() > width || rec.len() < shortest)
                 .then(|| format!("{} fields, header has {width}", rec.len()));

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::input::dates;
-use crate::input::table::{Next, Table};
+use crate::input::table::Table;
 use crate::input::text::{Encoding, Source};
 use crate::judge::people::StaffRoster;
 use crate::judge::record::Complaint;
@@ -227,12 +227,7 @@ impl Complaints {
         let mut j = Judging::new(plan, roster);
         j.staff = staff;
         let mut rec = csv::StringRecord::new();
-        loop {
-            let line = match input.next(&mut rec)? {
-                Next::End => break,
-                Next::Row(l) => l,
-                Next::NotText(l) => return Err(input.not_text(l)),
-            };
+        while let Some(line) = input.row(&mut rec)? {
             let get = |k: usize| rec.get(cols[k]).unwrap_or("").trim();
             let malformed = (rec.len() > width || rec.len() < shortest)
                 .then(|| format!("{} fields, header has {width}", rec.len()));

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::input::dates;
-use crate::input::table::{Next, Table};
+use crate::input::table::Table;
 use crate::input::text::{Encoding, Source};
 use crate::rules::calendar::Calendar;
 use crate::rules::components::DayCount;
@@ -510,18 +510,14 @@ fn read_rows(
     // Columns after the last required one may be missing from a short row.
     let shortest = cols.iter().max().map_or(width, |m| m + 1);
     let mut rec = csv::StringRecord::new();
-    loop {
-        let line = match t.next(&mut rec)? {
-            Next::End => return Ok(()),
-            Next::Row(l) => l,
-            Next::NotText(l) => return Err(t.not_text(l)),
-        };
+    while let Some(line) = t.row(&mut rec)? {
         let get = |k: usize| rec.get(k).unwrap_or("").trim();
         let bad =
             (rec.len() > width || rec.len() < shortest).then(|| format!("{} fields, header has {width}", rec.len()));
         let fields: Vec<&str> = cols.iter().map(|&k| get(k)).collect();
         f(line, fields, optional.map(get), bad);
     }
+    Ok(())
 }
 
 /// One judging pass over the §14 files.

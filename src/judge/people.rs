@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::input::dates;
-use crate::input::table::{Next, Table};
+use crate::input::table::Table;
 use crate::input::text::{Encoding, Source};
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
@@ -113,12 +113,7 @@ impl StaffRoster {
         let width = input.header.len();
         let mut lines: Vec<u64> = Vec::new();
         let mut rec = csv::StringRecord::new();
-        loop {
-            let line = match input.next(&mut rec)? {
-                Next::End => break,
-                Next::Row(l) => l,
-                Next::NotText(l) => return Err(input.not_text(l)),
-            };
+        while let Some(line) = input.row(&mut rec)? {
             out.rows += 1;
             let get = |k: usize| rec.get(cols[k]).unwrap_or("").trim();
             let id = plan.fold(get(0)).trim().to_string();
@@ -222,12 +217,7 @@ impl Titles {
         let width = input.header.len();
         let mut seen: HashMap<(usize, String), u64> = HashMap::new();
         let mut rec = csv::StringRecord::new();
-        loop {
-            let line = match input.next(&mut rec)? {
-                Next::End => break,
-                Next::Row(l) => l,
-                Next::NotText(l) => return Err(input.not_text(l)),
-            };
+        while let Some(line) = input.row(&mut rec)? {
             out.rows += 1;
             let get = |k: usize| rec.get(cols[k]).unwrap_or("").trim();
             let mut reject = |reason, detail: String| {

@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{Error, Position, Result};
-use crate::input::table::{Next, Table};
+use crate::input::table::Table;
 use crate::input::text::{Encoding, Source};
 
 /// One unit under appraisal.
@@ -103,12 +103,7 @@ impl Roster {
         let mut lines: Vec<u64> = Vec::new();
         let mut rec = csv::StringRecord::new();
         let width = input.header.len();
-        loop {
-            let line = match input.next(&mut rec)? {
-                Next::End => break,
-                Next::Row(l) => l,
-                Next::NotText(l) => return Err(input.not_text(l)),
-            };
+        while let Some(line) = input.row(&mut rec)? {
             if rec.iter().all(|f| f.trim().is_empty()) {
                 continue; // a blank line, as spreadsheets leave at the end
             }

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use crate::error::{Error, Position, Result};
 use jiff::civil::Date;
 
-use crate::input::table::{Next, Table};
+use crate::input::table::Table;
 use crate::input::text::{Encoding, Source};
 use crate::rules::plan::{Consecutive, Period as PlanPeriod, Side};
 use crate::score::outcome::Outcome;
@@ -61,12 +61,7 @@ impl Period {
             ..Period::default()
         };
         let mut rec = csv::StringRecord::new();
-        loop {
-            let line = match input.next(&mut rec)? {
-                Next::End => break,
-                Next::Row(l) => l,
-                Next::NotText(l) => return Err(input.not_text(l)),
-            };
+        while let Some(line) = input.row(&mut rec)? {
             let get = |k: usize| rec.get(k).unwrap_or("").trim();
             let flag = |k: usize, name: &str| match get(cols[k]) {
                 "true" | "TRUE" => Ok(true),
