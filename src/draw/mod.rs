@@ -312,12 +312,7 @@ enum Step {
 /// `id (label)` of a group.
 fn group_name(plan: &Plan, g: usize) -> String {
     let grp = &plan.groups[g];
-    let l = grp.labels.text();
-    if l.is_empty() {
-        grp.id.clone()
-    } else {
-        format!("{} ({l})", grp.id)
-    }
+    grp.labels.named(&grp.id)
 }
 
 /// The public groups, for a message: `public groups (a (甲), b)`.

@@ -283,19 +283,7 @@ impl<'p> Validator<'p> {
     /// The detail of an `unknown_group` reject: the value and the valid groups.
     #[cold]
     pub fn unknown_group_detail(&self, value: &str) -> String {
-        let groups: Vec<String> = self
-            .plan
-            .groups
-            .iter()
-            .map(|g| {
-                let l = g.labels.text();
-                if l.is_empty() {
-                    g.id.clone()
-                } else {
-                    format!("{} ({l})", g.id)
-                }
-            })
-            .collect();
+        let groups: Vec<String> = self.plan.groups.iter().map(|g| g.labels.named(&g.id)).collect();
         let case = self.plan.groups.iter().find(|g| g.id.eq_ignore_ascii_case(value));
         // A shortened or lengthened label (群众 for 群众代表) is no label: say which.
         let near = (!value.is_empty())
@@ -518,18 +506,7 @@ impl<'p> Validator<'p> {
 /// The `bad_code` rejection of `cell` with the scale's codes and labels as a hint.
 #[cold]
 pub(crate) fn bad_code_hinted(unit: usize, item: &str, cell: &str, scale: &Scale) -> Rejection {
-    let codes: Vec<String> = scale
-        .options
-        .iter()
-        .map(|o| {
-            let l = o.labels.text();
-            if l.is_empty() {
-                o.code.clone()
-            } else {
-                format!("{} ({l})", o.code)
-            }
-        })
-        .collect();
+    let codes: Vec<String> = scale.options.iter().map(|o| o.labels.named(&o.code)).collect();
     (
         Some(unit),
         Reason::BadCode,

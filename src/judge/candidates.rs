@@ -280,18 +280,7 @@ impl<'a> Judging<'a> {
             return;
         }
         let Some(g) = plan.group_by_value(group) else {
-            let valid: Vec<String> = plan
-                .groups
-                .iter()
-                .map(|g| {
-                    let l = g.labels.text();
-                    if l.is_empty() {
-                        g.id.clone()
-                    } else {
-                        format!("{} ({l})", g.id)
-                    }
-                })
-                .collect();
+            let valid: Vec<String> = plan.groups.iter().map(|g| g.labels.named(&g.id)).collect();
             reject(
                 CandidateReason::UnknownGroup,
                 format!("{}; the plan's groups are {}", cut(group), valid.join(", ")),

@@ -342,14 +342,7 @@ impl<'a> Judging<'a> {
                 .complaints
                 .categories
                 .iter()
-                .map(|c| {
-                    let l = c.labels.text();
-                    if l.is_empty() {
-                        c.id.clone()
-                    } else {
-                        format!("{} ({l})", c.id)
-                    }
-                })
+                .map(|c| c.labels.named(&c.id))
                 .collect();
             reject(
                 ComplaintReason::UnknownCategory,

@@ -49,6 +49,15 @@ impl Labels {
     pub fn text(&self) -> &str {
         if self.zh.is_empty() { &self.en } else { &self.zh }
     }
+
+    /// `id (label)`, or `id` alone when there is no label: how a message names
+    /// a group, category or option so that the clerk recognises it either way.
+    pub fn named(&self, id: &str) -> String {
+        match self.text() {
+            "" => id.to_string(),
+            l => format!("{id} ({l})"),
+        }
+    }
 }
 
 /// One answer choice of a scale (评价等次).
