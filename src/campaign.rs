@@ -129,18 +129,32 @@ pub fn run(
     // The ballot ids are no longer needed: free them before the rater count, so the
     // peak memory of a large run is that of reading it.
     validator.release_ballot_ids();
-    let spread = crate::score::flags::rater_spread(|| validator.rater_keys());
+    let evaluate = || {
+        evaluate_with(
+            plan,
+            roster,
+            tally,
+            rejects,
+            files,
+            complaints,
+            ledgers,
+            options.settings(),
+        )
+    };
+    let spread = || crate::score::flags::rater_spread(|| validator.rater_keys());
+    // The rater count (a sort of every (unit, rater) key) needs only the keys: with
+    // a second thread it runs beside the scoring.
+    let (outcome, spread) = if options.threads > 1 {
+        std::thread::scope(|s| {
+            let spread = s.spawn(spread);
+            let outcome = evaluate();
+            (outcome, spread.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        })
+    } else {
+        (evaluate(), spread())
+    };
     drop(validator);
-    let mut outcome = evaluate_with(
-        plan,
-        roster,
-        tally,
-        rejects,
-        files,
-        complaints,
-        ledgers,
-        options.settings(),
-    )?;
+    let mut outcome = outcome?;
     outcome.flags.extend(spread);
     outcome.attention.splice(0..0, missing);
     apply_people(plan, &mut outcome, staff.as_ref(), titles.as_ref());

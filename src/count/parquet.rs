@@ -831,10 +831,7 @@ impl Work {
         for (k, (&u, &g)) in self.units.iter().zip(&self.groups).enumerate() {
             if let Some(codes) = self.codes.get(k * n_items..(k + 1) * n_items) {
                 match sliced {
-                    Some(acc) => {
-                        tally.add_counts(u as usize, g as usize, codes);
-                        acc.add(tally, u as usize, g as usize, codes);
-                    }
+                    Some(acc) => acc.add(tally, u as usize, g as usize, codes),
                     None => tally.add(u as usize, g as usize, codes),
                 }
             }

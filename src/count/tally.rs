@@ -337,19 +337,8 @@ impl Tally {
                 }
             }
         }
-        self.valid[cell] += 1;
-        self.read[unit] += 1;
-        if !self.pattern_overflow[unit] {
-            let set = &mut self.patterns[unit];
-            *set.entry(pattern_hash(codes)).or_insert(0) += 1;
-            if set.len() > PATTERN_CAP {
-                set.clear();
-                self.pattern_overflow[unit] = true;
-            }
-        }
-        if straight {
-            self.straight[unit] += 1;
-        }
+        self.note_valid(unit, group, codes, straight);
+        let l = &self.layout;
         let len = l.moment_len();
         let mcell = unit * l.moment_groups + if l.moment_groups > 1 { group } else { 0 };
         let m = &mut self.moments[mcell * len..(mcell + 1) * len];
@@ -654,30 +643,11 @@ impl Tally {
 
 #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader feeds the bit-sliced path
 impl Tally {
-    /// The counts and accounting of one valid ballot (everything [`Tally::add`]
-    /// does but the second moments and reliability sums, which a [`Sliced`]
-    /// accumulator adds).
+    /// The accounting of one valid ballot besides its option counts and moments:
+    /// valid and read counts, its answer pattern, straight-lining.
     #[inline]
-    pub(crate) fn add_counts(&mut self, unit: usize, group: usize, codes: &[u8]) {
-        let l = &self.layout;
-        let base = (unit * l.groups + group) * l.slots;
-        let mut same: Option<u8> = None;
-        let mut straight = l.items >= 3;
-        for (i, &c) in codes.iter().enumerate() {
-            let width = l.offsets[i + 1] - l.offsets[i];
-            let slot = l.offsets[i] + (c as usize).min(width - 1);
-            self.counts[base + slot] += 1;
-            if l.slot_scores[slot].is_nan() {
-                straight = false;
-            } else {
-                match same {
-                    None => same = Some(c),
-                    Some(x) if x != c => straight = false,
-                    _ => {}
-                }
-            }
-        }
-        self.valid[unit * l.groups + group] += 1;
+    fn note_valid(&mut self, unit: usize, group: usize, codes: &[u8], straight: bool) {
+        self.valid[unit * self.layout.groups + group] += 1;
         self.read[unit] += 1;
         if !self.pattern_overflow[unit] {
             let set = &mut self.patterns[unit];
@@ -707,8 +677,11 @@ impl Tally {
 pub(crate) struct Sliced {
     /// Slots per cell.
     slots: usize,
-    /// Per item, its scored slots and their scores.
-    scored: Vec<Vec<(usize, f64)>>,
+    /// Per item, its first slot and its last (blank) slot's offset from the first.
+    first: Vec<usize>,
+    last: Vec<usize>,
+    /// Per item, its scored slots and their scores (whole numbers).
+    scored: Vec<Vec<(usize, i64)>>,
     /// Whether a slot is scored.
     is_scored: Vec<bool>,
     /// `bits[cell * slots + slot]`.
@@ -723,7 +696,7 @@ impl Sliced {
     /// An accumulator for `layout`, when its scores are whole numbers of at most
     /// 1000 in magnitude (then every sum is an exact integer below 2⁵³ for up to
     /// 9·10⁹ ballots per cell), and without a `self: true` group (whose ballots
-    /// [`Tally::add`] routes to [`Tally::own`]; [`Tally::add_counts`] does not).
+    /// [`Tally::add`] routes to [`Tally::own`]; this accumulator does not).
     pub(crate) fn new(layout: &Layout) -> Option<Sliced> {
         if !layout.selfs.is_empty() {
             return None;
@@ -737,16 +710,22 @@ impl Sliced {
         }
         let cells = layout.units.checked_mul(layout.moment_groups)?;
         let words = cells.checked_mul(layout.slots)?;
-        let scored = (0..layout.items)
+        let items = 0..layout.items;
+        let scored = items
+            .clone()
             .map(|i| {
                 (layout.offsets[i]..layout.offsets[i + 1])
                     .filter(|&k| !layout.slot_scores[k].is_nan())
-                    .map(|k| (k, layout.slot_scores[k]))
+                    .map(|k| (k, layout.slot_scores[k] as i64))
                     .collect()
             })
             .collect();
         Some(Sliced {
             slots: layout.slots,
+            first: items.clone().map(|i| layout.offsets[i]).collect(),
+            last: items
+                .map(|i| (layout.offsets[i + 1] - layout.offsets[i]).saturating_sub(1))
+                .collect(),
             scored,
             is_scored: layout.slot_scores.iter().map(|s| !s.is_nan()).collect(),
             bits: vec![0; words],
@@ -755,8 +734,8 @@ impl Sliced {
         })
     }
 
-    /// Buffers one valid ballot's answers (as for [`Tally::add`]; its counts go
-    /// through [`Tally::add_counts`]).
+    /// Adds one valid ballot (as [`Tally::add`] does): its counts and accounting
+    /// at once, its answers buffered for the second moments.
     #[inline]
     pub(crate) fn add(&mut self, tally: &mut Tally, unit: usize, group: usize, codes: &[u8]) {
         let l = &tally.layout;
@@ -764,13 +743,19 @@ impl Sliced {
         let n = self.fill[cell];
         let bit = 1u64 << n;
         let words = &mut self.bits[cell * self.slots..(cell + 1) * self.slots];
+        let base = (unit * l.groups + group) * l.slots;
+        let counts = &mut tally.counts[base..base + l.slots];
         let mut complete = true;
-        for (i, &c) in codes.iter().enumerate() {
-            let width = l.offsets[i + 1] - l.offsets[i];
-            let slot = l.offsets[i] + (c as usize).min(width - 1);
+        for ((&c, &first), &last) in codes.iter().zip(&self.first).zip(&self.last) {
+            let slot = first + (c as usize).min(last);
+            counts[slot] += 1;
             words[slot] |= bit;
             complete &= self.is_scored[slot];
         }
+        // Straight-lining: every item (at least three) answered with the same
+        // scored option.
+        let straight = complete && codes.len() >= 3 && codes.iter().all(|&c| c == codes[0]);
+        tally.note_valid(unit, group, codes, straight);
         if complete {
             self.complete[cell] |= bit;
         }
@@ -789,16 +774,61 @@ impl Sliced {
         }
     }
 
+    /// `Σ_ab s_a s_b·|m ∧ B_a ∧ B_b|` over the scored options a of one item and b of
+    /// another, in integers (exact, and free of the latency chain of a float sum).
+    #[inline]
+    fn cross(words: &[u64], oi: &[(usize, i64)], oj: &[(usize, i64)], mask: u64) -> i64 {
+        let mut sum = 0i64;
+        for &(a, sa) in oi {
+            let wa = words[a] & mask;
+            if wa == 0 {
+                continue;
+            }
+            for &(b, sb) in oj {
+                sum += sa * sb * i64::from((wa & words[b]).count_ones());
+            }
+        }
+        sum
+    }
+
+    /// `Σ_a s_a·|m ∧ B_a|` over the scored options of one item.
+    #[inline]
+    fn single(words: &[u64], oi: &[(usize, i64)], mask: u64) -> i64 {
+        oi.iter()
+            .map(|&(a, s)| s * i64::from((words[a] & mask).count_ones()))
+            .sum()
+    }
+
+    /// Adds one cell's buffered sums to the tally, with the processor's population
+    /// count instruction where it has one (the sums are thousands of popcounts per
+    /// 64 ballots; the portable fallback is a few times slower).
     fn flush(&mut self, tally: &mut Tally, cell: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the processor has POPCNT, checked just above.
+            unsafe { self.flush_popcnt(tally, cell) };
+            return;
+        }
+        self.flush_any(tally, cell);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "popcnt")]
+    fn flush_popcnt(&mut self, tally: &mut Tally, cell: usize) {
+        self.flush_any(tally, cell);
+    }
+
+    #[inline(always)]
+    fn flush_any(&mut self, tally: &mut Tally, cell: usize) {
         let l = &tally.layout;
         let n = l.items;
         let fill = u32::from(self.fill[cell]);
         let full = if fill >= 64 { u64::MAX } else { (1u64 << fill) - 1 };
         let words = &self.bits[cell * self.slots..(cell + 1) * self.slots];
         let pop = |x: u64| f64::from(x.count_ones());
+        let scored = &self.scored;
         // Answered (scored) mask per item.
-        let answered: Vec<u64> = self
-            .scored
+        let answered: Vec<u64> = scored
             .iter()
             .map(|opts| opts.iter().fold(0, |m, &(k, _)| m | words[k]))
             .collect();
@@ -810,31 +840,19 @@ impl Sliced {
         let (ss, rest) = m.split_at_mut(p);
         let (sa, rest) = rest.split_at_mut(n * n);
         let (aa, rest) = rest.split_at_mut(p);
+        // Every sum is a whole number far below 2⁵³: adding it to the f64 is exact,
+        // so the bits are those of the per-ballot sums in any order.
         let mut k = 0;
         for i in 0..n {
             for j in i..n {
-                let mut sum = 0.0;
-                for &(a, sa_) in &self.scored[i] {
-                    let wa = words[a];
-                    if wa == 0 {
-                        continue;
-                    }
-                    for &(b, sb) in &self.scored[j] {
-                        sum += sa_ * sb * pop(wa & words[b]);
-                    }
-                }
-                ss[k] += sum;
+                ss[k] += Sliced::cross(words, &scored[i], &scored[j], u64::MAX) as f64;
                 k += 1;
             }
         }
         if inc != 0 {
             for i in 0..n {
                 for (j, &aj) in answered.iter().enumerate() {
-                    let mut sum = 0.0;
-                    for &(a, s) in &self.scored[i] {
-                        sum += s * pop(words[a] & aj & inc);
-                    }
-                    sa[i * n + j] += sum;
+                    sa[i * n + j] += Sliced::single(words, &scored[i], aj & inc) as f64;
                 }
             }
             let mut k = 0;
@@ -848,11 +866,7 @@ impl Sliced {
         if comp != 0 {
             rest[0] += pop(comp);
             for i in 0..n {
-                let mut sum = 0.0;
-                for &(a, s) in &self.scored[i] {
-                    sum += s * pop(words[a] & comp);
-                }
-                rest[1 + i] += sum;
+                rest[1 + i] += Sliced::single(words, &scored[i], comp) as f64;
             }
         }
         let mut off = 0;
@@ -865,23 +879,9 @@ impl Sliced {
                 r[0] += pop(mask);
                 let mut q = 1 + kd;
                 for (x, &i) in d.iter().enumerate() {
-                    let mut sum = 0.0;
-                    for &(a, s) in &self.scored[i] {
-                        sum += s * pop(words[a] & mask);
-                    }
-                    r[1 + x] += sum;
+                    r[1 + x] += Sliced::single(words, &scored[i], mask) as f64;
                     for &j in &d[x..] {
-                        let mut sum = 0.0;
-                        for &(a, sa_) in &self.scored[i] {
-                            let wa = words[a] & mask;
-                            if wa == 0 {
-                                continue;
-                            }
-                            for &(b, sb) in &self.scored[j] {
-                                sum += sa_ * sb * pop(wa & words[b]);
-                            }
-                        }
-                        r[q] += sum;
+                        r[q] += Sliced::cross(words, &scored[i], &scored[j], mask) as f64;
                         q += 1;
                     }
                 }
@@ -1161,14 +1161,13 @@ mod tests {
         );
     }
 
-    /// `add_counts` + `Sliced` give the very tally of `add`, ballot for ballot.
+    /// `Sliced` gives the very tally of `add`, ballot for ballot.
     fn both_ways(ballots: &[(usize, usize, Vec<u8>)], layout: Layout) -> (Tally, Tally) {
         let mut plain = Tally::new(layout.clone());
         let mut sliced = Tally::new(layout);
         let mut acc = Sliced::new(sliced.layout()).expect("whole-number scores");
         for (u, g, codes) in ballots {
             plain.add(*u, *g, codes);
-            sliced.add_counts(*u, *g, codes);
             acc.add(&mut sliced, *u, *g, codes);
         }
         acc.finish(&mut sliced);

@@ -5,9 +5,9 @@
 //!   looked up once per row cost about a quarter of a Parquet run.
 //! - [`KeySet`]: the set of duplicate keys (ballot ids, (unit, rater) pairs) of
 //!   the valid ballots. Keys are copied once into an append-only arena (so nothing
-//!   is allocated per ballot) and a hashbrown table holds only their offsets;
-//!   lookups compare the bytes, so the set is exact (no false duplicate from a hash
-//!   collision). The arena also keeps the keys in insertion order,
+//!   is allocated per ballot) and an open-addressing table holds their offsets
+//!   with a few bits of their hash; a match compares the bytes, so the set is
+//!   exact (no false duplicate from a hash collision). The arena also keeps the keys in insertion order,
 //!   which is how `appraise tally --keys-out` writes them deterministically.
 //!
 //! Both hash with foldhash under a fixed seed: no iteration order reaches an
@@ -82,20 +82,46 @@ impl StrIndex {
 
 /// An exact set of byte strings, stored in insertion order.
 ///
-/// The table is hashbrown's [`HashTable`](hashbrown::HashTable) (SwissTable
-/// probing) of arena offsets; the keys themselves live once in the arena.
+/// An open-addressing table (linear probing, at most ¾ full) of 64-bit slots,
+/// each holding a key's arena offset (low 40 bits, plus one so that 0 is empty)
+/// and 24 more bits of its hash as a tag. A lookup of a new key (the common case:
+/// most ballots are no duplicates) reads only slots, never the arena, unless a
+/// tag matches by chance (one in 16 million per occupied slot probed); the slot a
+/// key hashes to can be [prefetched](KeySet::touch) rows ahead, so the cache
+/// misses of a batch overlap instead of following one another.
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
-    /// Arena offset of each key's record.
-    table: hashbrown::HashTable<usize>,
+    /// 0 = empty; else `tag << OFF_BITS | (offset + 1)`.
+    slots: Vec<u64>,
+    /// Keys held.
+    len: usize,
     /// Records: length as a LEB128 varint, then the bytes.
     arena: Vec<u8>,
 }
 
-/// Where a key was not found: its hash, for [`KeySet::insert_at`].
+/// Bits of a slot that hold the arena offset (+1): arenas up to 1 TiB.
+const OFF_BITS: u32 = 40;
+const OFF_MASK: u64 = (1 << OFF_BITS) - 1;
+
+/// Where a key was not found: its hash and the empty slot that ended the probe,
+/// for [`KeySet::insert_at`].
 #[derive(Clone, Copy, Debug)]
 pub struct Vacancy {
     hash: u64,
+    slot: usize,
+}
+
+/// Asks the processor to fetch the cache line at `p` without waiting for it.
+#[inline]
+fn prefetch(p: *const u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that never faults, whatever the address (here
+    // always inside a live slice), and SSE is part of every x86-64 processor.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 impl KeySet {
@@ -108,14 +134,49 @@ impl KeySet {
     #[cfg(test)]
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.len
+    }
+
+    #[inline]
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    #[inline]
+    fn tag(h: u64) -> u64 {
+        (h >> OFF_BITS) << OFF_BITS
     }
 
     /// Makes room for `more` keys at once (a file whose row count is known), so the
     /// table is not rebuilt as it grows.
     pub fn reserve(&mut self, more: usize) {
-        let arena = &self.arena;
-        self.table.reserve(more, |&o| hash(key_at(arena, o)));
+        self.grow_to(self.len.saturating_add(more));
+    }
+
+    /// Grows the table (rehashing every key) so that `keys` fit at most ¾ full.
+    fn grow_to(&mut self, keys: usize) {
+        let want = keys
+            .saturating_add(keys / 3)
+            .saturating_add(1)
+            .max(16)
+            .next_power_of_two();
+        if want <= self.slots.len() {
+            return;
+        }
+        let mut slots = vec![0u64; want];
+        let mask = want - 1;
+        let mut off = 0;
+        while off < self.arena.len() {
+            let (n, start) = record(&self.arena, off);
+            let h = hash(self.arena.get(start..start + n).unwrap_or_default());
+            let mut i = h as usize & mask;
+            while slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = KeySet::tag(h) | (off as u64 + 1);
+            off = start + n;
+        }
+        self.slots = slots;
     }
 
     /// Looks `key` up: `Ok(())` when present, else where it would go.
@@ -128,20 +189,32 @@ impl KeySet {
     /// when its slot was [touched](KeySet::touch)).
     #[inline]
     pub fn find_hashed(&self, h: u64, key: &[u8]) -> Result<(), Vacancy> {
-        match self.table.find(h, |&o| key_at(&self.arena, o) == key) {
-            Some(_) => Ok(()),
-            None => Err(Vacancy { hash: h }),
+        if self.slots.is_empty() {
+            return Err(Vacancy { hash: h, slot: 0 });
+        }
+        let mask = self.mask();
+        let tag = KeySet::tag(h);
+        let mut i = h as usize & mask;
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return Err(Vacancy { hash: h, slot: i });
+            }
+            if s & !OFF_MASK == tag && key_at(&self.arena, ((s & OFF_MASK) - 1) as usize) == key {
+                return Ok(());
+            }
+            i = (i + 1) & mask;
         }
     }
 
-    /// Whether `key` is in the set.
-    /// Reads the table's control bytes where a key of hash `h` is probed, and
-    /// nothing else: touching the keys of a batch of rows ahead of judging them
-    /// lets the processor fetch their slots of a large table in parallel, instead
-    /// of one cache miss after another while each row is judged.
+    /// Prefetches the slot where a key of hash `h` is probed first, and returns at
+    /// once: touching the keys of a batch of rows ahead of judging them lets the
+    /// processor fetch their slots of a large table in parallel.
     #[inline]
     pub fn touch(&self, h: u64) {
-        std::hint::black_box(self.table.find(h, |_| false));
+        if let Some(s) = self.slots.get(h as usize & self.mask()) {
+            prefetch(s);
+        }
     }
 
     #[cfg(test)]
@@ -161,8 +234,13 @@ impl KeySet {
         }
         self.arena.push(n as u8);
         self.arena.extend_from_slice(key);
-        let arena = &self.arena;
-        self.table.insert_unique(v.hash, off, |&o| hash(key_at(arena, o)));
+        self.len += 1;
+        if self.len + self.len / 3 >= self.slots.len() {
+            // Past ¾ full (or no table yet): the grown table already holds the key.
+            self.grow_to(self.len.saturating_mul(2));
+            return;
+        }
+        self.slots[v.slot] = KeySet::tag(v.hash) | (off as u64 + 1);
     }
 
     /// Inserts `key`; false when it was already there.

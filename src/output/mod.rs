@@ -82,10 +82,34 @@ pub const FILE_NAMES: [&str; 16] = [
 /// ```
 pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let rows = result_rows(plan, roster, outcome);
-    let mut files = vec![
-        ("results.csv", results_csv(plan, roster, &rows)?),
-        ("results.json", results_json(plan, outcome, &rows)?),
-        ("results.xlsx", results_xlsx(plan, roster, outcome, &rows)?),
+    // The workbook (zipped XML, the slowest to render) is made on a second thread
+    // while the other files are rendered here.
+    let (xlsx, files) = std::thread::scope(|s| {
+        let xlsx = s.spawn(|| results_xlsx(plan, roster, outcome, &rows));
+        let rest = render_rest(plan, roster, outcome, &rows);
+        (xlsx.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), rest)
+    });
+    let mut files = files?;
+    files.insert(2, ("results.xlsx", xlsx?));
+    files.extend(people::people_files(plan, roster, outcome)?);
+    // SPEC §14: only for a plan that uses its rules, or a run given its files.
+    if plan.ledgers.any() || !outcome.ledgers.is_empty() {
+        files.push(("ledger.csv", ledger_csv(roster, outcome)?));
+        files.push(("ledger_rejects.csv", ledger_rejects_csv(outcome)?));
+    }
+    Ok(files)
+}
+
+/// Every file of [`render_all`] in its order but the workbook.
+fn render_rest(
+    plan: &Plan,
+    roster: &Roster,
+    outcome: &Outcome,
+    rows: &[ResultRow],
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    Ok(vec![
+        ("results.csv", results_csv(plan, roster, rows)?),
+        ("results.json", results_json(plan, outcome, rows)?),
         ("items.csv", items_csv(plan, roster, outcome)?),
         ("rejects.csv", rejects_csv(outcome)?),
         ("complaint_rejects.csv", complaint_rejects_csv(outcome)?),
@@ -96,12 +120,5 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
             "report.html",
             report_html(plan, roster, outcome, &attention_lines(plan, roster, outcome)).into_bytes(),
         ),
-    ];
-    files.extend(people::people_files(plan, roster, outcome)?);
-    // SPEC §14: only for a plan that uses its rules, or a run given its files.
-    if plan.ledgers.any() || !outcome.ledgers.is_empty() {
-        files.push(("ledger.csv", ledger_csv(roster, outcome)?));
-        files.push(("ledger_rejects.csv", ledger_rejects_csv(outcome)?));
-    }
-    Ok(files)
+    ])
 }
