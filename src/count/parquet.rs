@@ -52,7 +52,7 @@ fn pl_error(path: &Path, e: impl std::fmt::Display) -> Error {
 
 /// Rows decoded at a time: a row group larger than this is read in slices, so
 /// memory is bounded even when one row group holds every row of a huge file.
-const SLICE_ROWS: usize = 1 << 20;
+const SLICE_ROWS: usize = 1 << 18;
 
 /// Most rows reserved for up front from a footer (the footer may lie; what is
 /// really there grows past it as it is read).
@@ -655,6 +655,60 @@ pub fn read_parquet(
         ignored_columns: cols.ignored,
         note: None,
     })
+}
+
+/// Most ballot ids hashed by [`repeated_ballot_ids`] (8 bytes each, twice while
+/// sorting): past this the run keeps every id instead.
+const ID_PREPASS_ROWS: u64 = 1 << 26;
+
+/// The hashes of the ballot ids that occur more than once over all `paths`
+/// (Parquet ballot files, in the order they will be read), from their
+/// `ballot_id` column alone, read as the judge reads it (trimmed text, integers as
+/// decimals, blanks skipped). `None` when a file cannot be read this way (its
+/// error is the judge's to report) or the files hold more than
+/// [`ID_PREPASS_ROWS`] rows.
+pub(crate) fn repeated_ballot_ids(paths: &[&Path]) -> Option<crate::judge::keys::HashFilter> {
+    let mut metas = Vec::with_capacity(paths.len());
+    let mut total: u64 = 0;
+    for &path in paths {
+        let mut reader = ParquetReader::new(File::open(path).ok()?);
+        let meta: FileMetadataRef = guarded(path, || reader.get_metadata().cloned()).ok()?.ok()?;
+        let schema = guarded(path, || reader.schema()).ok()?.ok()?;
+        let (k, name) = schema
+            .iter_names()
+            .enumerate()
+            .find(|(_, n)| n.trim() == RESERVED_COLUMNS[0])?;
+        let name = name.to_string();
+        check_types(path, &schema, &[k]).ok()?;
+        check_footer(path, &meta).ok()?;
+        total = total.saturating_add(meta.num_rows as u64);
+        metas.push((path, meta, k, name));
+    }
+    if total > ID_PREPASS_ROWS {
+        return None;
+    }
+    let mut hashes = Vec::with_capacity(total as usize);
+    let mut buf = itoa::Buffer::new();
+    for (path, meta, k, name) in metas {
+        let mut start = 0;
+        while start < meta.num_rows {
+            let n = (meta.num_rows - start).min(SLICE_ROWS);
+            let mut r = ParquetReader::new(File::open(path).ok()?)
+                .with_projection(Some(vec![k]))
+                .with_slice(Some((start, n)));
+            r.set_metadata(meta.clone());
+            let batch = Batch::new(guarded(path, || r.finish()).ok()?.ok()?).ok()?;
+            let col = batch.col(&name);
+            for row in 0..batch.df.height() {
+                let id = col.text(row, &mut buf);
+                if !id.is_empty() {
+                    hashes.push(crate::judge::keys::hash(id.as_bytes()));
+                }
+            }
+            start += n;
+        }
+    }
+    Some(crate::judge::keys::HashFilter::repeated(hashes))
 }
 
 /// The judging side: the validator, the per-item code tables and scratch buffers.

@@ -81,6 +81,26 @@ pub(crate) fn read_all<'p>(
 ) -> Result<(Tally, Vec<Reject>, Vec<FileSummary>, Validator<'p>)> {
     let mut tally = Tally::try_new(Layout::new(plan, roster))?;
     let mut validator = Validator::new(plan, roster);
+    // The ballot ids are not kept past this run (no keys file is written from
+    // it): when every file is Parquet, one pass over the id column finds the few
+    // ids that may repeat, and only those are checked and kept (the same verdicts,
+    // without a set of every id).
+    #[cfg(feature = "parquet")]
+    {
+        let paths: Vec<&std::path::Path> = files
+            .iter()
+            .filter_map(|f| match (format.of(f), f) {
+                (Format::Parquet, Source::File(p)) => Some(p.as_path()),
+                _ => None,
+            })
+            .collect();
+        if !paths.is_empty()
+            && paths.len() == files.len()
+            && let Some(repeated) = crate::count::parquet::repeated_ballot_ids(&paths)
+        {
+            validator.check_ids_among(repeated);
+        }
+    }
     let mut rejects = Vec::new();
     let files = read_ballots(
         &mut validator,

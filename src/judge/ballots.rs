@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::judge::keys::{KeySet, StrIndex};
+use crate::judge::keys::{HashFilter, KeySet, StrIndex};
 use crate::num;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
@@ -140,6 +140,10 @@ pub struct Validator<'p> {
     groups: StrIndex,
     keys: TakenKeys,
     scratch: Vec<u8>,
+    /// When set, the hashes of the only ballot ids that may repeat (a pre-pass
+    /// over every row to be judged found all others once): other ids are neither
+    /// looked up nor kept ([`Validator::check_ids_among`]).
+    id_filter: Option<HashFilter>,
 }
 
 /// The keys of the valid ballots a [`Validator`] has taken: what makes a later
@@ -193,20 +197,45 @@ impl<'p> Validator<'p> {
             groups: StrIndex::new(plan.groups.iter().map(|g| g.id.as_str())),
             keys,
             scratch: Vec::new(),
+            id_filter: None,
         }
+    }
+
+    /// Checks and keeps only the ballot ids whose hash is in `repeated`: for a
+    /// reader that has hashed the id of every row it will judge (every file of the
+    /// run, before the first is judged) and found all other ids exactly once. Such
+    /// an id cannot repeat an earlier one nor be repeated later, so the verdicts
+    /// are those of a full check, while the set of ids holds only the few that
+    /// may repeat (most of a large run's memory otherwise). Afterwards the taken
+    /// ballot ids ([`TakenKeys::ballot_ids`]) are only those: a caller that
+    /// writes or passes on the keys must not use this.
+    pub(crate) fn check_ids_among(&mut self, repeated: HashFilter) {
+        self.id_filter = Some(repeated);
+    }
+
+    /// Whether the ballot id of hash `h` is checked and kept.
+    #[inline]
+    fn id_checked(&self, h: u64) -> bool {
+        self.id_filter.as_ref().is_none_or(|f| f.contains(h))
     }
 
     /// Makes room for the keys of `rows` more ballots (a file whose row count is
     /// known), so the key sets are not rebuilt as they grow.
     pub fn reserve(&mut self, rows: usize) {
-        self.keys.ballot_ids.reserve(rows);
+        let ids = self.id_filter.as_ref().map_or(rows, |f| f.len().min(rows));
+        self.keys.ballot_ids.reserve(ids);
         self.keys.raters.reserve(rows);
     }
 
     /// Frees the ballot-id keys (after the last file, when no later shard needs
-    /// them): the (unit, rater) keys stay for the `rater_spread` flag (`score::flags`).
+    /// them): the (unit, rater) keys stay, in order, for the `rater_spread` flag
+    /// (`score::flags`), without their lookup table (a later ballot is still judged
+    /// right, but slowly).
     pub fn release_ballot_ids(&mut self) {
         self.keys.ballot_ids = KeySet::new();
+        // The (unit, rater) keys are only iterated from now on: their lookup table
+        // (a third of a large run's memory) goes too.
+        self.keys.raters.drop_table();
     }
 
     /// The keys taken so far, to go on with in a later validator.
@@ -392,7 +421,9 @@ impl<'p> Validator<'p> {
         self.scratch.extend_from_slice(&(unit as u32).to_le_bytes());
         self.scratch.extend_from_slice(rater.as_bytes());
         let rk = crate::judge::keys::hash(&self.scratch);
-        self.keys.ballot_ids.touch(id);
+        if self.id_checked(id) {
+            self.keys.ballot_ids.touch(id);
+        }
         self.keys.raters.touch(rk);
         (id, rk)
     }
@@ -422,14 +453,15 @@ impl<'p> Validator<'p> {
                 ),
             ));
         }
-        let id_slot = if ballot_id.is_empty() {
+        let id_hash = match hashes {
+            Some((h, _)) => h,
+            None if ballot_id.is_empty() => 0,
+            None => crate::judge::keys::hash(ballot_id.as_bytes()),
+        };
+        let id_slot = if ballot_id.is_empty() || !self.id_checked(id_hash) {
             None
         } else {
-            let found = match hashes {
-                Some((h, _)) => self.keys.ballot_ids.find_hashed(h, ballot_id.as_bytes()),
-                None => self.keys.ballot_ids.find(ballot_id.as_bytes()),
-            };
-            match found {
+            match self.keys.ballot_ids.find_hashed(id_hash, ballot_id.as_bytes()) {
                 Ok(()) => {
                     return Err((
                         Some(unit),

@@ -199,14 +199,7 @@ const NAMES: [&str; 8] = [
 ];
 
 fn rows_csv() -> String {
-    let mut s = NAMES.join(",");
-    s.push('\n');
-    for r in rows() {
-        let cells: Vec<String> = r.iter().map(|c| c.map_or(String::new(), |v| v.to_string())).collect();
-        s.push_str(&cells.join(","));
-        s.push('\n');
-    }
-    s
+    csv_of(&rows())
 }
 
 fn small_campaign() -> (Plan, Roster) {
@@ -223,7 +216,11 @@ fn small_campaign() -> (Plan, Roster) {
 /// The rows as a Parquet file whose columns all have type `dt` (strings for
 /// `String` and categoricals), in row groups of `group` rows.
 fn write_rows(path: &Path, dt: &DataType, group: usize) {
-    let rows = rows();
+    write_these(path, &rows(), dt, group);
+}
+
+/// `rows` as a Parquet file, as [`write_rows`] writes.
+fn write_these(path: &Path, rows: &[[Option<i64>; 8]], dt: &DataType, group: usize) {
     let cols: Vec<_> = NAMES
         .iter()
         .enumerate()
@@ -291,6 +288,59 @@ fn every_column_type_judges_as_csv() {
             );
             assert_eq!(format!("{:?}", got.tally), format!("{:?}", expect.tally), "{dt:?}");
         }
+    }
+}
+
+/// The rows as CSV text, as [`rows_csv`] writes.
+fn csv_of(rows: &[[Option<i64>; 8]]) -> String {
+    let mut s = NAMES.join(",");
+    s.push('\n');
+    for r in rows {
+        let cells: Vec<String> = r.iter().map(|c| c.map_or(String::new(), |v| v.to_string())).collect();
+        s.push_str(&cells.join(","));
+        s.push('\n');
+    }
+    s
+}
+
+/// A Parquet run checks only the ballot ids that a first pass over every file
+/// found more than once; the verdicts must be those of checking every id: a
+/// repeat across files is a duplicate, and an id whose first row was rejected
+/// for another reason is free for a later row (which is valid).
+#[test]
+fn ids_that_repeat_across_files_are_judged_as_in_one_file() {
+    let (plan, roster) = small_campaign();
+    let s = Some;
+    let mut all = rows();
+    all.extend([
+        [s(6), s(101), s(20), s(1), None, s(1), s(2), s(2)], // id 6: its first row had too many blanks → valid
+        [s(3), s(101), s(21), s(2), None, s(2), s(2), s(1)], // id 3: its first row named no unit → valid
+        [s(2), s(102), s(22), s(1), None, s(1), s(1), s(2)], // id 2 again, across files → duplicate
+        [s(13), s(101), s(23), s(1), None, s(3), s(3), s(3)], // id 13 again → duplicate
+        [s(40), s(101), s(24), s(1), None, s(1), s(1), s(1)], // a new id → valid
+    ]);
+    let expect = run(&plan, &roster, &[Source::text("b.csv", csv_of(&all))]);
+    let dups = expect.rejects.iter().filter(|r| r.reason == Reason::Duplicate).count();
+    // ids 1 and 2/13 repeated (3 by id) + rater 7 on unit 101 again (1).
+    assert_eq!(dups, 4, "{:?}", comparable(&expect.rejects));
+    assert_eq!(expect.accounting.valid, 5 + 3);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+    for cut in [1, 7, 13] {
+        write_these(&a, &all[..cut], &DataType::String, 4);
+        write_these(&b, &all[cut..], &DataType::Int32, 4);
+        let got = run(&plan, &roster, &[Source::file(&a), Source::file(&b)]);
+        let ours: Vec<_> = comparable(&got.rejects).into_iter().map(|r| (r.1, r.2, r.3)).collect();
+        let want: Vec<_> = comparable(&expect.rejects)
+            .into_iter()
+            .map(|r| (r.1, r.2, r.3))
+            .collect();
+        assert_eq!(ours, want, "cut at {cut}");
+        assert_eq!(
+            format!("{:?}", got.tally),
+            format!("{:?}", expect.tally),
+            "cut at {cut}"
+        );
     }
 }
 
