@@ -12,7 +12,7 @@ use crate::rules::roster::Roster;
 
 // The stages' entry points, gathered here so that an embedding program finds the
 // whole pipeline in one module.
-pub use crate::count::read::{Format, read_ballots, tally_files};
+pub use crate::count::read::{Format, check_only_repeated_ids, read_ballots, tally_files};
 #[cfg(feature = "parquet")]
 pub use crate::count::shard::merge_tally_files;
 pub use crate::count::shard::{Merged, merge_tallies};

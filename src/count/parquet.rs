@@ -661,13 +661,12 @@ pub fn read_parquet(
 /// sorting): past this the run keeps every id instead.
 const ID_PREPASS_ROWS: u64 = 1 << 26;
 
-/// The hashes of the ballot ids that occur more than once over all `paths`
-/// (Parquet ballot files, in the order they will be read), from their
-/// `ballot_id` column alone, read as the judge reads it (trimmed text, integers as
-/// decimals, blanks skipped). `None` when a file cannot be read this way (its
-/// error is the judge's to report) or the files hold more than
-/// [`ID_PREPASS_ROWS`] rows.
-pub(crate) fn repeated_ballot_ids(paths: &[&Path]) -> Option<crate::judge::keys::HashFilter> {
+/// The hashes of the ballot ids of every row of `paths` (Parquet ballot files),
+/// from their `ballot_id` column alone, read as the judge reads it (trimmed text,
+/// integers as decimals, blanks skipped), appended to `hashes`. `None` when a file
+/// cannot be read this way (its error is the judge's to report) or the files hold
+/// more than [`ID_PREPASS_ROWS`] rows.
+pub(crate) fn ballot_id_hashes(paths: &[&Path], mut hashes: Vec<u64>) -> Option<Vec<u64>> {
     let mut metas = Vec::with_capacity(paths.len());
     let mut total: u64 = 0;
     for &path in paths {
@@ -687,7 +686,7 @@ pub(crate) fn repeated_ballot_ids(paths: &[&Path]) -> Option<crate::judge::keys:
     if total > ID_PREPASS_ROWS {
         return None;
     }
-    let mut hashes = Vec::with_capacity(total as usize);
+    hashes.reserve(total as usize);
     let mut buf = itoa::Buffer::new();
     for (path, meta, k, name) in metas {
         let mut start = 0;
@@ -708,7 +707,7 @@ pub(crate) fn repeated_ballot_ids(paths: &[&Path]) -> Option<crate::judge::keys:
             start += n;
         }
     }
-    Some(crate::judge::keys::HashFilter::repeated(hashes))
+    Some(hashes)
 }
 
 /// The judging side: the validator, the per-item code tables and scratch buffers.

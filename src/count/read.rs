@@ -81,26 +81,8 @@ pub(crate) fn read_all<'p>(
 ) -> Result<(Tally, Vec<Reject>, Vec<FileSummary>, Validator<'p>)> {
     let mut tally = Tally::try_new(Layout::new(plan, roster))?;
     let mut validator = Validator::new(plan, roster);
-    // The ballot ids are not kept past this run (no keys file is written from
-    // it): when every file is Parquet, one pass over the id column finds the few
-    // ids that may repeat, and only those are checked and kept (the same verdicts,
-    // without a set of every id).
-    #[cfg(feature = "parquet")]
-    {
-        let paths: Vec<&std::path::Path> = files
-            .iter()
-            .filter_map(|f| match (format.of(f), f) {
-                (Format::Parquet, Source::File(p)) => Some(p.as_path()),
-                _ => None,
-            })
-            .collect();
-        if !paths.is_empty()
-            && paths.len() == files.len()
-            && let Some(repeated) = crate::count::parquet::repeated_ballot_ids(&paths)
-        {
-            validator.check_ids_among(repeated);
-        }
-    }
+    // The ballot ids are not kept past this run: check only those that may repeat.
+    check_only_repeated_ids(&mut validator, files, format);
     let mut rejects = Vec::new();
     let files = read_ballots(
         &mut validator,
@@ -112,6 +94,43 @@ pub(crate) fn read_all<'p>(
         progress,
     )?;
     Ok((tally, rejects, files, validator))
+}
+
+/// Prepares `validator` to judge `files` (then read with [`read_ballots`]) for a
+/// run whose ballot ids are not kept afterwards (no keys file is written from it):
+/// when every file is Parquet, one pass over their `ballot_id` columns (with the
+/// ids the validator already holds, from earlier shards) finds the few ids that
+/// may repeat, and only those are checked and kept. The verdicts are those of a
+/// full check (an id seen once can repeat nothing); the set of every id, most of
+/// a large run's memory, is never built. Returns whether it did so; a file that
+/// cannot be read this way leaves the validator as it was (its error is the
+/// reader's to report). Afterwards [`Validator::keys`] holds only the repeated
+/// ids: a run that writes `--keys-out` must not call this.
+pub fn check_only_repeated_ids(validator: &mut Validator<'_>, files: &[Source], format: Format) -> bool {
+    #[cfg(feature = "parquet")]
+    {
+        let paths: Vec<&std::path::Path> = files
+            .iter()
+            .filter_map(|f| match (format.of(f), f) {
+                (Format::Parquet, Source::File(p)) => Some(p.as_path()),
+                _ => None,
+            })
+            .collect();
+        if paths.is_empty() || paths.len() != files.len() {
+            return false;
+        }
+        let known: Vec<u64> = validator
+            .ballot_ids()
+            .map(|id| crate::judge::keys::hash(id.as_bytes()))
+            .collect();
+        if let Some(hashes) = crate::count::parquet::ballot_id_hashes(&paths, known) {
+            validator.check_ids_among(crate::judge::keys::HashFilter::repeated(hashes));
+            return true;
+        }
+    }
+    #[cfg(not(feature = "parquet"))]
+    let _ = (validator, files, format);
+    false
 }
 
 /// Reads ballot files in order into `tally` through `validator` (which may hold

@@ -759,3 +759,92 @@ fn self_assessment_ballots_from_parquet_are_apart_as_from_csv() {
     assert_eq!(got.people, expect.people);
     assert_eq!(got.accounting, expect.accounting);
 }
+
+/// Reads `files` through `validator` into a fresh tally.
+fn read_with(v: &mut Validator<'_>, plan: &Plan, roster: &Roster, files: &[Source]) -> (Tally, Vec<Reject>) {
+    let mut tally = Tally::new(Layout::new(plan, roster));
+    let mut rejects = Vec::new();
+    campaign::read_ballots(
+        v,
+        files,
+        Encoding::Utf8,
+        campaign::Format::Auto,
+        &mut tally,
+        &mut rejects,
+        &mut |_| {},
+    )
+    .expect("read");
+    (tally, rejects)
+}
+
+/// Checking only the ids a first pass found repeated gives the verdicts of
+/// checking every id: over two files, and for a later shard that goes on from an
+/// earlier shard's keys (whose ids count as seen once).
+#[test]
+fn checking_only_repeated_ids_judges_as_checking_all() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, pq) = simulate_both(dir.path(), 40, 11);
+    let (plan, roster) = demo_campaign();
+    let f = std::fs::File::open(&pq).expect("open");
+    let df = ParquetReader::new(f).finish().expect("read");
+    let half = df.height() / 2;
+    // The second shard ends with five rows of the first again: their ids repeat
+    // across the files.
+    let mut part1 = df.slice(half as i64, df.height() - half);
+    part1.vstack_mut(&df.slice(0, 5)).expect("stack");
+    let (p0, p1) = (dir.path().join("p0.parquet"), dir.path().join("p1.parquet"));
+    for (p, mut d) in [(&p0, df.slice(0, half)), (&p1, part1)] {
+        ParquetWriter::new(std::fs::File::create(p).expect("create"))
+            .finish(&mut d)
+            .expect("write");
+    }
+    let files = [Source::file(&p0), Source::file(&p1)];
+    let mut all = Validator::new(&plan, &roster);
+    let (want_tally, want) = read_with(&mut all, &plan, &roster, &files);
+    let repeats = want
+        .iter()
+        .filter(|r| r.file == 1 && r.reason == Reason::Duplicate)
+        .count();
+    assert!(repeats >= 5, "the repeated rows are duplicates ({repeats})");
+
+    let mut few = Validator::new(&plan, &roster);
+    assert!(campaign::check_only_repeated_ids(
+        &mut few,
+        &files,
+        campaign::Format::Auto
+    ));
+    let (tally, got) = read_with(&mut few, &plan, &roster, &files);
+    assert_eq!(comparable(&got), comparable(&want));
+    assert_eq!(format!("{tally:?}"), format!("{want_tally:?}"));
+    assert!(
+        few.ballot_ids().count() < all.ballot_ids().count() / 10,
+        "only the repeated ids are kept"
+    );
+
+    // Shard 0 with every id kept, then shard 1 from its keys, checking only repeats.
+    let mut v0 = Validator::new(&plan, &roster);
+    let (mut t0, r0) = read_with(&mut v0, &plan, &roster, &files[..1]);
+    let mut v1 = Validator::with_keys(&plan, &roster, v0.into_keys());
+    assert!(campaign::check_only_repeated_ids(
+        &mut v1,
+        &files[1..],
+        campaign::Format::Auto
+    ));
+    let (t1, r1) = read_with(&mut v1, &plan, &roster, &files[1..]);
+    t0.merge(&t1).expect("merge");
+    let shards: Vec<_> = r0
+        .iter()
+        .chain(&r1)
+        .map(|r| (r.row, r.reason, r.detail.clone()))
+        .collect();
+    let single: Vec<_> = want.iter().map(|r| (r.row, r.reason, r.detail.clone())).collect();
+    assert_eq!(shards, single);
+    assert_eq!(format!("{t0:?}"), format!("{want_tally:?}"));
+    // A CSV file among the files: nothing to do.
+    let csv = [Source::text("b.csv", "ballot_id\n")];
+    assert!(!campaign::check_only_repeated_ids(
+        &mut Validator::new(&plan, &roster),
+        &csv,
+        campaign::Format::Auto
+    ));
+}

@@ -507,6 +507,9 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     for k in &cfg.known_keys {
         known += appraise::count::shard::read_keys(k, &mut validator)?;
     }
+    if cfg.keys_out.is_none() {
+        campaign::check_only_repeated_ids(&mut validator, &cfg.ballots, cfg.format);
+    }
     let mut tally = appraise::count::tally::Tally::try_new(appraise::count::tally::Layout::new(&plan, &roster))?;
     let mut rejects = Vec::new();
     let bar = progress_bar(cfg.quiet);
