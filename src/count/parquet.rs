@@ -41,7 +41,7 @@ const NONE: u32 = u32::MAX;
 /// Rows judged per sub-batch: the codes of a sub-batch stay in cache.
 const SUB: usize = 4096;
 /// Rows whose duplicate keys are hashed and touched ahead of judging them.
-const AHEAD: usize = 256;
+const AHEAD: usize = 16;
 
 fn pl_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::input(
@@ -780,22 +780,26 @@ impl<'v, 'p> Judge<'v, 'p> {
                     }
                 );
             }
+            // The duplicate keys of the row AHEAD rows on are hashed and their table
+            // slots prefetched while this row is judged: the cache misses overlap
+            // with the work of the rows in between instead of stalling in a burst.
+            let (mut b3, mut b4) = (itoa::Buffer::new(), itoa::Buffer::new());
+            let mut ahead = |v: &mut Validator<'_>, q: usize, units: &[u32]| -> (u64, u64) {
+                match units[q - r0] {
+                    NONE => (0, 0),
+                    u => v.prefetch_keys(u as usize, bid.text(q, &mut b3), rid.text(q, &mut b4)),
+                }
+            };
+            self.hashes.clear();
+            for q in r0..(r0 + AHEAD).min(r1) {
+                let h = ahead(self.validator, q, &self.units);
+                self.hashes.push(h);
+            }
             for r in r0..r1 {
                 let k = r - r0;
-                if k % AHEAD == 0 {
-                    // The next rows' duplicate keys: hashed and their table slots
-                    // touched together, so their cache misses overlap.
-                    self.hashes.clear();
-                    for q in r..(r + AHEAD).min(r1) {
-                        let u = self.units[q - r0];
-                        let h = if u == NONE {
-                            (0, 0)
-                        } else {
-                            self.validator
-                                .prefetch_keys(u as usize, bid.text(q, &mut buf), rid.text(q, &mut buf2))
-                        };
-                        self.hashes.push(h);
-                    }
+                let hashes = self.hashes[k % AHEAD];
+                if r + AHEAD < r1 {
+                    self.hashes[k % AHEAD] = ahead(self.validator, r + AHEAD, &self.units);
                 }
                 let line = base + r as u64 + 2;
                 let codes = &self.codes[k * n_items..(k + 1) * n_items];
@@ -836,7 +840,7 @@ impl<'v, 'p> Judge<'v, 'p> {
                             bid.text(r, &mut buf),
                             rid.text(r, &mut buf2),
                             self.rater_units[k] == self.units[k],
-                            self.hashes.get(k % AHEAD).copied(),
+                            Some(hashes),
                         ),
                     }
                 };
