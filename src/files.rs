@@ -49,33 +49,39 @@ pub fn write_atomic(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf
     staging.commit()
 }
 
-/// A set of output files being written into one folder, committed as a whole by
-/// [`Staging::commit`]; dropped without a commit, it leaves the folder as it was.
+/// A set of output files being written into one folder (and, through
+/// [`Staging::stream_to`], files in other folders), committed as a whole by
+/// [`Staging::commit`]; dropped without a commit, it leaves every folder as it was.
 pub struct Staging {
-    dir: PathBuf,
-    tmp: tempfile::TempDir,
-    names: Vec<String>,
+    /// Each folder of the set with its staging folder; the first is the set's own.
+    folders: Vec<(PathBuf, tempfile::TempDir)>,
+    /// The files, in order: folder index and name.
+    files: Vec<(usize, String)>,
+}
+
+/// A folder made if missing, with a staging folder inside it.
+fn staging_in(dir: &Path) -> Result<(PathBuf, tempfile::TempDir)> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(ErrorKind::Usage(format!(
+            "--out {} is a file, not a folder; name a folder",
+            dir.display()
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(STAGING_PREFIX)
+        .tempdir_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    Ok((dir.to_path_buf(), tmp))
 }
 
 impl Staging {
     /// Starts a set in `dir` (created if missing; a file there is refused).
     pub fn new(dir: &Path) -> Result<Staging> {
-        if dir.exists() && !dir.is_dir() {
-            return Err(ErrorKind::Usage(format!(
-                "--out {} is a file, not a folder; name a folder",
-                dir.display()
-            ))
-            .into());
-        }
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(STAGING_PREFIX)
-            .tempdir_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
         Ok(Staging {
-            dir: dir.to_path_buf(),
-            tmp,
-            names: Vec::new(),
+            folders: vec![staging_in(dir)?],
+            files: Vec::new(),
         })
     }
 
@@ -87,14 +93,46 @@ impl Staging {
     /// Adds one file of the set, streamed by `fill` (for outputs too large to build
     /// in memory: simulated campaigns).
     pub fn stream<T>(&mut self, name: &str, fill: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
-        let target = self.dir.join(name);
+        self.stream_in(0, name, fill)
+    }
+
+    /// Adds the file at `path`, which may lie in another folder than the set's
+    /// (a keys file written beside other shards): it is staged in its own folder
+    /// (made if missing), so that its rename stays on one filesystem, and moves
+    /// into place with the rest of the set, or not at all.
+    pub fn stream_to<T>(&mut self, path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| Error::from(ErrorKind::Usage(format!("{} names no file", path.display()))))?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let same = |a: &Path| {
+            let c = std::fs::canonicalize(a);
+            c.is_ok() && c.ok() == std::fs::canonicalize(&dir).ok()
+        };
+        let k = match self.folders.iter().position(|(d, _)| same(d)) {
+            Some(k) => k,
+            None => {
+                self.folders.push(staging_in(&dir)?);
+                self.folders.len() - 1
+            }
+        };
+        self.stream_in(k, &name, fill)
+    }
+
+    fn stream_in<T>(&mut self, k: usize, name: &str, fill: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+        let (dir, tmp) = &self.folders[k];
+        let target = dir.join(name);
         if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
             return Err(ErrorKind::Usage(format!("`{name}` is no file name of an output set")).into());
         }
-        if self.names.iter().any(|n| n == name) {
+        if self.files.iter().any(|(j, n)| *j == k && n == name) {
             return Err(ErrorKind::Usage(format!("output `{name}` is written twice in one set")).into());
         }
-        let path = self.tmp.path().join(name);
+        let path = tmp.path().join(name);
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -103,27 +141,33 @@ impl Staging {
         let mut buf = std::io::BufWriter::new(file);
         let value = fill(&mut buf)?;
         let file = buf.into_inner().map_err(|e| Error::io(&target, e.into_error()))?;
-        usual_mode(&file, &self.dir)
+        usual_mode(&file, dir)
             .and_then(|_| file.sync_all())
             .map_err(|e| Error::io(&target, e))?;
-        self.names.push(name.to_string());
+        self.files.push((k, name.to_string()));
         Ok(value)
     }
 
     /// Moves the set into place: every file renamed onto its target; when one
     /// rename fails, the files already moved are put back as they were and the error
-    /// is returned. The staging folder is removed afterwards.
+    /// is returned. The staging folders are removed afterwards.
     pub fn commit(self) -> Result<Vec<PathBuf>> {
-        sync_dir(self.tmp.path()).map_err(|e| Error::io(self.tmp.path(), e))?;
+        let staged = |k: usize, name: &str| self.folders[k].1.path().join(name);
+        let target = |k: usize, name: &str| self.folders[k].0.join(name);
         // Keep the files being replaced, to put them back on a failure.
-        let previous = self.tmp.path().join(".previous");
-        std::fs::create_dir(&previous).map_err(|e| Error::io(&previous, e))?;
-        let mut kept = Vec::with_capacity(self.names.len());
-        for name in &self.names {
-            let target = self.dir.join(name);
+        let mut previous = Vec::with_capacity(self.folders.len());
+        for (_, tmp) in &self.folders {
+            sync_dir(tmp.path()).map_err(|e| Error::io(tmp.path(), e))?;
+            let p = tmp.path().join(".previous");
+            std::fs::create_dir(&p).map_err(|e| Error::io(&p, e))?;
+            previous.push(p);
+        }
+        let mut kept = Vec::with_capacity(self.files.len());
+        for (k, name) in &self.files {
+            let target = target(*k, name);
             let old = match std::fs::symlink_metadata(&target) {
                 Ok(m) if !m.is_dir() => {
-                    let keep = previous.join(name);
+                    let keep = previous[*k].join(name);
                     std::fs::hard_link(&target, &keep)
                         .or_else(|_| std::fs::copy(&target, &keep).map(|_| ()))
                         .map_err(|e| Error::io(&target, e))?;
@@ -133,23 +177,25 @@ impl Staging {
             };
             kept.push(old);
         }
-        let mut written = Vec::with_capacity(self.names.len());
-        for (k, name) in self.names.iter().enumerate() {
-            let target = self.dir.join(name);
-            if let Err(e) = std::fs::rename(self.tmp.path().join(name), &target) {
-                for (done, old) in self.names[..k].iter().zip(&kept) {
-                    let t = self.dir.join(done);
+        let mut written = Vec::with_capacity(self.files.len());
+        for (i, (k, name)) in self.files.iter().enumerate() {
+            let to = target(*k, name);
+            if let Err(e) = std::fs::rename(staged(*k, name), &to) {
+                for ((j, done), old) in self.files[..i].iter().zip(&kept) {
+                    let t = target(*j, done);
                     let _ = match old {
                         Some(o) => std::fs::rename(o, &t),
                         None => std::fs::remove_file(&t),
                     };
                 }
-                return Err(Error::io(&target, e));
+                return Err(Error::io(&to, e));
             }
-            written.push(target);
+            written.push(to);
         }
-        sync_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        self.tmp.close().map_err(|e| Error::io(&self.dir, e))?;
+        for (dir, tmp) in self.folders {
+            sync_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+            tmp.close().map_err(|e| Error::io(&dir, e))?;
+        }
         Ok(written)
     }
 }
@@ -517,6 +563,53 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["a.csv", "b.csv", "c.csv"], "no staging folder left");
+    }
+
+    #[test]
+    fn a_set_across_folders_moves_whole_or_not_at_all() {
+        let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        write_atomic(one.path(), &[("t.parquet", b"old t".to_vec())]).unwrap();
+        write_atomic(two.path(), &[("k.parquet", b"old k".to_vec())]).unwrap();
+        let k = two.path().join("k.parquet");
+        let stage = |k_bytes: &'static [u8]| {
+            let mut s = Staging::new(one.path()).unwrap();
+            s.add("t.parquet", b"new t").unwrap();
+            s.stream_to(&k, |w| w.write_all(k_bytes).map_err(|e| Error::io(&k, e)))
+                .unwrap();
+            s
+        };
+        // `z.csv` in the second folder is a non-empty folder: the last rename fails
+        // after both others moved, and both are put back.
+        let mut s = stage(b"new k");
+        std::fs::create_dir(two.path().join("z.csv")).unwrap();
+        std::fs::write(two.path().join("z.csv").join("x"), b"x").unwrap();
+        s.stream_to(&two.path().join("z.csv"), |w| {
+            w.write_all(b"z").map_err(|e| Error::io(&k, e))
+        })
+        .unwrap();
+        assert!(s.commit().is_err());
+        assert_eq!(std::fs::read(one.path().join("t.parquet")).unwrap(), b"old t");
+        assert_eq!(std::fs::read(&k).unwrap(), b"old k");
+        // Dropped: nothing moves. Committed: both move, no staging folder is left.
+        drop(stage(b"new k"));
+        assert_eq!(std::fs::read(&k).unwrap(), b"old k");
+        let written = stage(b"new k").commit().unwrap();
+        assert_eq!(written, [one.path().join("t.parquet"), k.clone()]);
+        assert_eq!(std::fs::read(one.path().join("t.parquet")).unwrap(), b"new t");
+        assert_eq!(std::fs::read(&k).unwrap(), b"new k");
+        for d in [one.path(), two.path()] {
+            let staging = std::fs::read_dir(d)
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with(STAGING_PREFIX)
+                })
+                .count();
+            assert_eq!(staging, 0);
+        }
     }
 
     #[test]

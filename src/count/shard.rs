@@ -105,11 +105,9 @@ fn write_parquet(path: &Path, df: &mut DataFrame, meta: Option<(String, String)>
 
 #[cfg(feature = "parquet")]
 /// Writes a shard as one set: the tally file `out`, its rejects file beside it
-/// ([`rejects_path`]) and, when `keys` names a file in the same folder, the keys
-/// file — staged and renamed into place together ([`crate::files::Staging`]), so
-/// that a failure midway leaves the previous shard whole. A keys file in another
-/// folder is written after the set, on its own (each file still whole). Returns
-/// the keys written.
+/// ([`rejects_path`]) and the keys file of `keys` (in any folder) — staged and
+/// renamed into place together ([`crate::files::Staging`]), so that a failure
+/// midway leaves the previous shard whole. Returns the keys written.
 pub fn write_shard(
     out: &Path,
     tally: &Tally,
@@ -136,25 +134,13 @@ pub fn write_shard(
     })?;
     let rejects_file = rejects_path(out);
     set.add(&name(&rejects_file)?, &rejects_table(rejects, files)?)?;
-    let same = |k: &Path| {
-        let a = std::fs::canonicalize(folder(k));
-        a.is_ok() && a.ok() == std::fs::canonicalize(&dir).ok()
-    };
     let mut written = None;
-    let mut apart = None;
     if let Some((k, validator, roster)) = keys {
-        if same(k) {
-            let mut df = keys_frame(k, validator, roster)?;
-            written = Some(df.height() as u64);
-            set.stream(&name(k)?, |w| parquet_to(w, k, &mut df, None))?;
-        } else {
-            apart = Some((k, validator, roster));
-        }
+        let mut df = keys_frame(k, validator, roster)?;
+        written = Some(df.height() as u64);
+        set.stream_to(k, |w| parquet_to(w, k, &mut df, None))?;
     }
     set.commit()?;
-    if let Some((k, validator, roster)) = apart {
-        written = Some(write_keys(k, validator, roster)?);
-    }
     Ok(written)
 }
 

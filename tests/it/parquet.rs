@@ -601,7 +601,7 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
             "--out",
             "t0.tally.parquet",
             "--keys-out",
-            "k0.parquet",
+            "keys/k0.parquet",
         ])
         .assert()
         .success();
@@ -612,11 +612,23 @@ fn cli_tally_and_score_tallies_give_the_bytes_of_one_run() {
             "--out",
             "t1.tally.parquet",
             "--known-keys",
-            "k0.parquet",
+            "keys/k0.parquet",
         ])
         .assert()
         .success();
     assert!(dir.path().join("t0.rejects.csv").is_file() && dir.path().join("t1.rejects.csv").is_file());
+    // The keys went to a folder of their own (made for them) with the shard's set,
+    // and no staging folder is left in either folder.
+    let names = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .expect("folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&dir.path().join("keys")), ["k0.parquet"]);
+    assert!(!names(dir.path()).iter().any(|n| n.starts_with(".appraise-staging")));
     let merged = dir.path().join("merged");
     let out = appraise(&["score"])
         .args(["--tallies", "t0.tally.parquet", "t1.tally.parquet", "--out"])
