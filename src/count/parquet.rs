@@ -657,18 +657,25 @@ pub fn read_parquet(
     })
 }
 
-/// Most ballot ids hashed by [`repeated_ballot_ids`] (8 bytes each, twice while
-/// sorting): past this the run keeps every id instead.
-const ID_PREPASS_ROWS: u64 = 1 << 26;
+/// Most ballot-id hashes [`repeated_ballot_ids`] holds at once (8 bytes each,
+/// twice while sorting: 512 MiB): more rows are hashed in several sweeps over the
+/// id columns, each keeping one range of hash values.
+const ID_SWEEP_ROWS: u64 = 1 << 25;
 
-/// The hashes of the ballot ids of every row of `paths` (Parquet ballot files),
-/// from their `ballot_id` column alone, read as the judge reads it (trimmed text,
-/// integers as decimals, blanks skipped), appended to `hashes`. `None` when a file
-/// cannot be read this way (its error is the judge's to report) or the files hold
-/// more than [`ID_PREPASS_ROWS`] rows.
-pub(crate) fn ballot_id_hashes(paths: &[&Path], mut hashes: Vec<u64>) -> Option<Vec<u64>> {
+/// The hashes of the ballot ids that occur more than once among the rows of
+/// `paths` (Parquet ballot files) and `known` (hashes of ids already held), from
+/// the files' `ballot_id` columns alone, read as the judge reads them (trimmed
+/// text, integers as decimals, blanks skipped). Memory stays bounded: past
+/// [`ID_SWEEP_ROWS`] rows the columns are read once per range of hash values.
+/// `None` when a file cannot be read this way (its error is the judge's to report).
+pub(crate) fn repeated_ballot_ids(paths: &[&Path], known: &[u64]) -> Option<crate::judge::keys::HashFilter> {
+    repeated_ids_in_sweeps(paths, known, ID_SWEEP_ROWS)
+}
+
+/// [`repeated_ballot_ids`] with at most about `sweep_rows` hashes held at once.
+fn repeated_ids_in_sweeps(paths: &[&Path], known: &[u64], sweep_rows: u64) -> Option<crate::judge::keys::HashFilter> {
     let mut metas = Vec::with_capacity(paths.len());
-    let mut total: u64 = 0;
+    let mut total = known.len() as u64;
     for &path in paths {
         let mut reader = ParquetReader::new(File::open(path).ok()?);
         let meta: FileMetadataRef = guarded(path, || reader.get_metadata().cloned()).ok()?.ok()?;
@@ -683,31 +690,39 @@ pub(crate) fn ballot_id_hashes(paths: &[&Path], mut hashes: Vec<u64>) -> Option<
         total = total.saturating_add(meta.num_rows as u64);
         metas.push((path, meta, k, name));
     }
-    if total > ID_PREPASS_ROWS {
-        return None;
-    }
-    hashes.reserve(total as usize);
+    // Sweep s keeps the hashes h with h % sweeps == s.
+    let sweeps = total.div_ceil(sweep_rows.max(1)).max(1);
+    let mut repeated = Vec::new();
     let mut buf = itoa::Buffer::new();
-    for (path, meta, k, name) in metas {
-        let mut start = 0;
-        while start < meta.num_rows {
-            let n = (meta.num_rows - start).min(SLICE_ROWS);
-            let mut r = ParquetReader::new(File::open(path).ok()?)
-                .with_projection(Some(vec![k]))
-                .with_slice(Some((start, n)));
-            r.set_metadata(meta.clone());
-            let batch = Batch::new(guarded(path, || r.finish()).ok()?.ok()?).ok()?;
-            let col = batch.col(&name);
-            for row in 0..batch.df.height() {
-                let id = col.text(row, &mut buf);
-                if !id.is_empty() {
-                    hashes.push(crate::judge::keys::hash(id.as_bytes()));
+    for sweep in 0..sweeps {
+        let mine = |h: u64| h % sweeps == sweep;
+        let mut hashes: Vec<u64> = known.iter().copied().filter(|&h| mine(h)).collect();
+        hashes.reserve((total / sweeps) as usize);
+        for (path, meta, k, name) in &metas {
+            let mut start = 0;
+            while start < meta.num_rows {
+                let n = (meta.num_rows - start).min(SLICE_ROWS);
+                let mut r = ParquetReader::new(File::open(path).ok()?)
+                    .with_projection(Some(vec![*k]))
+                    .with_slice(Some((start, n)));
+                r.set_metadata(meta.clone());
+                let batch = Batch::new(guarded(path, || r.finish()).ok()?.ok()?).ok()?;
+                let col = batch.col(name);
+                for row in 0..batch.df.height() {
+                    let id = col.text(row, &mut buf);
+                    if !id.is_empty() {
+                        let h = crate::judge::keys::hash(id.as_bytes());
+                        if mine(h) {
+                            hashes.push(h);
+                        }
+                    }
                 }
+                start += n;
             }
-            start += n;
         }
+        repeated.extend(crate::judge::keys::repeated_hashes(hashes));
     }
-    Some(hashes)
+    Some(crate::judge::keys::HashFilter::new(repeated))
 }
 
 /// The judging side: the validator, the per-item code tables and scratch buffers.
@@ -987,4 +1002,45 @@ pub fn read_dataframe(
         ignored_columns: cols.ignored,
         note: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_ids_are_the_same_in_one_sweep_or_many() {
+        use polars::prelude::{NamedFrom, ParquetWriter, Series};
+        // 300 ids B0…B299, then B7, B70 and B140 again, blanks and padded B7.
+        let mut ids: Vec<Option<String>> = (0..300).map(|k| Some(format!("B{k}"))).collect();
+        ids.extend([
+            Some("B7".into()),
+            None,
+            Some(" B70 ".into()),
+            Some("".into()),
+            Some("B140".into()),
+        ]);
+        let rows = ids.len() as u64;
+        let mut df =
+            DataFrame::new(ids.len(), vec![Series::new("ballot_id".into(), ids).into_column()]).expect("frame");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("b.parquet");
+        ParquetWriter::new(File::create(&path).expect("file"))
+            .with_row_group_size(Some(64))
+            .finish(&mut df)
+            .expect("write");
+        let hash = |s: &str| crate::judge::keys::hash(s.as_bytes());
+        // B299 is held already (an earlier shard): once in the file makes it repeat.
+        let known = [hash("B299"), hash("no such id")];
+        let one = repeated_ids_in_sweeps(&[&path], &known, u64::MAX).expect("one sweep");
+        assert_eq!(one.len(), 4);
+        for id in ["B7", "B70", "B140", "B299"] {
+            assert!(one.contains(hash(id)), "{id}");
+        }
+        assert!(!one.contains(hash("B8")) && !one.contains(known[1]) && !one.contains(hash("")));
+        for sweep_rows in [1, 7, rows / 3] {
+            let many = repeated_ids_in_sweeps(&[&path], &known, sweep_rows).expect("sweeps");
+            assert_eq!(format!("{many:?}"), format!("{one:?}"), "sweeps of {sweep_rows}");
+        }
+    }
 }

@@ -123,8 +123,8 @@ pub fn check_only_repeated_ids(validator: &mut Validator<'_>, files: &[Source], 
             .ballot_ids()
             .map(|id| crate::judge::keys::hash(id.as_bytes()))
             .collect();
-        if let Some(hashes) = crate::count::parquet::ballot_id_hashes(&paths, known) {
-            validator.check_ids_among(crate::judge::keys::HashFilter::repeated(hashes));
+        if let Some(repeated) = crate::count::parquet::repeated_ballot_ids(&paths, &known) {
+            validator.check_ids_among(repeated);
             return true;
         }
     }

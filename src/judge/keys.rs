@@ -104,6 +104,16 @@ pub(crate) fn sort_hashes(v: &mut Vec<u64>) {
     *v = out;
 }
 
+/// The hashes that occur more than once in `hashes`, each once, in order.
+pub(crate) fn repeated_hashes(mut hashes: Vec<u64>) -> Vec<u64> {
+    sort_hashes(&mut hashes);
+    hashes
+        .chunk_by(|a, b| a == b)
+        .filter(|run| run.len() > 1)
+        .map(|run| run[0])
+        .collect()
+}
+
 /// A fixed set of 64-bit hashes: sorted, with a bitmap of their top 20 bits
 /// (128 KiB, in cache) in front, so that most lookups of a hash not in the set
 /// end without the binary search.
@@ -125,15 +135,10 @@ impl HashFilter {
         HashFilter { sorted: hashes, bits }
     }
 
-    /// The hashes that occur more than once in `hashes`.
-    pub(crate) fn repeated(mut hashes: Vec<u64>) -> HashFilter {
-        sort_hashes(&mut hashes);
-        let twice = hashes
-            .chunk_by(|a, b| a == b)
-            .filter(|run| run.len() > 1)
-            .map(|run| run[0])
-            .collect();
-        HashFilter::new(twice)
+    /// The set of the hashes that occur more than once in `hashes`.
+    #[cfg(test)]
+    pub(crate) fn repeated(hashes: Vec<u64>) -> HashFilter {
+        HashFilter::new(repeated_hashes(hashes))
     }
 
     /// Hashes in the set.
