@@ -3,6 +3,8 @@
 //! (shards) written, read back and merged exactly.
 
 #[cfg(feature = "parquet")]
+mod footer;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod read;
 pub mod shard;

@@ -155,16 +155,83 @@ pub(crate) fn check_footer(path: &Path, meta: &FileMetadataRef) -> Result<()> {
     Ok(())
 }
 
+thread_local! {
+    /// How many [`guarded`] calls are running on this thread: a panic raised while
+    /// this is above zero is caught and becomes an error.
+    static GUARDED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// How many [`guarded`] calls are running on any thread. polars decodes column
+/// chunks on its own thread pool (threads named `polars-…`); a panic there is
+/// carried back to the guarded caller and caught, so while a guard is running a
+/// pool thread's panic is one the guard will catch.
+static GUARDS_RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Whether the panic being raised on this thread will be caught by a guard.
+fn panic_is_guarded() -> bool {
+    use std::sync::atomic::Ordering;
+    GUARDED.with(std::cell::Cell::get) > 0
+        || (GUARDS_RUNNING.load(Ordering::SeqCst) > 0
+            && std::thread::current().name().is_some_and(|n| n.starts_with("polars-")))
+}
+
+/// Keeps the panic hook quiet for the panics [`guarded`] catches.
+///
+/// polars' Parquet footer decoder `expect`s well-formed Thrift, so a damaged file
+/// panics inside polars; the reader catches that panic and returns an error
+/// naming the file, but Rust's panic hook has already printed `thread … panicked`
+/// and a backtrace to stderr, which reads as a crash. This wraps the current hook
+/// (call it once, early; later calls do nothing) so that panics raised inside the
+/// reader's guard, on the calling thread or on polars' decoding pool while a
+/// guarded call waits for it, print nothing, while every other panic still
+/// reaches the hook it wrapped. The `appraise` binary calls it first thing; a program embedding
+/// the library may call it too, or leave its hook alone.
+pub fn silence_caught_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !panic_is_guarded() {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Runs a polars call that may panic on a damaged file (its footer decoder
 /// `expect`s well-formed Thrift), turning a panic into an error naming the file.
 pub(crate) fn guarded<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+    caught(f).map_err(|what| pl_error(path, what))
+}
+
+/// The footer of the file `reader` reads, decoded by polars once
+/// [`super::footer::check`] has walked it (a count in it may not claim more than
+/// the footer's bytes can hold: polars reserves what it claims, and a failed
+/// allocation aborts), inside [`guarded`].
+pub(crate) fn checked_metadata(
+    path: &Path,
+    reader: &mut ParquetReader<File>,
+) -> Result<polars::prelude::PolarsResult<FileMetadataRef>> {
+    super::footer::check(path).map_err(|what| pl_error(path, what))?;
+    guarded(path, || reader.get_metadata().cloned())
+}
+
+/// [`guarded`] for a caller that names the file itself: a panic becomes the
+/// text `the file is damaged (…)`.
+fn caught<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    use std::sync::atomic::Ordering;
+    GUARDED.with(|g| g.set(g.get().saturating_add(1)));
+    GUARDS_RUNNING.fetch_add(1, Ordering::SeqCst);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDS_RUNNING.fetch_sub(1, Ordering::SeqCst);
+    GUARDED.with(|g| g.set(g.get().saturating_sub(1)));
+    caught.map_err(|p| {
         let what = p
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| p.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        pl_error(path, format!("the file is damaged ({what})"))
+        format!("the file is damaged ({what})")
     })
 }
 
@@ -554,7 +621,7 @@ pub fn read_parquet(
 ) -> Result<FileSummary> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = ParquetReader::new(f);
-    let meta: FileMetadataRef = guarded(path, || reader.get_metadata().cloned())?.map_err(|e| pl_error(path, e))?;
+    let meta: FileMetadataRef = checked_metadata(path, &mut reader)?.map_err(|e| pl_error(path, e))?;
     let schema = guarded(path, || reader.schema())?.map_err(|e| pl_error(path, e))?;
     let cols = columns(path, &schema, validator)?;
     check_footer(path, &meta)?;
@@ -587,9 +654,7 @@ pub fn read_parquet(
             .with_slice(Some(slice))
             .read_parallel(ParallelStrategy::RowGroups);
         r.set_metadata(meta.clone());
-        let df = guarded(path, || r.finish())
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        let df = caught(|| r.finish())?.map_err(|e| e.to_string())?;
         Batch::new(df)
     };
     let mut rows = 0u64;
@@ -678,7 +743,7 @@ fn repeated_ids_in_sweeps(paths: &[&Path], known: &[u64], sweep_rows: u64) -> Op
     let mut total = known.len() as u64;
     for &path in paths {
         let mut reader = ParquetReader::new(File::open(path).ok()?);
-        let meta: FileMetadataRef = guarded(path, || reader.get_metadata().cloned()).ok()?.ok()?;
+        let meta: FileMetadataRef = checked_metadata(path, &mut reader).ok()?.ok()?;
         let schema = guarded(path, || reader.schema()).ok()?.ok()?;
         let (k, name) = schema
             .iter_names()

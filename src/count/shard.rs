@@ -242,8 +242,7 @@ fn tally_frame(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<(Dat
 pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSummary>)> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = ParquetReader::new(f);
-    let meta =
-        crate::count::parquet::guarded(path, || reader.get_metadata().cloned())?.map_err(|e| bad_file(path, e))?;
+    let meta = crate::count::parquet::checked_metadata(path, &mut reader)?.map_err(|e| bad_file(path, e))?;
     let json = meta
         .key_value_metadata()
         .as_ref()
@@ -412,7 +411,7 @@ pub fn read_keys(path: &Path, validator: &mut Validator<'_>) -> Result<u64> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let not_keys = |e: &dyn std::fmt::Display| Error::input(Position::file(path), format!("not a keys file: {e}"));
     let mut reader = ParquetReader::new(f);
-    let meta = crate::count::parquet::guarded(path, || reader.get_metadata().cloned())?.map_err(|e| not_keys(&e))?;
+    let meta = crate::count::parquet::checked_metadata(path, &mut reader)?.map_err(|e| not_keys(&e))?;
     let schema = crate::count::parquet::guarded(path, || reader.schema())?.map_err(|e| not_keys(&e))?;
     let mut projection = ["ballot_id", "unit_id", "rater_id"]
         .iter()

@@ -243,8 +243,9 @@ fn opens_list(rest: &[char]) -> bool {
 fn starts_block_scalar(content: &[char]) -> bool {
     let s: String = content.iter().collect();
     let s = s.trim_end();
-    let (before, token) = match s.rfind(char::is_whitespace) {
-        Some(at) => (s[..at].trim_end(), &s[at + 1..]),
+    // The last whitespace may be wider than a byte (U+3000, U+2000).
+    let (before, token) = match s.rsplit_once(char::is_whitespace) {
+        Some((before, token)) => (before.trim_end(), token),
         None => ("", s),
     };
     let mut t = token.chars();
@@ -256,6 +257,19 @@ fn starts_block_scalar(content: &[char]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_block_scalar_after_a_wide_space_is_found_without_a_panic() {
+        // Found by the `survey_plan` fuzz target (2026-12-04): the last space of
+        // the line was U+2000 (3 bytes) and the token was sliced one byte after
+        // it, inside the character. U+3000 is the full-width space a Chinese
+        // keyboard types.
+        let chars = |s: &str| s.chars().collect::<Vec<char>>();
+        assert!(starts_block_scalar(&chars("note:\u{3000}|")));
+        assert!(starts_block_scalar(&chars("note:\u{2000}>-")));
+        assert!(!starts_block_scalar(&chars("note:\u{2000}x")));
+        assert!(!starts_block_scalar(&chars("\u{2000}\u{2000}")));
+    }
 
     fn hint(line: usize, column: usize, ch: char, ascii: char) -> FullWidthHint {
         FullWidthHint {

@@ -73,6 +73,14 @@ fn yaml_nested_deep_is_refused_at_once() {
 }
 
 #[test]
+fn a_survey_line_ending_in_a_wide_space_and_a_bar_is_an_error_not_a_panic() {
+    // Found by the `survey_plan` fuzz target (2026-12-04): a line whose last
+    // space is U+2000 before `|` panicked the full-width hint pass.
+    let e = survey_err("id: s\nscales:\n  sat4# \u{201c}\u{2000}|\n");
+    assert!(e.contains("s.yaml"), "{e}");
+}
+
+#[test]
 fn a_duplicate_scale_key_is_refused_by_name() {
     let s = text("survey.yaml").replace(
         "  sat5:\n",
@@ -521,24 +529,29 @@ fn a_column_chunk_whose_compressed_size_lies_is_an_error() {
     }
 }
 
-#[test]
-fn a_footer_that_panics_the_thrift_decoder_is_an_error() {
-    // Found by mutating a simulated file: byte −3034 (from the end) of the footer
-    // turns 4 into 168, and polars' Thrift decoder `expect`s a bool field there.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (plan, roster) = pooled();
+/// A simulated ballot file of the pooled plan whose footer panics polars' Thrift
+/// decoder: byte −3034 (from the end) turns 4 into 168, where the decoder
+/// `expect`s a bool field. Found by mutating a simulated file.
+fn thrift_panicking_parquet(plan: &Plan, roster: &Roster, p: &Path) {
     let cfg = appraise::simulate::SimConfig {
         ballots_per_unit: 2,
         ..Default::default()
     };
-    let p = dir.path().join("b.parquet");
-    appraise::simulate::write_ballots_parquet(&plan, &roster, &cfg, std::fs::File::create(&p).expect("create"))
+    appraise::simulate::write_ballots_parquet(plan, roster, &cfg, std::fs::File::create(p).expect("create"))
         .expect("simulate");
-    let mut bytes = std::fs::read(&p).expect("read");
+    let mut bytes = std::fs::read(p).expect("read");
     let k = bytes.len() - 3034;
     assert_eq!(bytes[k], 4, "the simulated file is the one the case was found in");
     bytes[k] = 168;
-    std::fs::write(&p, &bytes).expect("write");
+    std::fs::write(p, &bytes).expect("write");
+}
+
+#[test]
+fn a_footer_that_panics_the_thrift_decoder_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, roster) = pooled();
+    let p = dir.path().join("b.parquet");
+    thrift_panicking_parquet(&plan, &roster, &p);
     let e = campaign::run(
         &plan,
         &roster,
@@ -549,6 +562,90 @@ fn a_footer_that_panics_the_thrift_decoder_is_an_error() {
     )
     .expect_err("damaged footer");
     assert!(e.to_string().contains("b.parquet"), "{e}");
+}
+
+#[test]
+fn a_caught_decoder_panic_prints_no_panic_message() {
+    // The library catches the panic; the binary must not let Rust's panic hook
+    // print `thread 'main' panicked` and a backtrace before the error (found by
+    // the `parquet` fuzz target, 2026-12-04). Both commands that read ballots.
+    let dir = campaign_copy();
+    let (plan, roster) = pooled();
+    thrift_panicking_parquet(&plan, &roster, &dir.path().join("b.parquet"));
+    let (code, _, err) = run_in(dir.path(), &score_args(&["--ballots", "b.parquet", "--out", "out"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("b.parquet") && err.contains("damaged"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    let mut tally: Vec<&str> = TALLY.to_vec();
+    tally[7] = "b.parquet";
+    let (code, _, err) = run_in(dir.path(), &tally);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("b.parquet") && err.contains("damaged"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+}
+
+#[test]
+fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
+    // tests/fixtures/fuzz/: inputs the `parquet` and `tally_file` fuzz targets
+    // found on 2026-12-04. thrift-bool.parquet panics polars' footer decoder on
+    // the calling thread; pool-bitmap.parquet and pool-bitmap.tally.parquet panic
+    // it on polars' own decoding threads (`polars-0`), which carry the panic back
+    // to the reader. Each must end in an error naming the file, with no
+    // `panicked` line on stderr. footer-list-2-31.parquet has a footer list
+    // that polars would reserve 47 GB for (an abort, not a panic): the footer
+    // walk refuses it first. The tally was written under the pooled plan
+    // without its `exclude:` line and a 4-unit roster (the fuzz target's setup).
+    let dir = campaign_copy();
+    let d = dir.path();
+    for f in [
+        "thrift-bool.parquet",
+        "pool-bitmap.parquet",
+        "footer-list-2-31.parquet",
+        "pool-bitmap.tally.parquet",
+    ] {
+        std::fs::copy(fixture_dir("fuzz").join(f), d.join(f)).expect("copy");
+    }
+    let quiet = |err: &str, name: &str| {
+        assert!(err.contains(name) && err.contains("damaged"), "{err}");
+        assert_eq!(err.lines().count(), 1, "one line, the error: {err}");
+        assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    };
+    for f in ["thrift-bool.parquet", "pool-bitmap.parquet", "footer-list-2-31.parquet"] {
+        let (code, _, err) = run_in(d, &score_args(&["--ballots", f, "--out", "out"]));
+        assert_eq!(code, 1, "{err}");
+        quiet(&err, f);
+    }
+    let plan = text("plan.yaml");
+    let plan: String = plan
+        .lines()
+        .filter(|l| !l.starts_with("exclude:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(d.join("plan4.yaml"), plan).expect("plan");
+    std::fs::write(
+        d.join("roster4.csv"),
+        "unit_id,name,department,kind,issued\nU001,城区供电所,供电,站所,40\nU002,索河供电所,供电,站所,\n\
+         U003,侏儒供电所,供电,站所,3\nU004,办证窗口,政务,窗口,40\n",
+    )
+    .expect("roster");
+    let (code, _, err) = run_in(
+        d,
+        &[
+            "score",
+            "-q",
+            "--plan",
+            "plan4.yaml",
+            "--roster",
+            "roster4.csv",
+            "--tallies",
+            "pool-bitmap.tally.parquet",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    quiet(&err, "pool-bitmap.tally.parquet");
+    assert!(!d.join("out").exists(), "no output set from a damaged input");
 }
 
 // ---------------------------------------------------------------------------

@@ -31,6 +31,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use args::{Cli, Command, DrawConfig, DrawTarget, Input, ScoreConfig, TallyConfig};
 
 fn main() -> ExitCode {
+    // A damaged Parquet footer panics inside polars; the reader turns that into
+    // an error naming the file, and this keeps the caught panic off stderr.
+    #[cfg(feature = "parquet")]
+    appraise::count::parquet::silence_caught_panics();
     // clap's own messages (help, version, bad flags) may repeat a flag value
     // (a file name): they are cleaned like every other line.
     let cli = match Cli::try_parse() {
