@@ -1,4 +1,5 @@
-//! A Parquet footer checked before polars decodes it.
+//! Parquet metadata (the footer, then each page header) checked before polars
+//! decodes it.
 //!
 //! The footer is a Thrift struct in the compact encoding. polars' decoder trusts
 //! the element counts in it: a list that claims 2³¹ entries is reserved for up
@@ -9,6 +10,12 @@
 //! a type code is unknown or structs nest deeper than any Parquet footer does.
 //! Every entry takes at least one byte, so a footer that passes asks polars for
 //! memory in proportion to its own size.
+//!
+//! Page headers (Thrift too, at the start of each page of a column chunk) carry
+//! counts polars casts from `i32` to `usize` and reserves for: a negative value
+//! count became a 2⁶¹-byte reservation (also found by the fuzz target).
+//! [`page_header`] reads one header's counts for [`super::parquet::check_footer`]
+//! to check against the chunk before polars reads a page.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -56,6 +63,50 @@ pub(crate) fn check_bytes(bytes: &[u8]) -> std::result::Result<(), String> {
             bytes.len()
         )
     })
+}
+
+/// The counts of one page header that polars sizes buffers by.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct PageHead {
+    /// Bytes the header itself takes.
+    pub len: usize,
+    /// The page type (0 data, 2 dictionary, 3 data v2; 1 index).
+    pub kind: i64,
+    /// `compressed_page_size`: the bytes of the page after its header.
+    pub compressed: i64,
+    /// `uncompressed_page_size`.
+    pub uncompressed: i64,
+    /// The value count of a data page (v1 or v2), including nulls.
+    pub values: Option<i64>,
+    /// The smallest count found anywhere in the header (value, null, row and
+    /// level-length counts of every kind of page): none may be negative.
+    pub least: i64,
+}
+
+/// Reads the page header at the start of `bytes`; `Err` says what is wrong
+/// (a header may also be cut short by `bytes` ending: read more and retry).
+pub(crate) fn page_header(bytes: &[u8]) -> std::result::Result<PageHead, String> {
+    let mut w = Walk { b: bytes, at: 0 };
+    let mut head = PageHead::default();
+    let mut ints = Vec::new();
+    w.fields(0, 0, &mut ints)
+        .map_err(|what| format!("a page header is damaged at its byte {}: {what}", w.at))?;
+    head.len = w.at;
+    for &(id, v) in &ints {
+        match id {
+            1 => head.kind = v,
+            2 => head.uncompressed = v,
+            3 => head.compressed = v,
+            501 | 801 => head.values = Some(v),
+            _ => {}
+        }
+        // Counts and lengths of the data page (5), dictionary page (7) and
+        // data page v2 (8) headers, and the sizes.
+        if matches!(id, 2 | 3 | 501 | 701 | 801..=803 | 805 | 806) {
+            head.least = head.least.min(v);
+        }
+    }
+    Ok(head)
 }
 
 /// A cursor over Thrift compact bytes.
@@ -147,6 +198,33 @@ impl Walk<'_> {
         Ok(())
     }
 
+    /// A struct whose integer fields are collected as (id, value), the fields
+    /// of a struct inside it as (outer id × 100 + id, value); other values
+    /// are walked over as in [`Walk::structure`].
+    fn fields(&mut self, depth: u32, outer: u32, ints: &mut Vec<(u32, i64)>) -> Step {
+        if depth > MAX_DEPTH {
+            return Err("structs nest deeper than a Parquet footer does");
+        }
+        let mut id: i64 = 0;
+        loop {
+            let h = self.byte()?;
+            if h == 0 {
+                return Ok(());
+            }
+            id = if h >> 4 == 0 {
+                zigzag(self.varint()?)
+            } else {
+                id + i64::from(h >> 4)
+            };
+            let key = u32::try_from(id).unwrap_or(0).min(99) + outer * 100;
+            match h & 0x0f {
+                4..=6 => ints.push((key, zigzag(self.varint()?))),
+                12 if depth == 0 => self.fields(depth + 1, key, ints)?,
+                ty => self.value(ty, depth, true)?,
+            }
+        }
+    }
+
     fn structure(&mut self, depth: u32) -> Step {
         if depth > MAX_DEPTH {
             return Err("structs nest deeper than a Parquet footer does");
@@ -163,6 +241,11 @@ impl Walk<'_> {
             self.value(h & 0x0f, depth, true)?;
         }
     }
+}
+
+/// A zigzag-encoded integer decoded.
+fn zigzag(u: u64) -> i64 {
+    ((u >> 1) as i64) ^ -((u & 1) as i64)
 }
 
 #[cfg(test)]
@@ -188,6 +271,24 @@ mod tests {
         // The same list with a count of 3 and three empty structs passes.
         let ok = [0x19, 0x3c, 0, 0, 0, 0];
         assert_eq!(check_bytes(&ok), Ok(()));
+    }
+
+    #[test]
+    fn a_page_header_gives_its_counts() {
+        // A data page v1: field 1 type i32 0 (0x15 0x00), field 2 uncompressed
+        // i32 100 (0x15, zigzag 200 = c8 01), field 3 compressed i32 60 (0x15,
+        // zigzag 120 = 0x78), field 5 (delta 2) data_page_header struct (0x2c):
+        // field 1 num_values i32 −1 (0x15, zigzag 1 = 0x01), field 2 encoding
+        // i32 0 (0x15 0x00), stop; stop. 15 bytes.
+        let b = [
+            0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x78, 0x2c, 0x15, 0x01, 0x15, 0x00, 0x00, 0x00, 0xff,
+        ];
+        let h = page_header(&b).expect("a header");
+        assert_eq!(h.len, 14, "the byte after the header is not read");
+        assert_eq!((h.kind, h.uncompressed, h.compressed, h.values), (0, 100, 60, Some(-1)));
+        assert_eq!(h.least, -1, "the negative value count is seen");
+        // Cut short: an error, not a header.
+        assert!(page_header(&b[..9]).is_err());
     }
 
     #[test]

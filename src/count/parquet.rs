@@ -110,13 +110,17 @@ pub(crate) fn check_types(path: &Path, schema: &polars::prelude::ArrowSchema, co
 }
 
 /// Checks the footer against the file: every column chunk of every row group lies
-/// inside the file, each projected column chunk holds as many values as its row
-/// group has rows (every column that is not repeated), and the row groups add up
-/// to the footer's row count. A footer that lies about sizes or counts is refused
-/// before anything is allocated for it.
+/// inside the file, each column chunk that is not repeated holds as many values
+/// as its row group has rows, the page headers of those chunks hold no negative
+/// count or size and their pages stay inside the chunk and add up to its values
+/// ([`check_pages`]), and the row groups add up to the footer's row count. A
+/// footer or page header that lies about sizes or counts is refused before
+/// anything is allocated for it.
 pub(crate) fn check_footer(path: &Path, meta: &FileMetadataRef) -> Result<()> {
     let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
     let mut total: u64 = 0;
+    let mut file: Option<std::io::Result<File>> = None;
+    let mut window = Window::default();
     for (g, rg) in meta.row_groups.iter().enumerate() {
         for r in rg.byte_ranges_iter() {
             if r.start > r.end || r.end > len {
@@ -131,7 +135,10 @@ pub(crate) fn check_footer(path: &Path, meta: &FileMetadataRef) -> Result<()> {
         }
         let rows = rg.num_rows() as u64;
         for (k, c) in rg.parquet_columns().iter().enumerate() {
-            if c.descriptor().descriptor.max_rep_level == 0 && u64::try_from(c.num_values()).ok() != Some(rows) {
+            if c.descriptor().descriptor.max_rep_level != 0 {
+                continue;
+            }
+            if u64::try_from(c.num_values()).ok() != Some(rows) {
                 return Err(pl_error(
                     path,
                     format!(
@@ -140,6 +147,12 @@ pub(crate) fn check_footer(path: &Path, meta: &FileMetadataRef) -> Result<()> {
                     ),
                 ));
             }
+            let file = file.get_or_insert_with(|| File::open(path));
+            let file = file
+                .as_mut()
+                .map_err(|e| Error::io(path, std::io::Error::new(e.kind(), e.to_string())))?;
+            check_pages(file, c.byte_range(), c.num_values(), &mut window)
+                .map_err(|what| pl_error(path, format!("row group {g}, column {k} is damaged: {what}")))?;
         }
         total = total.saturating_add(rows);
     }
@@ -196,6 +209,83 @@ pub fn silence_caught_panics() {
             }
         }));
     });
+}
+
+/// A piece of a file read for page headers: `bytes` start at byte `at`.
+#[derive(Default)]
+struct Window {
+    at: u64,
+    bytes: Vec<u8>,
+}
+
+/// Bytes read at a time for page headers (more when a header is longer).
+const WINDOW: u64 = 1 << 16;
+
+/// Walks the page headers of one column chunk (`range` of the file) the way
+/// polars' page reader will, until the data pages hold the chunk's `values`:
+/// every count and size is at least 0 (polars casts them to `usize`; a negative
+/// value count became a 2⁶¹-byte reservation), every page ends inside the chunk,
+/// and the chunk holds its values. Headers are read through `window`, 64 KiB at a
+/// time, so the work is in proportion to the chunk's bytes however small its
+/// pages are.
+fn check_pages(
+    file: &mut File,
+    range: std::ops::Range<u64>,
+    values: i64,
+    window: &mut Window,
+) -> std::result::Result<(), String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let (mut pos, end) = (range.start, range.end);
+    let mut seen: i64 = 0;
+    while seen < values {
+        if pos >= end {
+            return Err(format!("its pages end after {seen} of its {values} values"));
+        }
+        // Bytes the window must hold from `pos` on: any at first; after a
+        // header that did not fit, 16 times what was held (at least 64 KiB).
+        let mut need = 0u64;
+        let head = loop {
+            let held = window.at + window.bytes.len() as u64;
+            if pos < window.at || pos >= held || (held < end && held - pos < need) {
+                let n = (end - pos).min(need.max(WINDOW));
+                window.at = pos;
+                window.bytes.resize(n as usize, 0);
+                file.seek(SeekFrom::Start(pos)).map_err(|e| e.to_string())?;
+                file.read_exact(&mut window.bytes).map_err(|e| e.to_string())?;
+            }
+            let from = (pos - window.at) as usize;
+            match crate::count::footer::page_header(&window.bytes[from..]) {
+                Ok(h) => break h,
+                Err(what) => {
+                    let held = window.at + window.bytes.len() as u64;
+                    if held >= end {
+                        return Err(what);
+                    }
+                    need = (held - pos).saturating_mul(16).max(WINDOW);
+                }
+            }
+        };
+        if head.least < 0 {
+            return Err(format!(
+                "a page header announces a negative count or size ({})",
+                head.least
+            ));
+        }
+        let next = pos
+            .saturating_add(head.len as u64)
+            .saturating_add(head.compressed as u64);
+        if next > end {
+            return Err(format!(
+                "a page at byte {pos} runs to byte {next}, past the end of its column chunk at byte {end}"
+            ));
+        }
+        if matches!(head.kind, 0 | 3) {
+            let n = head.values.ok_or("a data page header has no value count")?;
+            seen = seen.saturating_add(n);
+        }
+        pos = next;
+    }
+    Ok(())
 }
 
 /// Runs a polars call that may panic on a damaged file (its footer decoder

@@ -593,7 +593,9 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
     // to the reader. Each must end in an error naming the file, with no
     // `panicked` line on stderr. footer-list-2-31.parquet has a footer list
     // that polars would reserve 47 GB for (an abort, not a panic): the footer
-    // walk refuses it first. The tally was written under the pooled plan
+    // walk refuses it first. page-negative-count.parquet has a data page header
+    // announcing −47 values, which polars casts to a 2⁶¹-byte reservation (an
+    // abort): the page walk refuses it. The tally was written under the pooled plan
     // without its `exclude:` line and a 4-unit roster (the fuzz target's setup).
     let dir = campaign_copy();
     let d = dir.path();
@@ -601,6 +603,7 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
         "thrift-bool.parquet",
         "pool-bitmap.parquet",
         "footer-list-2-31.parquet",
+        "page-negative-count.parquet",
         "pool-bitmap.tally.parquet",
     ] {
         std::fs::copy(fixture_dir("fuzz").join(f), d.join(f)).expect("copy");
@@ -610,7 +613,12 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
         assert_eq!(err.lines().count(), 1, "one line, the error: {err}");
         assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
     };
-    for f in ["thrift-bool.parquet", "pool-bitmap.parquet", "footer-list-2-31.parquet"] {
+    for f in [
+        "thrift-bool.parquet",
+        "pool-bitmap.parquet",
+        "footer-list-2-31.parquet",
+        "page-negative-count.parquet",
+    ] {
         let (code, _, err) = run_in(d, &score_args(&["--ballots", f, "--out", "out"]));
         assert_eq!(code, 1, "{err}");
         quiet(&err, f);
