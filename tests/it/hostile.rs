@@ -484,6 +484,61 @@ fn a_footer_announcing_2_pow_62_rows_is_an_error_not_an_abort() {
 }
 
 #[test]
+fn a_footer_length_past_the_file_or_a_list_claiming_too_much_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan, roster) = pooled();
+    let p = plain_parquet(dir.path(), &plan, 100);
+    let bytes = std::fs::read(&p).expect("read");
+    let len = bytes.len();
+    let run = |edited: &[u8]| {
+        let e = dir.path().join("edited.parquet");
+        std::fs::write(&e, edited).expect("write");
+        campaign::run(
+            &plan,
+            &roster,
+            &[Source::file(&e)],
+            None,
+            &Default::default(),
+            &mut |_| {},
+        )
+        .expect_err("damaged")
+        .to_string()
+    };
+    // The metadata length (the u32 before the closing PAR1) claims the whole file
+    // and more: 4 + len bytes of metadata in a len-byte file.
+    let mut edited = bytes.clone();
+    edited[len - 8..len - 4].copy_from_slice(&(len as u32 + 4).to_le_bytes());
+    let e = run(&edited);
+    assert!(e.contains(&format!("announces {} bytes of metadata", len + 4)), "{e}");
+    // The footer's schema list (FileMetaData field 2: header 0x19, then the list
+    // header 0xfc: structs, count as a varint) rewritten to claim 2²⁸ entries in
+    // the same number of bytes: 80 80 80 80 01.
+    let footer_len = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
+    let start = len - 8 - footer_len;
+    // Field 1 (version, i32) comes first: 0x15 and a one-byte varint.
+    assert_eq!(bytes[start], 0x15, "FileMetaData starts with its version");
+    let list = start + 2;
+    assert_eq!(bytes[list], 0x19, "then the schema list");
+    let mut edited = bytes[..list + 1].to_vec();
+    edited.extend_from_slice(&[0xfc, 0x80, 0x80, 0x80, 0x80, 0x01]);
+    // The rest of the footer after the list header is kept (the header is 0xNc
+    // for a count N < 15, else 0xfc and the count as a varint: 1 + 19 + 4 schema
+    // elements here), so the footer's length is recomputed.
+    assert_eq!(bytes[list + 1] & 0x0f, 0x0c, "a list of structs");
+    let tail_from = if bytes[list + 1] >> 4 == 15 {
+        list + 2 + varint(&bytes, list + 2).1
+    } else {
+        list + 2
+    };
+    edited.extend_from_slice(&bytes[tail_from..len - 8]);
+    let new_len = (edited.len() - start) as u32;
+    edited.extend_from_slice(&new_len.to_le_bytes());
+    edited.extend_from_slice(b"PAR1");
+    let e = run(&edited);
+    assert!(e.contains("more entries than the bytes left"), "{e}");
+}
+
+#[test]
 fn a_column_chunk_whose_compressed_size_lies_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (plan, roster) = pooled();
