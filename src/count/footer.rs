@@ -78,6 +78,8 @@ pub(crate) struct PageHead {
     pub uncompressed: i64,
     /// The value count of a data page (v1 or v2), including nulls.
     pub values: Option<i64>,
+    /// The entry count of a dictionary page.
+    pub entries: Option<i64>,
     /// The smallest count found anywhere in the header (value, null, row and
     /// level-length counts of every kind of page): none may be negative.
     pub least: i64,
@@ -98,6 +100,7 @@ pub(crate) fn page_header(bytes: &[u8]) -> std::result::Result<PageHead, String>
             2 => head.uncompressed = v,
             3 => head.compressed = v,
             501 | 801 => head.values = Some(v),
+            701 => head.entries = Some(v),
             _ => {}
         }
         // Counts and lengths of the data page (5), dictionary page (7) and

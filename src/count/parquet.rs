@@ -224,8 +224,9 @@ const WINDOW: u64 = 1 << 16;
 /// Walks the page headers of one column chunk (`range` of the file) the way
 /// polars' page reader will, until the data pages hold the chunk's `values`:
 /// every count and size is at least 0 (polars casts them to `usize`; a negative
-/// value count became a 2⁶¹-byte reservation), every page ends inside the chunk,
-/// and the chunk holds its values. Headers are read through `window`, 64 KiB at a
+/// value count became a 2⁶¹-byte reservation), no data page claims more values
+/// than the chunk has left and no dictionary page more entries than its bytes,
+/// every page ends inside the chunk, and the chunk holds its values. Headers are read through `window`, 64 KiB at a
 /// time, so the work is in proportion to the chunk's bytes however small its
 /// pages are.
 fn check_pages(
@@ -281,7 +282,24 @@ fn check_pages(
         }
         if matches!(head.kind, 0 | 3) {
             let n = head.values.ok_or("a data page header has no value count")?;
-            seen = seen.saturating_add(n);
+            // polars reserves for a page's values before decoding them.
+            if n > values - seen {
+                return Err(format!(
+                    "a page announces {n} values where {} of the chunk's {values} are left",
+                    values - seen
+                ));
+            }
+            seen += n;
+        }
+        // Each dictionary entry takes at least a byte of the page (its entries
+        // are reserved for before they are decoded).
+        if let Some(n) = head.entries
+            && n > head.uncompressed
+        {
+            return Err(format!(
+                "a dictionary page announces {n} entries in {} bytes",
+                head.uncompressed
+            ));
         }
         pos = next;
     }

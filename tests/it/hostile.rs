@@ -484,7 +484,7 @@ fn a_footer_announcing_2_pow_62_rows_is_an_error_not_an_abort() {
 }
 
 #[test]
-fn a_footer_length_past_the_file_or_a_list_claiming_too_much_is_an_error() {
+fn a_footer_length_or_a_count_claiming_more_than_the_bytes_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (plan, roster) = pooled();
     let p = plain_parquet(dir.path(), &plan, 100);
@@ -536,6 +536,19 @@ fn a_footer_length_past_the_file_or_a_list_claiming_too_much_is_an_error() {
     edited.extend_from_slice(b"PAR1");
     let e = run(&edited);
     assert!(e.contains("more entries than the bytes left"), "{e}");
+    // A data page header (PageHeader field 5, or 8 for v2, a struct: 0x2c or 0x5c
+    // after field 3) whose num_values (field 1, i32 100: 0x15, zigzag 200 = c8 01)
+    // claims 8000 (zigzag 16000 = 80 7d, the same two bytes' length).
+    let page = (0..len - 4)
+        .find(|&k| matches!(bytes[k], 0x2c | 0x5c) && bytes[k + 1..k + 4] == [0x15, 0xc8, 0x01])
+        .expect("a data page header of 100 values");
+    let mut edited = bytes.clone();
+    edited[page + 2..page + 4].copy_from_slice(&[0x80, 0x7d]);
+    let e = run(&edited);
+    assert!(
+        e.contains("announces 8000 values where 100 of the chunk's 100 are left"),
+        "{e}"
+    );
 }
 
 #[test]
