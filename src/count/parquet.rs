@@ -188,7 +188,7 @@ fn panic_is_guarded() -> bool {
             && std::thread::current().name().is_some_and(|n| n.starts_with("polars-")))
 }
 
-/// Keeps the panic hook quiet for the panics [`guarded`] catches.
+/// Keeps the panic hook quiet for the panics the Parquet readers catch.
 ///
 /// polars' Parquet footer decoder `expect`s well-formed Thrift, so a damaged file
 /// panics inside polars; the reader catches that panic and returns an error

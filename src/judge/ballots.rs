@@ -209,6 +209,7 @@ impl<'p> Validator<'p> {
     /// may repeat (most of a large run's memory otherwise). Afterwards the taken
     /// ballot ids ([`TakenKeys::ballot_ids`]) are only those: a caller that
     /// writes or passes on the keys must not use this.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader asks
     pub(crate) fn check_ids_among(&mut self, repeated: HashFilter) {
         self.id_filter = Some(repeated);
     }

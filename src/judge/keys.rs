@@ -105,6 +105,7 @@ pub(crate) fn sort_hashes(v: &mut Vec<u64>) {
 }
 
 /// The hashes that occur more than once in `hashes`, each once, in order.
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader asks
 pub(crate) fn repeated_hashes(mut hashes: Vec<u64>) -> Vec<u64> {
     sort_hashes(&mut hashes);
     hashes
