@@ -9,7 +9,11 @@
 //! claims more entries than the bytes left could hold, a value runs past the end,
 //! a type code is unknown or structs nest deeper than any Parquet footer does.
 //! Every entry takes at least one byte, so a footer that passes asks polars for
-//! memory in proportion to its own size.
+//! memory in proportion to its own size. polars decodes a field by its id
+//! whatever its wire type says, so the walk also knows the structs of
+//! parquet.thrift ([`declared`]) and refuses a declared field sent with another
+//! type (else polars would read a list header where the walk read an integer:
+//! a 136 GB reservation, found the same way).
 //!
 //! Page headers (Thrift too, at the start of each page of a column chunk) carry
 //! counts polars casts from `i32` to `usize` and reserves for: a negative value
@@ -56,7 +60,7 @@ pub(crate) fn check(path: &Path) -> std::result::Result<(), String> {
 /// Checks Thrift compact bytes holding one struct (the footer's `FileMetaData`).
 pub(crate) fn check_bytes(bytes: &[u8]) -> std::result::Result<(), String> {
     let mut w = Walk { b: bytes, at: 0 };
-    w.structure(0).map_err(|what| {
+    w.structure(Some(S::FileMetaData), 0, 0, None).map_err(|what| {
         format!(
             "the footer metadata is damaged at byte {} of {}: {what}",
             w.at,
@@ -91,7 +95,7 @@ pub(crate) fn page_header(bytes: &[u8]) -> std::result::Result<PageHead, String>
     let mut w = Walk { b: bytes, at: 0 };
     let mut head = PageHead::default();
     let mut ints = Vec::new();
-    w.fields(0, 0, &mut ints)
+    w.structure(Some(S::PageHeader), 0, 0, Some(&mut ints))
         .map_err(|what| format!("a page header is damaged at its byte {}: {what}", w.at))?;
     head.len = w.at;
     for &(id, v) in &ints {
@@ -112,6 +116,156 @@ pub(crate) fn page_header(bytes: &[u8]) -> std::result::Result<PageHead, String>
     Ok(head)
 }
 
+/// The Thrift structs of the Parquet format that polars decodes (parquet.thrift).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum S {
+    FileMetaData,
+    SchemaElement,
+    LogicalType,
+    /// A struct with no fields (`StringType`, `MapType`, the time units, …).
+    Empty,
+    DecimalType,
+    /// `TimeType` and `TimestampType`.
+    TimeType,
+    TimeUnit,
+    IntType,
+    VariantType,
+    /// `GeometryType` and `GeographyType`.
+    GeoType,
+    RowGroup,
+    ColumnChunk,
+    ColumnMetaData,
+    Statistics,
+    PageEncodingStats,
+    KeyValue,
+    SortingColumn,
+    ColumnOrder,
+    SizeStatistics,
+    GeospatialStatistics,
+    BoundingBox,
+    PageHeader,
+    DataPageHeader,
+    DictionaryPageHeader,
+    DataPageHeaderV2,
+}
+
+/// The type a field of a known struct is declared with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum T {
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    F64,
+    Bin,
+    Struct(S),
+    List(&'static T),
+}
+
+/// The declared type of field `id` of struct `s`, as parquet.thrift has it;
+/// `None` for a field it does not declare (skipped by its wire type, as polars
+/// skips it).
+///
+/// polars decodes a known field by its id without looking at the wire type,
+/// so a field whose wire type differs from its declaration would be read by
+/// polars as something else than this walk reads (a list header where an
+/// integer is, and a reservation from whatever the bytes say): a known field
+/// must carry its declared type. A valid file always does.
+fn declared(s: S, id: i64) -> Option<T> {
+    use T::*;
+    const I32S: T = I32;
+    const I64S: T = I64;
+    const BINS: T = Bin;
+    Some(match (s, id) {
+        (S::FileMetaData, 1) => I32,
+        (S::FileMetaData, 2) => List(&Struct(S::SchemaElement)),
+        (S::FileMetaData, 3) => I64,
+        (S::FileMetaData, 4) => List(&Struct(S::RowGroup)),
+        (S::FileMetaData, 5) => List(&Struct(S::KeyValue)),
+        (S::FileMetaData, 6) => Bin,
+        (S::FileMetaData, 7) => List(&Struct(S::ColumnOrder)),
+        (S::FileMetaData, 9) => Bin,
+        (S::SchemaElement, 1..=3 | 5..=9) => I32,
+        (S::SchemaElement, 4) => Bin,
+        (S::SchemaElement, 10) => Struct(S::LogicalType),
+        (S::LogicalType, 1..=4 | 6 | 11..=15) => Struct(S::Empty),
+        (S::LogicalType, 5) => Struct(S::DecimalType),
+        (S::LogicalType, 7 | 8) => Struct(S::TimeType),
+        (S::LogicalType, 10) => Struct(S::IntType),
+        (S::LogicalType, 16) => Struct(S::VariantType),
+        (S::LogicalType, 17 | 18) => Struct(S::GeoType),
+        (S::DecimalType, 1 | 2) => I32,
+        (S::TimeType, 1) => Bool,
+        (S::TimeType, 2) => Struct(S::TimeUnit),
+        (S::TimeUnit, 1..=3) => Struct(S::Empty),
+        (S::IntType, 1) => I8,
+        (S::IntType, 2) => Bool,
+        (S::VariantType, 1) => I8,
+        (S::GeoType, 1) => Bin,
+        (S::GeoType, 2) => I32,
+        (S::RowGroup, 1) => List(&Struct(S::ColumnChunk)),
+        (S::RowGroup, 2 | 3 | 5 | 6) => I64,
+        (S::RowGroup, 4) => List(&Struct(S::SortingColumn)),
+        (S::RowGroup, 7) => I16,
+        (S::ColumnChunk, 1 | 9) => Bin,
+        (S::ColumnChunk, 2 | 4 | 6) => I64,
+        (S::ColumnChunk, 3) => Struct(S::ColumnMetaData),
+        (S::ColumnChunk, 5 | 7) => I32,
+        (S::ColumnMetaData, 1 | 4 | 15) => I32,
+        (S::ColumnMetaData, 2) => List(&I32S),
+        (S::ColumnMetaData, 3) => List(&BINS),
+        (S::ColumnMetaData, 5..=7 | 9..=11 | 14) => I64,
+        (S::ColumnMetaData, 8) => List(&Struct(S::KeyValue)),
+        (S::ColumnMetaData, 12) => Struct(S::Statistics),
+        (S::ColumnMetaData, 13) => List(&Struct(S::PageEncodingStats)),
+        (S::ColumnMetaData, 16) => Struct(S::SizeStatistics),
+        (S::ColumnMetaData, 17) => Struct(S::GeospatialStatistics),
+        (S::Statistics, 1 | 2 | 5 | 6) => Bin,
+        (S::Statistics, 3 | 4) => I64,
+        (S::Statistics, 7 | 8) => Bool,
+        (S::PageEncodingStats, 1..=3) => I32,
+        (S::KeyValue, 1 | 2) => Bin,
+        (S::SortingColumn, 1) => I32,
+        (S::SortingColumn, 2 | 3) => Bool,
+        (S::ColumnOrder, 1) => Struct(S::Empty),
+        (S::SizeStatistics, 1) => I64,
+        (S::SizeStatistics, 2 | 3) => List(&I64S),
+        (S::GeospatialStatistics, 1) => Struct(S::BoundingBox),
+        (S::GeospatialStatistics, 2) => List(&I32S),
+        (S::BoundingBox, 1..=8) => F64,
+        (S::PageHeader, 1..=4) => I32,
+        (S::PageHeader, 5) => Struct(S::DataPageHeader),
+        (S::PageHeader, 6) => Struct(S::Empty),
+        (S::PageHeader, 7) => Struct(S::DictionaryPageHeader),
+        (S::PageHeader, 8) => Struct(S::DataPageHeaderV2),
+        (S::DataPageHeader, 1..=4) => I32,
+        (S::DataPageHeader, 5) => Struct(S::Statistics),
+        (S::DictionaryPageHeader, 1 | 2) => I32,
+        (S::DictionaryPageHeader, 3) => Bool,
+        (S::DataPageHeaderV2, 1..=6) => I32,
+        (S::DataPageHeaderV2, 7) => Bool,
+        (S::DataPageHeaderV2, 8) => Struct(S::Statistics),
+        _ => return None,
+    })
+}
+
+/// Whether compact wire type `wire` carries a value of declared type `t`
+/// (`in_field`: a bool in a field header is type 1 or 2, in a list type 1).
+fn carries(t: T, wire: u8, in_field: bool) -> bool {
+    match t {
+        T::Bool => wire == 1 || (in_field && wire == 2),
+        T::I8 => wire == 3,
+        T::I16 => wire == 4,
+        T::I32 => wire == 5,
+        T::I64 => wire == 6,
+        T::F64 => wire == 7,
+        T::Bin => wire == 8,
+        T::List(_) => wire == 9,
+        T::Struct(_) => wire == 12,
+    }
+}
+
 /// A cursor over Thrift compact bytes.
 struct Walk<'a> {
     b: &'a [u8],
@@ -119,6 +273,10 @@ struct Walk<'a> {
 }
 
 type Step = std::result::Result<(), &'static str>;
+
+/// Where the integers of a page header go: (outer field id × 100 + id, value),
+/// for the header's own fields (outer 0) and those of the structs in it.
+type Ints<'v> = Option<&'v mut Vec<(u32, i64)>>;
 
 impl Walk<'_> {
     fn left(&self) -> u64 {
@@ -151,10 +309,11 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// A value of compact type `ty`. `in_field`: a bool inside a field header
-    /// holds its value in the type code; in a list or map it takes a byte.
-    fn value(&mut self, ty: u8, depth: u32, in_field: bool) -> Step {
-        match ty {
+    /// A value of wire type `wire`, of a known struct's type when `s` is given
+    /// (else walked by its wire type alone). `in_field`: a bool inside a field
+    /// header holds its value in the type code; in a list or map it takes a byte.
+    fn value(&mut self, wire: u8, s: Option<S>, elem: Option<T>, depth: u32, in_field: bool) -> Step {
+        match wire {
             1 | 2 if in_field => Ok(()),
             1..=3 => self.skip(1),
             4..=6 => self.varint().map(drop),
@@ -163,24 +322,36 @@ impl Walk<'_> {
                 let n = self.varint()?;
                 self.skip(n)
             }
-            9 | 10 => self.list(depth),
+            9 | 10 => self.list(elem, depth),
             11 => self.map(depth),
-            12 => self.structure(depth + 1),
+            12 => self.structure(s, depth + 1, 0, None),
             _ => Err("an unknown type code"),
         }
     }
 
-    fn list(&mut self, depth: u32) -> Step {
+    /// A list; `elem` the declared type of its elements when known.
+    fn list(&mut self, elem: Option<T>, depth: u32) -> Step {
         let h = self.byte()?;
-        let (mut n, ty) = (u64::from(h >> 4), h & 0x0f);
+        let (mut n, wire) = (u64::from(h >> 4), h & 0x0f);
         if n == 15 {
             n = self.varint()?;
         }
         if n > self.left() {
             return Err("a list claims more entries than the bytes left could hold");
         }
+        if let Some(t) = elem
+            && n > 0
+            && !carries(t, wire, false)
+        {
+            return Err("a list holds values of another type than the format declares");
+        }
+        let (s, inner) = match elem {
+            Some(T::Struct(s)) => (Some(s), None),
+            Some(T::List(t)) => (None, Some(*t)),
+            _ => (None, None),
+        };
         for _ in 0..n {
-            self.value(ty, depth, false)?;
+            self.value(wire, s, inner, depth, false)?;
         }
         Ok(())
     }
@@ -195,16 +366,15 @@ impl Walk<'_> {
             return Err("a map claims more entries than the bytes left could hold");
         }
         for _ in 0..n {
-            self.value(kv >> 4, depth, false)?;
-            self.value(kv & 0x0f, depth, false)?;
+            self.value(kv >> 4, None, None, depth, false)?;
+            self.value(kv & 0x0f, None, None, depth, false)?;
         }
         Ok(())
     }
 
-    /// A struct whose integer fields are collected as (id, value), the fields
-    /// of a struct inside it as (outer id × 100 + id, value); other values
-    /// are walked over as in [`Walk::structure`].
-    fn fields(&mut self, depth: u32, outer: u32, ints: &mut Vec<(u32, i64)>) -> Step {
+    /// A struct, of kind `s` when known (its declared fields must carry their
+    /// types); integers collected into `ints` under `outer` when asked.
+    fn structure(&mut self, s: Option<S>, depth: u32, outer: u32, mut ints: Ints<'_>) -> Step {
         if depth > MAX_DEPTH {
             return Err("structs nest deeper than a Parquet footer does");
         }
@@ -219,29 +389,23 @@ impl Walk<'_> {
             } else {
                 id + i64::from(h >> 4)
             };
+            let wire = h & 0x0f;
+            let t = s.and_then(|s| declared(s, id));
+            if let Some(t) = t
+                && !carries(t, wire, true)
+            {
+                return Err("a field has another type than the format declares");
+            }
             let key = u32::try_from(id).unwrap_or(0).min(99) + outer * 100;
-            match h & 0x0f {
-                4..=6 => ints.push((key, zigzag(self.varint()?))),
-                12 if depth == 0 => self.fields(depth + 1, key, ints)?,
-                ty => self.value(ty, depth, true)?,
+            match (t, ints.as_deref_mut()) {
+                (Some(T::I32 | T::I64 | T::I16), Some(v)) => v.push((key, zigzag(self.varint()?))),
+                (Some(T::Struct(inner)), Some(v)) if outer == 0 => {
+                    self.structure(Some(inner), depth + 1, key, Some(v))?;
+                }
+                (Some(T::Struct(inner)), _) => self.structure(Some(inner), depth + 1, 0, None)?,
+                (Some(T::List(e)), _) => self.list(Some(*e), depth)?,
+                _ => self.value(wire, None, None, depth, true)?,
             }
-        }
-    }
-
-    fn structure(&mut self, depth: u32) -> Step {
-        if depth > MAX_DEPTH {
-            return Err("structs nest deeper than a Parquet footer does");
-        }
-        loop {
-            let h = self.byte()?;
-            if h == 0 {
-                return Ok(());
-            }
-            if h >> 4 == 0 {
-                // The long form: the field id follows as a zigzag varint.
-                self.varint()?;
-            }
-            self.value(h & 0x0f, depth, true)?;
         }
     }
 }
@@ -256,24 +420,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_small_struct_passes() {
-        // field 1 i32 = 150 (0x15, zigzag varint 0xac 0x02); field 2 bool true
-        // (0x11); field 3 binary "ab" (0x18, 2, 'a', 'b'); field 4 list of 2 i32
-        // (0x19, 0x25, 2, 4); stop.
-        let b = [0x15, 0xac, 0x02, 0x11, 0x18, 2, b'a', b'b', 0x19, 0x25, 2, 4, 0];
+    fn a_small_footer_passes() {
+        // FileMetaData: field 1 version i32 = 2 (0x15, zigzag 4); field 2 schema,
+        // a list (0x19) of 1 struct (0x1c): SchemaElement field 4 name "ab" (0x48,
+        // 2, 'a', 'b'), field 5 num_children i32 = 0 (0x15, 0), stop; field 3
+        // num_rows i64 = 150 (0x16, zigzag 300 = ac 02); field 4 row_groups, an
+        // empty list (0x19, 0x0c); fields 15 and 16, not declared, skipped by
+        // their wire types: a bool (0xb1) and a list of 2 i32 (0x19, 0x25, 2,
+        // 4); stop.
+        let b = [
+            0x15, 4, 0x19, 0x1c, 0x48, 2, b'a', b'b', 0x15, 0, 0, 0x16, 0xac, 0x02, 0x19, 0x0c, 0xb1, 0x19, 0x25, 2, 4,
+            0,
+        ];
         assert_eq!(check_bytes(&b), Ok(()));
     }
 
     #[test]
     fn a_list_claiming_more_than_the_bytes_is_refused() {
-        // Field 1, a list (0x19); its header 0xfc: count 15 (the count follows as
-        // a varint) of structs (type 12); the count 2³¹ = varint 80 80 80 80 08.
-        let b = [0x19, 0xfc, 0x80, 0x80, 0x80, 0x80, 0x08, 0, 0, 0];
+        // Field 2 (0x29: delta 2, a list), the list header 0xfc: count 15 (the
+        // count follows as a varint) of structs (type 12); the count 2³¹ =
+        // varint 80 80 80 80 08.
+        let b = [0x29, 0xfc, 0x80, 0x80, 0x80, 0x80, 0x08, 0, 0, 0];
         let e = check_bytes(&b).expect_err("2³¹ entries in 3 bytes");
         assert!(e.contains("more entries than the bytes left"), "{e}");
         // The same list with a count of 3 and three empty structs passes.
-        let ok = [0x19, 0x3c, 0, 0, 0, 0];
+        let ok = [0x29, 0x3c, 0, 0, 0, 0];
         assert_eq!(check_bytes(&ok), Ok(()));
+    }
+
+    #[test]
+    fn a_declared_field_of_another_wire_type_is_refused() {
+        // Found by the `parquet` fuzz target (2026-12-04): polars decodes a
+        // field by its id whatever its wire type says, so field 2 (the schema
+        // list) sent as an i32 would be read by polars as a list header from
+        // the integer's bytes (a 136 GB reservation), while a walk by wire type
+        // reads an integer.
+        let b = [0x25, 0x7f, 0];
+        let e = check_bytes(&b).expect_err("schema as an i32");
+        assert!(e.contains("another type than the format declares"), "{e}");
+        // A list of the right wire type holding elements of another type: the
+        // schema (structs) sent as a list of 2 i32.
+        let b = [0x29, 0x25, 2, 4, 0];
+        let e = check_bytes(&b).expect_err("schema of i32");
+        assert!(e.contains("holds values of another type"), "{e}");
+        // A nested struct is checked too: RowGroup (field 4 of FileMetaData, a
+        // list of 1 struct: 0x19 0x1c) whose num_rows (field 3) is a string
+        // (0x38, length 1, 'x').
+        let b = [0x49, 0x1c, 0x38, 1, b'x', 0, 0];
+        let e = check_bytes(&b).expect_err("num_rows as a string");
+        assert!(e.contains("another type than the format declares"), "{e}");
     }
 
     #[test]
@@ -282,7 +477,7 @@ mod tests {
         // i32 100 (0x15, zigzag 200 = c8 01), field 3 compressed i32 60 (0x15,
         // zigzag 120 = 0x78), field 5 (delta 2) data_page_header struct (0x2c):
         // field 1 num_values i32 −1 (0x15, zigzag 1 = 0x01), field 2 encoding
-        // i32 0 (0x15 0x00), stop; stop. 15 bytes.
+        // i32 0 (0x15 0x00), stop; stop. 14 bytes, then one that is not read.
         let b = [
             0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x78, 0x2c, 0x15, 0x01, 0x15, 0x00, 0x00, 0x00, 0xff,
         ];
@@ -292,20 +487,28 @@ mod tests {
         assert_eq!(h.least, -1, "the negative value count is seen");
         // Cut short: an error, not a header.
         assert!(page_header(&b[..9]).is_err());
+        // num_values sent as a string (0x18): polars would read its bytes as a
+        // varint; refused.
+        let mut bad = b;
+        bad[8] = 0x18;
+        assert!(page_header(&bad).is_err());
     }
 
     #[test]
     fn truncation_unknown_types_and_deep_nesting_are_refused() {
         assert!(check_bytes(&[0x15]).is_err(), "ends inside a value");
-        assert!(check_bytes(&[0x18, 5, b'a']).is_err(), "binary longer than the bytes");
-        assert!(check_bytes(&[0x1d, 0]).is_err(), "type 13 is unknown");
-        // 100 nested structs (field 1, type 12) then 100 stops.
-        let mut deep = vec![0x1c; 100];
+        assert!(check_bytes(&[0x68, 5, b'a']).is_err(), "binary longer than the bytes");
+        assert!(check_bytes(&[0xfd, 0]).is_err(), "type 13 is unknown");
+        // Field 15 (not declared) a struct (0xfc), in it 99 nested structs (field
+        // 1, type 12: 0x1c), then 101 stops.
+        let mut deep = vec![0xfc];
+        deep.extend(vec![0x1c; 99]);
         deep.extend(vec![0; 101]);
         let e = check_bytes(&deep).expect_err("too deep");
         assert!(e.contains("nest deeper"), "{e}");
         // 10 deep is fine.
-        let mut ok = vec![0x1c; 10];
+        let mut ok = vec![0xfc];
+        ok.extend(vec![0x1c; 9]);
         ok.extend(vec![0; 11]);
         assert_eq!(check_bytes(&ok), Ok(()));
     }

@@ -663,7 +663,10 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
     // that polars would reserve 47 GB for (an abort, not a panic): the footer
     // walk refuses it first. page-negative-count.parquet has a data page header
     // announcing −47 values, which polars casts to a 2⁶¹-byte reservation (an
-    // abort): the page walk refuses it. The tally was written under the pooled plan
+    // abort): the page walk refuses it. footer-field-type.parquet sends a known
+    // footer field with another wire type than declared, which polars (decoding
+    // by field id) would read as a list header asking for 136 GB: the walk
+    // checks declared types. The tally was written under the pooled plan
     // without its `exclude:` line and a 4-unit roster (the fuzz target's setup).
     let dir = campaign_copy();
     let d = dir.path();
@@ -672,6 +675,7 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
         "pool-bitmap.parquet",
         "footer-list-2-31.parquet",
         "page-negative-count.parquet",
+        "footer-field-type.parquet",
         "pool-bitmap.tally.parquet",
     ] {
         std::fs::copy(fixture_dir("fuzz").join(f), d.join(f)).expect("copy");
@@ -686,6 +690,7 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
         "pool-bitmap.parquet",
         "footer-list-2-31.parquet",
         "page-negative-count.parquet",
+        "footer-field-type.parquet",
     ] {
         let (code, _, err) = run_in(d, &score_args(&["--ballots", f, "--out", "out"]));
         assert_eq!(code, 1, "{err}");
