@@ -135,6 +135,46 @@ pub enum SheetError {
         /// The sheets the workbook has, in workbook order.
         available: Vec<String>,
     },
+    /// The filled cells of the chosen sheet span more cells than a table may
+    /// take (usually a stray cell far right or far down).
+    #[error(
+        "sheet `{sheet}` of {} would take {cells} cells: its filled rows reach column {far} \
+         (cell {far_cell}), more than the {} a table may have; delete the stray cells outside \
+         the table (Ctrl+End shows the last one) and save it again",
+        file.display(),
+        SHEET_CELLS
+    )]
+    TooLarge {
+        /// The file.
+        file: PathBuf,
+        /// The sheet that was read.
+        sheet: String,
+        /// Filled rows × the widest column, the cells a table of it would take.
+        cells: u64,
+        /// The farthest column holding a filled cell, as a letter (`XFD`).
+        far: String,
+        /// A filled cell in that column (`XFD1048576`).
+        far_cell: String,
+    },
+}
+
+/// Most cells a sheet's table may take (filled rows × columns up to the widest
+/// filled one): 2²⁶, far above a ballot sheet of Excel's 1,048,576 rows × 40
+/// items. calamine's dense range would reserve rows × columns between the
+/// farthest filled cells (two cells at A1 and XFD1048576 asked for 550 GB, an
+/// abort), so `.xlsx` sheets are read cell by cell and checked against this.
+pub const SHEET_CELLS: u64 = 1 << 26;
+
+/// The letters of a 0-based column (`0` → `A`, `16383` → `XFD`).
+fn column_letters(col: u32) -> String {
+    let mut n = u64::from(col) + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let r = ((n - 1) % 26) as u8;
+        out.push(char::from(b'A' + r));
+        n = (n - 1) / 26;
+    }
+    out.iter().rev().collect()
 }
 
 /// Sheet names quoted and joined for messages.
@@ -251,8 +291,10 @@ pub fn read_sheet_bytes(
     let cursor = Cursor::new(bytes);
     match kind {
         WorkbookKind::Xlsx => {
-            let book = Xlsx::new(cursor).map_err(|e| xlsx_error(e, file()))?;
-            read_from(book, sheet, name_for_errors, |e| xlsx_error(e, file()))
+            let mut book = Xlsx::new(cursor).map_err(|e| xlsx_error(e, file()))?;
+            let (name, available) = choose_sheet(&book, sheet, name_for_errors)?;
+            let rows = xlsx_rows(&mut book, &name, name_for_errors)?;
+            finish(name, rows, available, name_for_errors)
         }
         WorkbookKind::Xls => match Xls::new(cursor.clone()) {
             Ok(book) => read_from(book, sheet, name_for_errors, |e| xls_error(e, file())),
@@ -283,6 +325,17 @@ where
     R: Reader<RS>,
     RS: std::io::Read + std::io::Seek,
 {
+    let (name, available) = choose_sheet(&book, wanted, file)?;
+    let range = book.worksheet_range(&name).map_err(err)?;
+    finish(name, range_rows(&range), available, file)
+}
+
+/// The sheet to read (see [`read_sheet`]) and the names of all worksheets.
+fn choose_sheet<R, RS>(book: &R, wanted: Option<&str>, file: &Path) -> Result<(String, Vec<String>), SheetError>
+where
+    R: Reader<RS>,
+    RS: std::io::Read + std::io::Seek,
+{
     let worksheets: Vec<(String, bool)> = book
         .sheets_metadata()
         .iter()
@@ -305,8 +358,11 @@ where
                 file: file.to_path_buf(),
             })?,
     };
-    let range = book.worksheet_range(&name).map_err(err)?;
-    let rows = range_rows(&range);
+    Ok((name, available))
+}
+
+/// The sheet, or [`SheetError::EmptySheet`] when no row has a filled cell.
+fn finish(name: String, rows: Vec<SheetRow>, available: Vec<String>, file: &Path) -> Result<Sheet, SheetError> {
     if rows.is_empty() {
         return Err(SheetError::EmptySheet {
             file: file.to_path_buf(),
@@ -329,6 +385,67 @@ fn find_sheet(available: &[String], wanted: &str) -> Option<String> {
         (Some(n), None) => Some(n.clone()),
         _ => None,
     }
+}
+
+/// The non-empty rows of an `.xlsx` sheet, as [`range_rows`] gives them for
+/// calamine's dense range (column A first, every row as wide as the widest
+/// filled column, the later of two cells at one position winning), read cell by
+/// cell so that only filled rows take memory, and refused past [`SHEET_CELLS`].
+fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
+    book: &mut Xlsx<RS>,
+    name: &str,
+    file: &Path,
+) -> Result<Vec<SheetRow>, SheetError> {
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        // A chart sheet or the like: no cells (calamine's range is empty too).
+        Err(XlsxError::NotAWorksheet(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(xlsx_error(e, file.to_path_buf())),
+    };
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    while let Some(c) = reader.next_cell().map_err(|e| xlsx_error(e, file.to_path_buf()))? {
+        if matches!(c.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        // The dense range's bounds count every cell calamine keeps, even one
+        // whose text is empty.
+        let (row, col) = c.get_position();
+        cells.push((row, col, cell_text(&Data::from(c.get_value().clone()))));
+    }
+    let Some(far) = cells.iter().max_by_key(|c| (c.1, c.0)).map(|c| (c.0, c.1)) else {
+        return Ok(Vec::new());
+    };
+    let width = far.1 as usize + 1;
+    cells.sort_by_key(|c| (c.0, c.1));
+    let mut rows: Vec<SheetRow> = Vec::new();
+    let filled = cells
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.iter().any(|c| !c.2.is_empty()))
+        .count();
+    let need = (filled as u64).saturating_mul(width as u64);
+    if need > SHEET_CELLS {
+        return Err(SheetError::TooLarge {
+            file: file.to_path_buf(),
+            sheet: name.to_string(),
+            cells: need,
+            far: column_letters(far.1),
+            far_cell: format!("{}{}", column_letters(far.1), u64::from(far.0) + 1),
+        });
+    }
+    for run in cells.chunk_by(|a, b| a.0 == b.0) {
+        if run.iter().all(|c| c.2.is_empty()) {
+            continue;
+        }
+        let mut row = vec![String::new(); width];
+        for (_, col, text) in run {
+            row[*col as usize] = text.clone();
+        }
+        rows.push(SheetRow {
+            number: run[0].0.saturating_add(1),
+            cells: row,
+        });
+    }
+    Ok(rows)
 }
 
 /// The non-empty rows of a range, numbered as on the sheet, column A first.
@@ -577,6 +694,49 @@ mod tests {
                 (5, vec!["", "民政局窗口", "101", "2024-03-05 12:00:00", "-3", ""]),
                 (6, vec!["", "TRUE", "", "", "", "=1+1"]),
             ]
+        );
+    }
+
+    #[test]
+    fn a_stray_cell_far_away_is_read_without_a_dense_range() {
+        // Two filled cells, A1 and XFD1048576: calamine's dense range would
+        // reserve 1,048,576 × 16,384 cells (550 GB: an abort). Read cell by
+        // cell, the sheet is two rows of 16,384 cells.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "unit_id").unwrap();
+        ws.write_string(1_048_575, 16_383, "x").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roster.xlsx");
+        std::fs::write(&path, wb.save_to_buffer().unwrap()).unwrap();
+        let sheet = read_sheet(&path, None).unwrap();
+        let shape: Vec<(u32, usize)> = sheet.rows.iter().map(|r| (r.number, r.cells.len())).collect();
+        assert_eq!(shape, vec![(1, 16_384), (1_048_576, 16_384)]);
+        assert_eq!(sheet.rows[1].cells[16_383], "x");
+        assert_eq!(column_letters(16_383), "XFD");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+    }
+
+    #[test]
+    fn a_table_past_the_cell_budget_is_refused_naming_the_far_cell() {
+        // 4,100 filled rows, one of them reaching XFD: 4,100 × 16,384 =
+        // 67,174,400 cells > 2²⁶ = 67,108,864. 4,096 rows would fit exactly.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for r in 0..4_100 {
+            ws.write_number(r, 0, f64::from(r)).unwrap();
+        }
+        ws.write_string(0, 16_383, "stray").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ballots.xlsx");
+        std::fs::write(&path, wb.save_to_buffer().unwrap()).unwrap();
+        let e = read_sheet(&path, None).unwrap_err();
+        assert!(matches!(e, SheetError::TooLarge { cells: 67_174_400, .. }), "{e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("ballots.xlsx") && msg.contains("column XFD (cell XFD1)"),
+            "{msg}"
         );
     }
 
