@@ -378,17 +378,20 @@ impl Walk<'_> {
         if depth > MAX_DEPTH {
             return Err("structs nest deeper than a Parquet footer does");
         }
-        let mut id: i64 = 0;
+        // Field ids are i16, read as polars reads them: a long-form id is cut to
+        // 16 bits (as its decoder casts it), a delta past 32767 is an error.
+        let mut id: i16 = 0;
         loop {
             let h = self.byte()?;
             if h == 0 {
                 return Ok(());
             }
             id = if h >> 4 == 0 {
-                zigzag(self.varint()?)
+                zigzag(self.varint()?) as i16
             } else {
-                id + i64::from(h >> 4)
+                id.checked_add(i16::from(h >> 4)).ok_or("a field id runs past 32767")?
             };
+            let id = i64::from(id);
             let wire = h & 0x0f;
             let t = s.and_then(|s| declared(s, id));
             if let Some(t) = t
@@ -468,6 +471,25 @@ mod tests {
         // (0x38, length 1, 'x').
         let b = [0x49, 0x1c, 0x38, 1, b'x', 0, 0];
         let e = check_bytes(&b).expect_err("num_rows as a string");
+        assert!(e.contains("another type than the format declares"), "{e}");
+    }
+
+    #[test]
+    fn field_ids_are_read_as_polars_reads_them() {
+        // Found by the `tally_file` fuzz target (2026-12-04): a field-id delta
+        // added past the end of the id's range. polars keeps ids as i16: a delta
+        // past 32767 is an error there, and here.
+        let b = [0x05, 0xfe, 0xff, 0x03, 0x00, 0x15, 0x00, 0];
+        // Long form (0x05: delta 0, i32), id varint fe ff 03 = 65534, zigzag
+        // 32767 (not declared: its i32 value 0 skipped); then a delta of 1 (0x15)
+        // would be 32768.
+        let e = check_bytes(&b).expect_err("delta past i16");
+        assert!(e.contains("runs past 32767"), "{e}");
+        // A long-form id of 65538 is cut to 2 (as polars casts it): field 2, the
+        // schema list, sent as an i32 is then refused as the declared field it is.
+        // zigzag(65538) = 131076 = varint 84 80 08.
+        let b = [0x05, 0x84, 0x80, 0x08, 0x7f, 0];
+        let e = check_bytes(&b).expect_err("id 65538 is field 2");
         assert!(e.contains("another type than the format declares"), "{e}");
     }
 
