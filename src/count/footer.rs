@@ -250,6 +250,25 @@ fn declared(s: S, id: i64) -> Option<T> {
     })
 }
 
+/// Whether field `id` of struct `s` is a size, count or offset, which polars
+/// casts to an unsigned number (a negative one becomes a huge reservation, or a
+/// range whose end overflows).
+fn never_negative(s: S, id: i64) -> bool {
+    matches!(
+        (s, id),
+        // Only fields polars sizes or places something by: a writer may leave
+        // others (deprecated offsets, statistics) at −1.
+        (S::FileMetaData, 3)
+            | (S::SchemaElement, 5)
+            | (S::RowGroup, 3)
+            | (S::ColumnMetaData, 5..=7 | 9 | 11)
+            | (S::PageHeader, 2 | 3)
+            | (S::DataPageHeader, 1)
+            | (S::DictionaryPageHeader, 1)
+            | (S::DataPageHeaderV2, 1..=3 | 5 | 6)
+    )
+}
+
 /// Whether compact wire type `wire` carries a value of declared type `t`
 /// (`in_field`: a bool in a field header is type 1 or 2, in a list type 1).
 fn carries(t: T, wire: u8, in_field: bool) -> bool {
@@ -401,7 +420,15 @@ impl Walk<'_> {
             }
             let key = u32::try_from(id).unwrap_or(0).min(99) + outer * 100;
             match (t, ints.as_deref_mut()) {
-                (Some(T::I32 | T::I64 | T::I16), Some(v)) => v.push((key, zigzag(self.varint()?))),
+                (Some(T::I32 | T::I64 | T::I16), v) => {
+                    let x = zigzag(self.varint()?);
+                    if x < 0 && s.is_some_and(|s| never_negative(s, id)) {
+                        return Err("a size, count or offset is negative");
+                    }
+                    if let Some(v) = v {
+                        v.push((key, x));
+                    }
+                }
                 (Some(T::Struct(inner)), Some(v)) if outer == 0 => {
                     self.structure(Some(inner), depth + 1, key, Some(v))?;
                 }
@@ -498,15 +525,20 @@ mod tests {
         // A data page v1: field 1 type i32 0 (0x15 0x00), field 2 uncompressed
         // i32 100 (0x15, zigzag 200 = c8 01), field 3 compressed i32 60 (0x15,
         // zigzag 120 = 0x78), field 5 (delta 2) data_page_header struct (0x2c):
-        // field 1 num_values i32 −1 (0x15, zigzag 1 = 0x01), field 2 encoding
+        // field 1 num_values i32 −1 (0x15, zigzag 1 = 0x01: refused), field 2 encoding
         // i32 0 (0x15 0x00), stop; stop. 14 bytes, then one that is not read.
         let b = [
             0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x78, 0x2c, 0x15, 0x01, 0x15, 0x00, 0x00, 0x00, 0xff,
         ];
+        let e = page_header(&b).expect_err("a negative value count");
+        assert!(e.contains("negative"), "{e}");
+        // The same header with num_values 2 (zigzag 4 = 0x04).
+        let mut b = b;
+        b[9] = 0x04;
         let h = page_header(&b).expect("a header");
         assert_eq!(h.len, 14, "the byte after the header is not read");
-        assert_eq!((h.kind, h.uncompressed, h.compressed, h.values), (0, 100, 60, Some(-1)));
-        assert_eq!(h.least, -1, "the negative value count is seen");
+        assert_eq!((h.kind, h.uncompressed, h.compressed, h.values), (0, 100, 60, Some(2)));
+        assert_eq!(h.least, 0);
         // Cut short: an error, not a header.
         assert!(page_header(&b[..9]).is_err());
         // num_values sent as a string (0x18): polars would read its bytes as a
