@@ -674,7 +674,10 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
     // abort): the page walk refuses it. footer-field-type.parquet sends a known
     // footer field with another wire type than declared, which polars (decoding
     // by field id) would read as a list header asking for 136 GB: the walk
-    // checks declared types. The tally was written under the pooled plan
+    // checks declared types. footer-bool-list.tally.parquet holds a list of
+    // booleans in an undeclared footer field, which polars skips as taking no
+    // bytes (a 137 GB reservation followed): the walk refuses such lists. The
+    // tallies were written under the pooled plan
     // without its `exclude:` line and a 4-unit roster (the fuzz target's setup).
     let dir = campaign_copy();
     let d = dir.path();
@@ -685,6 +688,7 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
         "page-negative-count.parquet",
         "footer-field-type.parquet",
         "pool-bitmap.tally.parquet",
+        "footer-bool-list.tally.parquet",
     ] {
         std::fs::copy(fixture_dir("fuzz").join(f), d.join(f)).expect("copy");
     }
@@ -717,24 +721,26 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
          U003,侏儒供电所,供电,站所,3\nU004,办证窗口,政务,窗口,40\n",
     )
     .expect("roster");
-    let (code, _, err) = run_in(
-        d,
-        &[
-            "score",
-            "-q",
-            "--plan",
-            "plan4.yaml",
-            "--roster",
-            "roster4.csv",
-            "--tallies",
-            "pool-bitmap.tally.parquet",
-            "--out",
-            "out",
-        ],
-    );
-    assert_eq!(code, 1, "{err}");
-    quiet(&err, "pool-bitmap.tally.parquet");
-    assert!(!d.join("out").exists(), "no output set from a damaged input");
+    for t in ["pool-bitmap.tally.parquet", "footer-bool-list.tally.parquet"] {
+        let (code, _, err) = run_in(
+            d,
+            &[
+                "score",
+                "-q",
+                "--plan",
+                "plan4.yaml",
+                "--roster",
+                "roster4.csv",
+                "--tallies",
+                t,
+                "--out",
+                "out",
+            ],
+        );
+        assert_eq!(code, 1, "{err}");
+        quiet(&err, t);
+        assert!(!d.join("out").exists(), "no output set from a damaged input");
+    }
 }
 
 // ---------------------------------------------------------------------------
