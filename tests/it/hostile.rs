@@ -37,6 +37,26 @@ fn pooled() -> (Plan, Roster) {
     (plan, roster)
 }
 
+/// The error of scoring one ballot file of `plan` with the default options.
+fn run_err(plan: &Plan, roster: &Roster, ballots: &Path) -> String {
+    campaign::run(
+        plan,
+        roster,
+        &[Source::file(ballots)],
+        None,
+        &Default::default(),
+        &mut |_| {},
+    )
+    .expect_err("refused")
+    .to_string()
+}
+
+/// Where the footer of a Parquet file's bytes starts.
+fn footer_start(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    len - 8 - u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize
+}
+
 #[test]
 fn yaml_nested_deep_is_refused_at_once() {
     for deep in [
@@ -236,16 +256,7 @@ fn an_unreadable_parquet_column_type_is_refused_by_name() {
     ParquetWriter::new(std::fs::File::create(&p).expect("create"))
         .finish(&mut df)
         .expect("write");
-    let e = campaign::run(
-        &plan,
-        &roster,
-        &[Source::file(&p)],
-        None,
-        &Default::default(),
-        &mut |_| {},
-    )
-    .expect_err("list column");
-    let m = e.to_string();
+    let m = run_err(&plan, &roster, &p);
     assert!(m.contains("column `int2`") && m.contains("List"), "{m}");
 }
 
@@ -365,8 +376,7 @@ fn a_footer_whose_row_counts_were_edited_is_refused() {
     // counts become 100 (C8 01, the same length), the chunks still hold 5992.
     let mut bytes = std::fs::read(&p).expect("read");
     let len = bytes.len();
-    let footer_len = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
-    let start = len - 8 - footer_len;
+    let start = footer_start(&bytes);
     let hits: Vec<usize> = (start..len - 10)
         .filter(|&k| bytes[k..k + 3] == [0x16, 0xD0, 0x5D])
         .collect();
@@ -451,8 +461,7 @@ fn a_footer_announcing_2_pow_62_rows_is_an_error_not_an_abort() {
     let p = plain_parquet(dir.path(), &plan, n);
     let bytes = std::fs::read(&p).expect("read");
     let len = bytes.len();
-    let footer_len = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
-    let start = len - 8 - footer_len;
+    let start = footer_start(&bytes);
     // 5992 as an i64 field following its predecessor: 0x16, zigzag varint D0 5D.
     let hits: Vec<usize> = (start..len - 10)
         .filter(|&k| bytes[k..k + 3] == [0x16, 0xD0, 0x5D])
@@ -493,16 +502,7 @@ fn a_footer_length_or_a_count_claiming_more_than_the_bytes_is_an_error() {
     let run = |edited: &[u8]| {
         let e = dir.path().join("edited.parquet");
         std::fs::write(&e, edited).expect("write");
-        campaign::run(
-            &plan,
-            &roster,
-            &[Source::file(&e)],
-            None,
-            &Default::default(),
-            &mut |_| {},
-        )
-        .expect_err("damaged")
-        .to_string()
+        run_err(&plan, &roster, &e)
     };
     // The metadata length (the u32 before the closing PAR1) claims the whole file
     // and more: 4 + len bytes of metadata in a len-byte file.
@@ -513,8 +513,7 @@ fn a_footer_length_or_a_count_claiming_more_than_the_bytes_is_an_error() {
     // The footer's schema list (FileMetaData field 2: header 0x19, then the list
     // header 0xfc: structs, count as a varint) rewritten to claim 2²⁸ entries in
     // the same number of bytes: 80 80 80 80 01.
-    let footer_len = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
-    let start = len - 8 - footer_len;
+    let start = footer_start(&bytes);
     // Field 1 (version, i32) comes first: 0x15 and a one-byte varint.
     assert_eq!(bytes[start], 0x15, "FileMetaData starts with its version");
     let list = start + 2;
@@ -559,8 +558,7 @@ fn a_column_chunk_whose_compressed_size_lies_is_an_error() {
     let p = plain_parquet(dir.path(), &plan, n);
     let bytes = std::fs::read(&p).expect("read");
     let len = bytes.len();
-    let footer_len = u32::from_le_bytes(bytes[len - 8..len - 4].try_into().expect("4 bytes")) as usize;
-    let start = len - 8 - footer_len;
+    let start = footer_start(&bytes);
     let hits: Vec<usize> = (start..len - 10)
         .filter(|&k| bytes[k..k + 3] == [0x16, 0xD0, 0x5D])
         .collect();
@@ -628,16 +626,8 @@ fn a_footer_that_panics_the_thrift_decoder_is_an_error() {
     let (plan, roster) = pooled();
     let p = dir.path().join("b.parquet");
     thrift_panicking_parquet(&plan, &roster, &p);
-    let e = campaign::run(
-        &plan,
-        &roster,
-        &[Source::file(&p)],
-        None,
-        &Default::default(),
-        &mut |_| {},
-    )
-    .expect_err("damaged footer");
-    assert!(e.to_string().contains("b.parquet"), "{e}");
+    let e = run_err(&plan, &roster, &p);
+    assert!(e.contains("b.parquet"), "{e}");
 }
 
 #[test]
@@ -677,19 +667,19 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
     // checks declared types. footer-bool-list.tally.parquet holds a list of
     // booleans in an undeclared footer field, which polars skips as taking no
     // bytes (a 137 GB reservation followed): the walk refuses such lists. The
-    // tallies were written under the pooled plan
-    // without its `exclude:` line and a 4-unit roster (the fuzz target's setup).
-    let dir = campaign_copy();
-    let d = dir.path();
-    for f in [
+    // tallies were written under the pooled plan without its `exclude:` line
+    // and a 4-unit roster (the fuzz target's setup).
+    const BALLOTS: [&str; 5] = [
         "thrift-bool.parquet",
         "pool-bitmap.parquet",
         "footer-list-2-31.parquet",
         "page-negative-count.parquet",
         "footer-field-type.parquet",
-        "pool-bitmap.tally.parquet",
-        "footer-bool-list.tally.parquet",
-    ] {
+    ];
+    const TALLIES: [&str; 2] = ["pool-bitmap.tally.parquet", "footer-bool-list.tally.parquet"];
+    let dir = campaign_copy();
+    let d = dir.path();
+    for f in BALLOTS.iter().chain(&TALLIES) {
         std::fs::copy(fixture_dir("fuzz").join(f), d.join(f)).expect("copy");
     }
     let quiet = |err: &str, name: &str| {
@@ -697,13 +687,7 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
         assert_eq!(err.lines().count(), 1, "one line, the error: {err}");
         assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
     };
-    for f in [
-        "thrift-bool.parquet",
-        "pool-bitmap.parquet",
-        "footer-list-2-31.parquet",
-        "page-negative-count.parquet",
-        "footer-field-type.parquet",
-    ] {
+    for f in BALLOTS {
         let (code, _, err) = run_in(d, &score_args(&["--ballots", f, "--out", "out"]));
         assert_eq!(code, 1, "{err}");
         quiet(&err, f);
@@ -721,7 +705,7 @@ fn files_found_by_fuzzing_are_errors_without_a_panic_message() {
          U003,侏儒供电所,供电,站所,3\nU004,办证窗口,政务,窗口,40\n",
     )
     .expect("roster");
-    for t in ["pool-bitmap.tally.parquet", "footer-bool-list.tally.parquet"] {
+    for t in TALLIES {
         let (code, _, err) = run_in(
             d,
             &[
