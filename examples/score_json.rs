@@ -64,7 +64,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let outcome = collector.outcome()?;
 
     // b4 answered `7`, no option of the scale: a reject, with the record's index.
-    let reject = &outcome.rejects[0];
+    let rejects = outcome.rejects.to_vec()?;
+    let reject = &rejects[0];
     assert_eq!((reject.row, reject.reason.code()), (3, "bad_code"));
 
     // Owned per-unit results, ids and all, ready to serialise.

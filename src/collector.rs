@@ -20,10 +20,11 @@ use crate::count::read::{Format, read_ballots, read_records};
 use crate::count::tally::{Layout, Tally};
 use crate::error::Result;
 use crate::input::text::{Encoding, Source};
-use crate::judge::ballots::{FileSummary, Reject, TakenKeys, Validator};
+use crate::judge::ballots::{FileSummary, TakenKeys, Validator};
 use crate::judge::complaints::Complaints;
 use crate::judge::ledgers::Ledgers;
 use crate::judge::record::Ballot;
+use crate::judge::rejects::Rejects;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 use crate::score::evaluate::{Settings, check_plan_roster, evaluate_with};
@@ -48,8 +49,9 @@ use crate::score::outcome::Outcome;
 /// c.push("evening", [ballot("B2", "R3")])?; // B2 again: a duplicate across batches
 /// let outcome = c.outcome()?;
 /// assert_eq!(outcome.accounting.read, 3);
-/// assert_eq!(outcome.rejects[0].reason.code(), "duplicate");
-/// assert_eq!(outcome.rejects[0].file, 1); // the second batch
+/// let rejects = outcome.rejects.to_vec()?;
+/// assert_eq!(rejects[0].reason.code(), "duplicate");
+/// assert_eq!(rejects[0].file, 1); // the second batch
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
@@ -58,7 +60,7 @@ pub struct Collector {
     roster: Arc<Roster>,
     keys: TakenKeys,
     tally: Tally,
-    rejects: Vec<Reject>,
+    rejects: Rejects,
     files: Vec<FileSummary>,
     complaints: Complaints,
     ledgers: Ledgers,
@@ -82,7 +84,7 @@ impl Collector {
             roster,
             keys: TakenKeys::default(),
             tally,
-            rejects: Vec::new(),
+            rejects: Rejects::new(),
             files: Vec::new(),
             complaints,
             ledgers: Ledgers::default(),
@@ -121,6 +123,7 @@ impl Collector {
         let file = self.files.len();
         let summary = read_records(&mut validator, batch, name, file, &mut self.tally, &mut self.rejects);
         self.keys = validator.into_keys();
+        self.rejects.check()?;
         self.files.push(summary.clone());
         Ok(summary)
     }
@@ -129,23 +132,21 @@ impl Collector {
     /// feature), as one more batch.
     pub fn push_file(&mut self, source: &Source, encoding: Encoding) -> Result<FileSummary> {
         let mut validator = Validator::with_keys(&self.plan, &self.roster, std::mem::take(&mut self.keys));
-        // The file index of its rejects is that of the file among all batches.
-        let before = self.rejects.len();
+        let mut rejects = Rejects::new();
         let read = read_ballots(
             &mut validator,
             std::slice::from_ref(source),
             encoding,
             Format::Auto,
             &mut self.tally,
-            &mut self.rejects,
+            &mut rejects,
             &mut |_| {},
         );
         self.keys = validator.into_keys();
         let mut summaries = read?;
+        // The file index of its rejects is that of the file among all batches.
         let file = self.files.len();
-        for r in &mut self.rejects[before..] {
-            r.file = file;
-        }
+        self.rejects.append(&rejects, |_| file)?;
         let summary = summaries.pop().unwrap_or_else(|| FileSummary {
             path: source.path().display().to_string(),
             rows: 0,

@@ -67,7 +67,7 @@
 //! let (plan, roster) = appraise::demo::campaign()?;
 //! let mut c = Collector::new(Arc::new(plan), Arc::new(roster))?;
 //! c.push("web", [Ballot::new("B1", "U001", "R1", "public").answer("nope", "1")])?;
-//! assert_eq!(c.outcome()?.rejects[0].reason.code(), "malformed_row");
+//! assert_eq!(c.outcome()?.rejects.to_vec()?[0].reason.code(), "malformed_row");
 //! # Ok(()) }
 //! ```
 //!

@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut validator = Validator::new(plan, roster);
     let mut tally = Tally::new(Layout::new(plan, roster));
-    let mut rejects = Vec::new();
+    let mut rejects = appraise::judge::rejects::Rejects::new();
     if let Ok(summary) =
         appraise::count::parquet::read_parquet(path, 0, &mut validator, &mut tally, &mut rejects, &mut |_| {})
     {

@@ -32,6 +32,7 @@ use crate::count::tally::{Sliced, Tally};
 use crate::error::{Error, Position, Result};
 use crate::judge::ballots;
 use crate::judge::ballots::{BLANK, FileSummary, Reason, Reject, Validator};
+use crate::judge::rejects::Rejects;
 use crate::rules::schema::RESERVED_COLUMNS;
 
 /// Marks a cell that holds no code of its item's scale.
@@ -731,7 +732,7 @@ pub fn read_parquet(
     file: usize,
     validator: &mut Validator<'_>,
     tally: &mut Tally,
-    rejects: &mut Vec<Reject>,
+    rejects: &mut Rejects,
     progress: &mut dyn FnMut(u64),
 ) -> Result<FileSummary> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -937,7 +938,7 @@ impl<'v, 'p> Judge<'v, 'p> {
     }
 
     /// Judges every row of a row group whose first row is data row `base` (0-based).
-    fn batch(&mut self, batch: &Batch, base: u64, file: usize, pipe: &mut Pipe, rejects: &mut Vec<Reject>) {
+    fn batch(&mut self, batch: &Batch, base: u64, file: usize, pipe: &mut Pipe, rejects: &mut Rejects) {
         let c = self.cols;
         let [bid, uid, rid, gid] = [0, 1, 2, 3].map(|k| batch.col(&c.fixed[k]));
         let ru = c.rater_unit.as_deref().map_or(Col::Blank, |n| batch.col(n));
@@ -1135,7 +1136,7 @@ pub fn read_dataframe(
     file: usize,
     validator: &mut Validator<'_>,
     tally: &mut Tally,
-    rejects: &mut Vec<Reject>,
+    rejects: &mut Rejects,
 ) -> Result<FileSummary> {
     let path = Path::new(name);
     use polars::prelude::SchemaExt as _;

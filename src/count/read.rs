@@ -7,6 +7,7 @@ use crate::input::text::{Encoding, Source};
 use crate::judge::ballots::{BLANK, BallotKeys, Reason};
 use crate::judge::ballots::{FileSummary, Reject, Validator};
 use crate::judge::record::Ballot;
+use crate::judge::rejects::Rejects;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 use crate::rules::schema::RESERVED_COLUMNS;
@@ -64,7 +65,7 @@ pub fn tally_files(
     files: &[Source],
     encoding: Encoding,
     progress: &mut dyn FnMut(u64),
-) -> Result<(Tally, Vec<Reject>, Vec<FileSummary>)> {
+) -> Result<(Tally, Rejects, Vec<FileSummary>)> {
     let (tally, rejects, files, _) = read_all(plan, roster, files, encoding, Format::Auto, progress)?;
     Ok((tally, rejects, files))
 }
@@ -78,12 +79,12 @@ pub(crate) fn read_all<'p>(
     encoding: Encoding,
     format: Format,
     progress: &mut dyn FnMut(u64),
-) -> Result<(Tally, Vec<Reject>, Vec<FileSummary>, Validator<'p>)> {
+) -> Result<(Tally, Rejects, Vec<FileSummary>, Validator<'p>)> {
     let mut tally = Tally::try_new(Layout::new(plan, roster))?;
     let mut validator = Validator::new(plan, roster);
     // The ballot ids are not kept past this run: check only those that may repeat.
     check_only_repeated_ids(&mut validator, files, format);
-    let mut rejects = Vec::new();
+    let mut rejects = Rejects::new();
     let files = read_ballots(
         &mut validator,
         files,
@@ -143,7 +144,7 @@ pub fn read_ballots(
     encoding: Encoding,
     format: Format,
     tally: &mut Tally,
-    rejects: &mut Vec<Reject>,
+    rejects: &mut Rejects,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<FileSummary>> {
     let mut summaries = Vec::with_capacity(files.len());
@@ -172,6 +173,8 @@ pub fn read_ballots(
             }
             _ => read_csv(f, k, encoding, validator, tally, rejects, &mut each)?,
         };
+        // A temporary file that could not take the rejects stops the run here.
+        rejects.check()?;
         done += s.rows;
         summaries.push(s);
     }
@@ -191,7 +194,7 @@ pub fn read_csv(
     encoding: Encoding,
     validator: &mut Validator<'_>,
     tally: &mut Tally,
-    rejects: &mut Vec<Reject>,
+    rejects: &mut Rejects,
     progress: &mut dyn FnMut(u64),
 ) -> Result<FileSummary> {
     let path = source.path();
@@ -306,10 +309,10 @@ pub fn read_csv(
 /// let (plan, roster) = appraise::demo::campaign()?;
 /// let mut validator = Validator::new(&plan, &roster);
 /// let mut tally = Tally::new(Layout::new(&plan, &roster));
-/// let mut rejects = Vec::new();
+/// let mut rejects = appraise::judge::rejects::Rejects::new();
 /// let b = Ballot::new("B1", "nowhere", "R1", "public");
 /// let s = read_records(&mut validator, [b], "web", 0, &mut tally, &mut rejects);
-/// assert_eq!((s.rows, rejects[0].reason.code()), (1, "unknown_unit"));
+/// assert_eq!((s.rows, rejects.in_memory()[0].reason.code()), (1, "unknown_unit"));
 /// # Ok::<(), appraise::Error>(())
 /// ```
 pub fn read_records<B: std::borrow::Borrow<Ballot>>(
@@ -318,7 +321,7 @@ pub fn read_records<B: std::borrow::Borrow<Ballot>>(
     name: &str,
     file: usize,
     tally: &mut Tally,
-    rejects: &mut Vec<Reject>,
+    rejects: &mut Rejects,
 ) -> FileSummary {
     let mut codes = vec![BLANK; validator.plan().survey.items.len()];
     let mut rows = 0u64;

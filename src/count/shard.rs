@@ -22,7 +22,6 @@
 
 #[cfg(feature = "parquet")]
 use std::fs::File;
-#[cfg(feature = "parquet")]
 use std::io::Write;
 use std::path::Path;
 #[cfg(feature = "parquet")]
@@ -35,12 +34,13 @@ use polars::prelude::{
 #[cfg(feature = "parquet")]
 use serde::{Deserialize, Serialize};
 
-use crate::cell::{csv_bytes, safe_cell};
+use crate::cell::safe_cell;
 use crate::count::tally::{Layout, Tally};
 use crate::error::{Error, ErrorKind, Position, Result};
 #[cfg(feature = "parquet")]
 use crate::judge::ballots::Validator;
 use crate::judge::ballots::{FileSummary, Reason, Reject};
+use crate::judge::rejects::Rejects;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 
@@ -112,7 +112,7 @@ pub fn write_shard(
     out: &Path,
     tally: &Tally,
     files: &[FileSummary],
-    rejects: &[Reject],
+    rejects: &Rejects,
     keys: Option<(&Path, &Validator<'_>, &Roster)>,
 ) -> Result<Option<u64>> {
     let folder = |p: &Path| -> PathBuf {
@@ -133,7 +133,9 @@ pub fn write_shard(
         parquet_to(w, out, &mut df, Some((META_KEY.to_string(), json)))
     })?;
     let rejects_file = rejects_path(out);
-    set.add(&name(&rejects_file)?, &rejects_table(rejects, files)?)?;
+    set.stream(&name(&rejects_file)?, |w| {
+        write_rejects_table(w, &rejects_file, rejects, files)
+    })?;
     let mut written = None;
     if let Some((k, validator, roster)) = keys {
         let mut df = keys_frame(k, validator, roster)?;
@@ -475,15 +477,14 @@ pub fn rejects_path(tally: &Path) -> std::path::PathBuf {
 
 /// Writes a shard's rejects as `rejects.csv` does (`row, ballot_id, reason,
 /// detail, file`; `file` as named when the shard was tallied).
-pub fn write_rejects(path: &Path, rejects: &[Reject], files: &[FileSummary]) -> Result<()> {
-    let bytes = crate::count::shard::rejects_table(rejects, files)?;
-    crate::files::write_stream(path, |w| w.write_all(&bytes).map_err(|e| Error::io(path, e)))
+pub fn write_rejects(path: &Path, rejects: &Rejects, files: &[FileSummary]) -> Result<()> {
+    crate::files::write_stream(path, |w| write_rejects_table(w, path, rejects, files))
 }
 
 /// Reads a shard's rejects file back. `files` are the shard's ballot files (from
 /// its tally) and `offset` the index of the first of them in the merged list, so
 /// that each reject names its file in the merged outputs.
-pub fn read_rejects(path: &Path, files: &[FileSummary], offset: usize) -> Result<Vec<Reject>> {
+pub fn read_rejects(path: &Path, files: &[FileSummary], offset: usize) -> Result<Rejects> {
     let bad = |line: u64, m: String| {
         Error::input(
             Position::line(path, line),
@@ -502,7 +503,7 @@ pub fn read_rejects(path: &Path, files: &[FileSummary], offset: usize) -> Result
     if header != ["row", "ballot_id", "reason", "detail", "file"] {
         return Err(bad(1, format!("unexpected header {}", header.join(","))));
     }
-    let mut out = Vec::new();
+    let mut out = Rejects::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| bad(e.position().map_or(0, |p| p.line()), e.to_string()))?;
         let line = rec.position().map_or(0, |p| p.line());
@@ -524,6 +525,7 @@ pub fn read_rejects(path: &Path, files: &[FileSummary], offset: usize) -> Result
             file: offset + k,
         });
     }
+    out.check()?;
     Ok(out)
 }
 
@@ -531,21 +533,39 @@ pub fn read_rejects(path: &Path, files: &[FileSummary], offset: usize) -> Result
 /// rejects file beside a tally shard, [`crate::count::shard::write_rejects`]). A
 /// ballot id or detail longer than [`crate::cell::SHOWN_CHARS`] characters is
 /// shortened with its length noted ([`crate::cell::shorten`]).
-pub fn rejects_table(rejects: &[Reject], files: &[FileSummary]) -> Result<Vec<u8>> {
-    csv_bytes(|w| {
-        w.write_record(["row", "ballot_id", "reason", "detail", "file"])?;
-        for r in rejects {
-            let file = files.get(r.file).map_or("", |f| f.path.as_str());
-            w.write_record([
-                r.row.to_string(),
-                safe_cell(&crate::cell::shorten(&r.ballot_id)),
-                r.reason.code().into(),
-                safe_cell(&crate::cell::shorten(&r.detail)),
-                safe_cell(file),
-            ])?;
-        }
-        Ok(())
-    })
+pub fn rejects_table(rejects: &Rejects, files: &[FileSummary]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    write_rejects_table(&mut out, Path::new("rejects.csv"), rejects, files)?;
+    Ok(out)
+}
+
+/// Streams [`rejects_table`] into `w` (the file at `path`, named in errors): the
+/// rejects are read once, spilled ones included, and never held whole. Every
+/// text field goes through [`safe_cell`] (the row number and the reason code pass
+/// unchanged), so the bytes are those [`crate::cell::csv_bytes`] would give.
+pub fn write_rejects_table(w: &mut dyn Write, path: &Path, rejects: &Rejects, files: &[FileSummary]) -> Result<()> {
+    let failed = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => Error::io(path, e),
+        other => Error::from(ErrorKind::Usage(format!(
+            "could not format {}: {other:?}",
+            path.display()
+        ))),
+    };
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(["row", "ballot_id", "reason", "detail", "file"])
+        .map_err(failed)?;
+    rejects.for_each(|r| {
+        let file = files.get(r.file).map_or("", |f| f.path.as_str());
+        out.write_record([
+            r.row.to_string(),
+            safe_cell(&crate::cell::shorten(&r.ballot_id)),
+            r.reason.code().into(),
+            safe_cell(&crate::cell::shorten(&r.detail)),
+            safe_cell(file),
+        ])
+        .map_err(failed)
+    })?;
+    out.flush().map_err(|e| Error::io(path, e))
 }
 
 /// Merges tallies read from tally files (`appraise tally`) into one, checking that
@@ -583,7 +603,7 @@ pub fn merge_tallies(
 pub fn merge_tally_files(plan: &Plan, roster: &Roster, paths: &[std::path::PathBuf]) -> Result<Merged> {
     let layout = Layout::new(plan, roster);
     let mut tallies = Vec::with_capacity(paths.len());
-    let mut rejects = Vec::new();
+    let mut rejects = Rejects::new();
     let mut missing = Vec::new();
     let mut offset = 0;
     for p in paths {
@@ -603,7 +623,7 @@ pub fn merge_tally_files(plan: &Plan, roster: &Roster, paths: &[std::path::PathB
                 }
                 .into());
             }
-            rejects.extend(r);
+            rejects.append(&r, |f| f)?;
         } else if tally.accounting().rejected > 0 {
             missing.push(side);
         }
@@ -624,7 +644,7 @@ pub struct Merged {
     /// The sum of the shards' tallies.
     pub tally: Tally,
     /// The shards' rejects, in shard order; `file` indexes `files`.
-    pub rejects: Vec<Reject>,
+    pub rejects: Rejects,
     /// The ballot files of every shard, in shard order.
     pub files: Vec<FileSummary>,
     /// Rejects files that were not found (their shards had rejects).

@@ -10,3 +10,4 @@ pub(crate) mod keys;
 pub mod ledgers;
 pub mod people;
 pub mod record;
+pub mod rejects;

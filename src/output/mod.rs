@@ -43,6 +43,8 @@ pub use results_json::{ComplaintAccounting, Methods, complaint_accounting, metho
 pub use results_xlsx::results_xlsx;
 pub use view::{ReportView, attention_lines, attention_list, report_view};
 
+use std::path::{Path, PathBuf};
+
 use crate::error::Result;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
@@ -81,12 +83,52 @@ pub const FILE_NAMES: [&str; 16] = [
 /// # Ok::<(), appraise::Error>(())
 /// ```
 pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    render(plan, roster, outcome, true)
+}
+
+/// Writes every output file of a run into the folder `dir` as one set
+/// ([`crate::files::Staging`]: all appear, or none changes), the files of
+/// [`render_all`] with `rejects.csv` streamed from the rejects rather than built
+/// in memory: a run that rejects tens of millions of rows keeps them in a
+/// temporary file ([`crate::judge::rejects`]) and never holds their table whole.
+/// Returns the paths written.
+///
+/// ```
+/// let (plan, roster) = appraise::demo::campaign()?;
+/// let outcome = appraise::demo::run(&plan, &roster)?;
+/// let dir = tempfile::tempdir().expect("a temporary folder");
+/// let written = appraise::output::write_all(dir.path(), &plan, &roster, &outcome)?;
+/// assert!(written.iter().any(|p| p.ends_with("rejects.csv")));
+/// # Ok::<(), appraise::Error>(())
+/// ```
+pub fn write_all(dir: &Path, plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<PathBuf>> {
+    let files = render(plan, roster, outcome, false)?;
+    let mut set = crate::files::Staging::new(dir)?;
+    for (name, bytes) in &files {
+        if *name == REJECTS_CSV {
+            let path = dir.join(name);
+            set.stream(name, |w| {
+                crate::count::shard::write_rejects_table(w, &path, &outcome.rejects, &outcome.files)
+            })?;
+        } else {
+            set.add(name, bytes)?;
+        }
+    }
+    set.commit()
+}
+
+/// The name of the ballot rejects table.
+const REJECTS_CSV: &str = "rejects.csv";
+
+/// [`render_all`]; without `rejects` the `rejects.csv` entry is left empty, for
+/// [`write_all`] to stream.
+fn render(plan: &Plan, roster: &Roster, outcome: &Outcome, rejects: bool) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let rows = result_rows(plan, roster, outcome);
     // The workbook (zipped XML, the slowest to render) is made on a second thread
     // while the other files are rendered here.
     let (xlsx, files) = std::thread::scope(|s| {
         let xlsx = s.spawn(|| results_xlsx(plan, roster, outcome, &rows));
-        let rest = render_rest(plan, roster, outcome, &rows);
+        let rest = render_rest(plan, roster, outcome, &rows, rejects);
         (xlsx.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), rest)
     });
     let mut files = files?;
@@ -106,12 +148,13 @@ fn render_rest(
     roster: &Roster,
     outcome: &Outcome,
     rows: &[ResultRow],
+    rejects: bool,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
     Ok(vec![
         ("results.csv", results_csv(plan, roster, rows)?),
         ("results.json", results_json(plan, outcome, rows)?),
         ("items.csv", items_csv(plan, roster, outcome)?),
-        ("rejects.csv", rejects_csv(outcome)?),
+        (REJECTS_CSV, if rejects { rejects_csv(outcome)? } else { Vec::new() }),
         ("complaint_rejects.csv", complaint_rejects_csv(outcome)?),
         ("reliability.csv", reliability_csv(plan, outcome)?),
         ("flags.csv", flags_csv(roster, outcome)?),

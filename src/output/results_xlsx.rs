@@ -109,9 +109,12 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
             row
         })
         .collect();
+    // Only the first rows are shown: the rest may be in a temporary file.
+    let ballots = outcome.rejects.first(REJECT_ROWS + 1)?;
     let rejects = reject_rows(
         Rejected {
-            ballots: &outcome.rejects,
+            ballots: &ballots,
+            ballots_total: outcome.rejects.len(),
             files: &outcome.files,
             complaints: &outcome.complaints.rejects,
             ledgers: &outcome.ledgers.rejects,
@@ -162,7 +165,10 @@ pub fn results_xlsx(plan: &Plan, roster: &Roster, outcome: &Outcome, rows: &[Res
 /// The rejected rows of a run, as the rejects sheet lists them.
 #[derive(Clone, Copy)]
 struct Rejected<'a> {
+    /// The first rejected ballots (at least as many as the sheet holds)…
     ballots: &'a [crate::judge::ballots::Reject],
+    /// …of this many.
+    ballots_total: usize,
     files: &'a [crate::judge::ballots::FileSummary],
     complaints: &'a [crate::judge::complaints::ComplaintReject],
     ledgers: &'a [crate::judge::ledgers::LedgerReject],
@@ -212,7 +218,7 @@ fn reject_rows(
             text(&r.detail),
         ]
     });
-    let total = rejected.ballots.len() + rejected.complaints.len() + rejected.ledgers.len();
+    let total = rejected.ballots_total + rejected.complaints.len() + rejected.ledgers.len();
     let mut rows: Vec<Vec<CellOut>> = ballots.chain(complaint_rows).chain(ledger_rows).take(room).collect();
     if total > room {
         let more = total - room;
@@ -257,8 +263,10 @@ mod tests {
                 file: 0,
             })
             .collect();
+        // Only the first six are read from the rejects (room + 1), of seven.
         let rejected = Rejected {
-            ballots: &ballots,
+            ballots: &ballots[..6],
+            ballots_total: 7,
             files: &[],
             complaints: &[],
             ledgers: &[],
@@ -276,6 +284,10 @@ mod tests {
             "2 more rows not shown (this sheet holds 5): rejects.csv, complaint_rejects.csv and ledger_rejects.csv have every row"
         );
         // With room for all, every row and no note.
-        assert_eq!(reject_rows(rejected, "complaints", &word, 7, en).len(), 7);
+        let all = Rejected {
+            ballots: &ballots,
+            ..rejected
+        };
+        assert_eq!(reject_rows(all, "complaints", &word, 7, en).len(), 7);
     }
 }

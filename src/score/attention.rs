@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::count::tally::Tally;
 use crate::error::{Error, ErrorKind, Result};
-use crate::judge::ballots::{FileSummary, Reason, Reject};
+use crate::judge::ballots::{FileSummary, Reason};
 use crate::judge::complaints::Complaints;
+use crate::judge::rejects::Rejects;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 
@@ -176,10 +177,10 @@ pub fn decoding(roster: &Roster, complaints: &Complaints, files: &[FileSummary])
 pub fn collect(
     roster: &Roster,
     tally: &Tally,
-    rejects: &[Reject],
+    rejects: &Rejects,
     files: &[FileSummary],
     complaints: &Complaints,
-) -> Vec<Attention> {
+) -> Result<Vec<Attention>> {
     let mut out = decoding(roster, complaints, files);
     for c in complaints.rejects.iter().filter(|c| c.would_count) {
         out.push(Attention {
@@ -226,8 +227,9 @@ pub fn collect(
             }
         }
     }
+    let counts = count_reasons(rejects)?;
     for (k, f) in files.iter().enumerate() {
-        for (reason, n, hint) in reason_counts(rejects, k) {
+        for (reason, n, hint) in reason_counts(&counts, k) {
             if 10 * n > f.rows {
                 out.push(Attention {
                     kind: AttentionKind::RejectShare,
@@ -243,20 +245,42 @@ pub fn collect(
             }
         }
     }
-    out
+    Ok(out)
+}
+
+/// Distinct details counted per file and reason: the hints name the most frequent
+/// among the first this many distinct ones seen (every reject is still counted).
+/// It bounds memory when millions of rejects each carry their own detail (a
+/// repeated ballot id per row); the ordinary run has a handful.
+const DETAILS_KEPT: usize = 10_000;
+
+/// Per (file, reason): how many rejects, and how often each detail was seen.
+type ReasonTable = BTreeMap<(usize, Reason), (u64, BTreeMap<String, u64>)>;
+
+/// One pass over the rejects (spilled ones included): the [`ReasonTable`].
+fn count_reasons(rejects: &Rejects) -> Result<ReasonTable> {
+    let mut by = ReasonTable::new();
+    rejects.for_each(|r| {
+        let (n, details) = by.entry((r.file, r.reason)).or_default();
+        *n += 1;
+        if let Some(c) = details.get_mut(r.detail.as_str()) {
+            *c += 1;
+        } else if details.len() < DETAILS_KEPT {
+            details.insert(r.detail.clone(), 1);
+        }
+        Ok(())
+    })?;
+    Ok(by)
 }
 
 /// Per reason (in check order), the rejects of file `file` and a hint: the most
 /// frequent details.
-fn reason_counts(rejects: &[Reject], file: usize) -> Vec<(Reason, u64, String)> {
-    let mut by: BTreeMap<Reason, BTreeMap<&str, u64>> = BTreeMap::new();
-    for r in rejects.iter().filter(|r| r.file == file) {
-        *by.entry(r.reason).or_default().entry(r.detail.as_str()).or_default() += 1;
-    }
-    by.into_iter()
-        .map(|(reason, details)| {
-            let n = details.values().sum();
-            let mut top: Vec<(&str, u64)> = details.into_iter().collect();
+fn reason_counts(counts: &ReasonTable, file: usize) -> Vec<(Reason, u64, String)> {
+    counts
+        .range((file, Reason::ALL[0])..=(file, Reason::ALL[Reason::ALL.len() - 1]))
+        .map(|(&(_, reason), (n, details))| {
+            let n = *n;
+            let mut top: Vec<(&str, u64)> = details.iter().map(|(d, c)| (d.as_str(), *c)).collect();
             top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
             let shown: Vec<String> = top.iter().take(3).map(|(d, c)| format!("`{d}` ×{c}")).collect();
             (reason, n, format!("most frequent: {}", shown.join("; ")))
@@ -267,18 +291,23 @@ fn reason_counts(rejects: &[Reject], file: usize) -> Vec<(Reason, u64, String)> 
 /// Fails the run (SPEC §12) when more than half of all ballot rows were rejected
 /// (`2·rejected > read`), naming the most frequent reason and its hint, unless
 /// `accept` (`--accept-rejects`).
-pub fn check_rejects(tally: &Tally, rejects: &[Reject], accept: bool) -> Result<()> {
+pub fn check_rejects(tally: &Tally, rejects: &Rejects, accept: bool) -> Result<()> {
     let a = tally.accounting();
     if accept || 2 * a.rejected <= a.read {
         return Ok(());
     }
-    let mut all: BTreeMap<Reason, BTreeMap<&str, u64>> = BTreeMap::new();
-    for r in rejects {
-        *all.entry(r.reason).or_default().entry(r.detail.as_str()).or_default() += 1;
+    let mut all: BTreeMap<Reason, (u64, BTreeMap<&str, u64>)> = BTreeMap::new();
+    let counts = count_reasons(rejects)?;
+    for ((_, reason), (n, details)) in &counts {
+        let (total, merged) = all.entry(*reason).or_default();
+        *total += n;
+        for (d, c) in details {
+            *merged.entry(d.as_str()).or_default() += c;
+        }
     }
     let (reason, count, hint) = match all
         .iter()
-        .map(|(r, d)| (*r, d.values().sum::<u64>(), d))
+        .map(|(r, (n, d))| (*r, *n, d))
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
     {
         Some((r, n, d)) => {

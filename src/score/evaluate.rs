@@ -2,9 +2,10 @@
 
 use crate::count::tally::Tally;
 use crate::error::{Error, ErrorKind, PanelViolation, Result};
-use crate::judge::ballots::{FileSummary, Reject};
+use crate::judge::ballots::FileSummary;
 use crate::judge::complaints::Complaints;
 use crate::judge::ledgers::Ledgers;
+use crate::judge::rejects::Rejects;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 use crate::score::outcome::Outcome;
@@ -84,7 +85,7 @@ pub fn evaluate(
     plan: &Plan,
     roster: &Roster,
     tally: Tally,
-    rejects: Vec<Reject>,
+    rejects: Rejects,
     files: Vec<FileSummary>,
     complaints: Complaints,
     settings: Settings,
@@ -110,7 +111,7 @@ pub fn evaluate_with(
     plan: &Plan,
     roster: &Roster,
     tally: Tally,
-    rejects: Vec<Reject>,
+    rejects: Rejects,
     files: Vec<FileSummary>,
     complaints: Complaints,
     ledgers: Ledgers,
@@ -245,7 +246,7 @@ pub fn evaluate_with(
         .map(|d| stats::reliability(&tally, d))
         .collect();
     let flags = crate::score::flags::flags(&tally, &units);
-    let mut attention = crate::score::attention::collect(roster, &tally, &rejects, &files, &complaints);
+    let mut attention = crate::score::attention::collect(roster, &tally, &rejects, &files, &complaints)?;
     attention.extend(components::reject_attention(&ledgers));
     let people = crate::score::people::People {
         staff: crate::score::people::staff_points(plan, None, &complaints),

@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::count::tally::{Accounting, Tally};
-use crate::judge::ballots::{FileSummary, Reject};
+use crate::judge::ballots::FileSummary;
 use crate::judge::complaints::Complaints;
+use crate::judge::rejects::Rejects;
 use crate::score::attention::Attention;
 use crate::score::people::People;
 use crate::score::result::{UnitResult, listing};
@@ -15,8 +16,9 @@ use crate::score::stats::Reliability;
 pub struct Outcome {
     /// Per roster unit, in roster order.
     pub units: Vec<UnitResult>,
-    /// Rejected ballots, in input order.
-    pub rejects: Vec<Reject>,
+    /// Rejected ballots, in input order (past a memory budget, in a temporary
+    /// file: list them with [`Rejects::for_each`] or [`Rejects::to_vec`]).
+    pub rejects: Rejects,
     /// The ballot files read.
     pub files: Vec<FileSummary>,
     /// Ballots read = valid + rejected.

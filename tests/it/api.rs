@@ -52,7 +52,11 @@ fn typed_ballots_score_exactly_like_the_csv_file() {
     // numbered from 0 within their batch, CSV rows by line).
     assert_eq!(typed.accounting, by_file.accounting);
     assert_eq!(typed.rejects.len(), by_file.rejects.len());
-    for (t, f) in typed.rejects.iter().zip(&by_file.rejects) {
+    let (t_rejects, f_rejects) = (
+        typed.rejects.to_vec().expect("rejects"),
+        by_file.rejects.to_vec().expect("rejects"),
+    );
+    for (t, f) in t_rejects.iter().zip(&f_rejects) {
         assert_eq!((&t.ballot_id, t.reason, &t.detail), (&f.ballot_id, f.reason, &f.detail));
     }
     // The same flags, the raters' spread over units included.
@@ -74,6 +78,61 @@ fn typed_ballots_score_exactly_like_the_csv_file() {
     assert_eq!(outputs(plan, roster, &typed), outputs(plan, roster, by_file));
 }
 
+/// Rejects spilled to a temporary file (a budget of 0 bytes, as a run rejecting
+/// tens of millions of rows has) give every output byte for byte as rejects held
+/// in memory: the attention counts, the workbook's rejects sheet, and
+/// `rejects.csv` streamed by `write_all` or built by `render_all`.
+#[test]
+fn spilled_rejects_give_the_same_outputs_as_rejects_in_memory() {
+    let (plan, roster, by_file) = crate::demo();
+    assert!(by_file.rejects.len() >= 5, "the demo plants rejects");
+    assert_eq!(by_file.rejects.spilled(), 0);
+    let mut spilled = appraise::judge::rejects::Rejects::with_budget(0);
+    by_file
+        .rejects
+        .for_each(|r| {
+            spilled.push(r.clone());
+            Ok(())
+        })
+        .expect("rejects");
+    assert_eq!(spilled.spilled(), by_file.rejects.len());
+    assert!(spilled.in_memory().is_empty());
+    let evaluate = |rejects| {
+        let mut o = campaign::evaluate(
+            plan,
+            roster,
+            by_file.tally.clone(),
+            rejects,
+            by_file.files.clone(),
+            by_file.complaints.clone(),
+            Default::default(),
+        )
+        .expect("evaluate");
+        o.flags = by_file.flags.clone();
+        o
+    };
+    let (held, spilt) = (evaluate(by_file.rejects.clone()), evaluate(spilled));
+    assert_eq!(held.attention, spilt.attention);
+    assert_eq!(outputs(plan, roster, &held), outputs(plan, roster, &spilt));
+    let (a, b) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let written = output::write_all(a.path(), plan, roster, &held).expect("write");
+    output::write_all(b.path(), plan, roster, &spilt).expect("write");
+    let rendered = outputs(plan, roster, &held);
+    assert_eq!(written.len(), rendered.len());
+    for (name, bytes) in rendered {
+        let (x, y) = (std::fs::read(a.path().join(name)), std::fs::read(b.path().join(name)));
+        assert_eq!(
+            x.as_deref().ok(),
+            Some(bytes.as_slice()),
+            "{name}: write_all writes what render_all renders"
+        );
+        assert_eq!(y.as_deref().ok(), Some(bytes.as_slice()), "{name} from spilled rejects");
+    }
+}
+
 #[test]
 fn an_answer_to_an_unknown_item_is_a_malformed_record() {
     let (plan, roster, _) = crate::demo();
@@ -81,10 +140,11 @@ fn an_answer_to_an_unknown_item_is_a_malformed_record() {
     let b = Ballot::new("X1", &roster.units[0].id, "R1", "public").answer("no_such_item", "1");
     c.push("batch", [b]).expect("push");
     let o = c.outcome().expect("outcome");
-    assert_eq!(o.rejects.len(), 1);
-    assert_eq!(o.rejects[0].reason.code(), "malformed_row");
-    assert!(o.rejects[0].detail.contains("no_such_item"), "{}", o.rejects[0].detail);
-    assert_eq!((o.rejects[0].row, o.rejects[0].file), (0, 0));
+    let rejects = o.rejects.to_vec().expect("rejects");
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0].reason.code(), "malformed_row");
+    assert!(rejects[0].detail.contains("no_such_item"), "{}", rejects[0].detail);
+    assert_eq!((rejects[0].row, rejects[0].file), (0, 0));
 }
 
 #[test]
@@ -176,7 +236,7 @@ fn misuse_is_an_error_not_a_panic() {
         plan,
         &fewer,
         outcome.tally.clone(),
-        Vec::new(),
+        Default::default(),
         Vec::new(),
         Complaints::none(&fewer),
         Default::default(),

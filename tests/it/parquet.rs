@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use appraise::judge::ballots::{Reason, Reject, Validator};
+use appraise::judge::rejects::Rejects;
 
 use appraise::campaign::{self, Options};
 use appraise::count::tally::{Layout, Tally};
@@ -81,8 +82,10 @@ fn simulate_both(dir: &Path, per_unit: u64, seed: u64) -> (PathBuf, PathBuf) {
 
 /// Rejects without the file index, and with `bad_code` details reduced to the item
 /// (the simulator plants `x` in CSV and an integer that is no code in Parquet).
-fn comparable(rejects: &[Reject]) -> Vec<(u64, String, Reason, String)> {
+fn comparable(rejects: &Rejects) -> Vec<(u64, String, Reason, String)> {
     rejects
+        .to_vec()
+        .expect("rejects")
         .iter()
         .map(|r| {
             let detail = if r.reason == Reason::BadCode {
@@ -246,7 +249,13 @@ fn write_these(path: &Path, rows: &[[Option<i64>; 8]], dt: &DataType, group: usi
 fn every_column_type_judges_as_csv() {
     let (plan, roster) = small_campaign();
     let expect = run(&plan, &roster, &[Source::text("b.csv", rows_csv())]);
-    let reasons: Vec<Reason> = expect.rejects.iter().map(|r| r.reason).collect();
+    let reasons: Vec<Reason> = expect
+        .rejects
+        .to_vec()
+        .expect("rejects")
+        .iter()
+        .map(|r| r.reason)
+        .collect();
     use Reason::*;
     assert_eq!(
         reasons,
@@ -282,8 +291,19 @@ fn every_column_type_judges_as_csv() {
                 "{dt:?}, groups of {group}"
             );
             assert_eq!(
-                got.rejects.iter().map(|r| &r.detail).collect::<Vec<_>>(),
-                expect.rejects.iter().map(|r| &r.detail).collect::<Vec<_>>(),
+                got.rejects
+                    .to_vec()
+                    .expect("rejects")
+                    .iter()
+                    .map(|r| r.detail.clone())
+                    .collect::<Vec<_>>(),
+                expect
+                    .rejects
+                    .to_vec()
+                    .expect("rejects")
+                    .iter()
+                    .map(|r| r.detail.clone())
+                    .collect::<Vec<_>>(),
                 "{dt:?}"
             );
             assert_eq!(format!("{:?}", got.tally), format!("{:?}", expect.tally), "{dt:?}");
@@ -320,7 +340,13 @@ fn ids_that_repeat_across_files_are_judged_as_in_one_file() {
         [s(40), s(101), s(24), s(1), None, s(1), s(1), s(1)], // a new id → valid
     ]);
     let expect = run(&plan, &roster, &[Source::text("b.csv", csv_of(&all))]);
-    let dups = expect.rejects.iter().filter(|r| r.reason == Reason::Duplicate).count();
+    let dups = expect
+        .rejects
+        .to_vec()
+        .expect("rejects")
+        .iter()
+        .filter(|r| r.reason == Reason::Duplicate)
+        .count();
     // ids 1 and 2/13 repeated (3 by id) + rater 7 on unit 101 again (1).
     assert_eq!(dups, 4, "{:?}", comparable(&expect.rejects));
     assert_eq!(expect.accounting.valid, 5 + 3);
@@ -510,7 +536,7 @@ fn shards_tallied_in_order_with_keys_merge_to_the_single_run() {
             shard::read_keys(kf, &mut v).expect("keys");
         }
         let mut t = Tally::new(Layout::new(&plan, &roster));
-        let mut rejects = Vec::new();
+        let mut rejects = Rejects::new();
         let files = campaign::read_ballots(
             &mut v,
             &[Source::file(part)],
@@ -539,7 +565,7 @@ fn shards_tallied_in_order_with_keys_merge_to_the_single_run() {
         &plan,
         &roster,
         merged,
-        Vec::new(),
+        Default::default(),
         files,
         Complaints::none(&roster),
         Default::default(),
@@ -727,7 +753,7 @@ fn a_dataframe_is_judged_like_the_parquet_file_it_came_from() {
     let run_file = || {
         let mut v = Validator::new(&plan, &roster);
         let mut t = Tally::new(Layout::new(&plan, &roster));
-        let mut r = Vec::new();
+        let mut r = Rejects::new();
         let s = read_parquet(&pq, 0, &mut v, &mut t, &mut r, &mut |_| {}).expect("file");
         (t, r, s.rows)
     };
@@ -736,7 +762,7 @@ fn a_dataframe_is_judged_like_the_parquet_file_it_came_from() {
         .expect("frame");
     let mut v = Validator::new(&plan, &roster);
     let mut t = Tally::new(Layout::new(&plan, &roster));
-    let mut r = Vec::new();
+    let mut r = Rejects::new();
     let s = read_dataframe(&df, "frame", 0, &mut v, &mut t, &mut r).expect("frame");
     let (ft, fr, rows) = run_file();
     assert_eq!(s.rows, rows);
@@ -775,7 +801,7 @@ fn self_assessment_ballots_from_parquet_are_apart_as_from_csv() {
 /// Reads `files` through `validator` into a fresh tally.
 fn read_with(v: &mut Validator<'_>, plan: &Plan, roster: &Roster, files: &[Source]) -> (Tally, Vec<Reject>) {
     let mut tally = Tally::new(Layout::new(plan, roster));
-    let mut rejects = Vec::new();
+    let mut rejects = Rejects::new();
     campaign::read_ballots(
         v,
         files,
@@ -786,7 +812,7 @@ fn read_with(v: &mut Validator<'_>, plan: &Plan, roster: &Roster, files: &[Sourc
         &mut |_| {},
     )
     .expect("read");
-    (tally, rejects)
+    (tally, rejects.to_vec().expect("rejects"))
 }
 
 /// Checking only the ids a first pass found repeated gives the verdicts of
@@ -826,7 +852,7 @@ fn checking_only_repeated_ids_judges_as_checking_all() {
         campaign::Format::Auto
     ));
     let (tally, got) = read_with(&mut few, &plan, &roster, &files);
-    assert_eq!(comparable(&got), comparable(&want));
+    assert_eq!(comparable(&got.clone().into()), comparable(&want.clone().into()));
     assert_eq!(format!("{tally:?}"), format!("{want_tally:?}"));
     assert!(
         few.ballot_ids().count() < all.ballot_ids().count() / 10,

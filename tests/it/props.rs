@@ -242,7 +242,7 @@ fn tally(plan: &Plan, roster: &Roster, files: &[String]) -> (Tally, Vec<Reject>)
         .map(|(k, t)| Source::text(format!("b{k}.csv"), t.as_str()))
         .collect();
     let (t, rejects, _) = campaign::tally_files(plan, roster, &sources, Encoding::Utf8, &mut |_| {}).expect("tally");
-    (t, rejects)
+    (t, rejects.to_vec().expect("rejects"))
 }
 
 fn evaluate(plan: &Plan, roster: &Roster, files: &[String], complaints: Option<&str>) -> Outcome {
@@ -251,7 +251,16 @@ fn evaluate(plan: &Plan, roster: &Roster, files: &[String], complaints: Option<&
         Some(c) => Complaints::load(&Source::text("c.csv", c), Encoding::Utf8, plan, roster).expect("complaints"),
         None => Complaints::none(roster),
     };
-    campaign::evaluate(plan, roster, t, rejects, Vec::new(), complaints, Default::default()).expect("evaluate")
+    campaign::evaluate(
+        plan,
+        roster,
+        t,
+        rejects.into(),
+        Vec::new(),
+        complaints,
+        Default::default(),
+    )
+    .expect("evaluate")
 }
 
 /// The tally, to compare with `==` (slot scores compare by their bits, so the
@@ -302,7 +311,7 @@ proptest! {
         prop_assert_eq!(comparable(&a.tally), comparable(&b.tally));
         prop_assert_eq!(&a.accounting, &b.accounting);
         prop_assert_eq!(&a.units, &b.units);
-        prop_assert_eq!(unplaced(&a.rejects), unplaced(&b.rejects));
+        prop_assert_eq!(unplaced(&a.rejects.to_vec().expect("rejects")), unplaced(&b.rejects.to_vec().expect("rejects")));
     }
 
     #[test]

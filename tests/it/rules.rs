@@ -236,7 +236,13 @@ impl Scored {
 
     /// (row, reason) of each rejected ballot, in output order.
     fn rejects(&self) -> Vec<(u64, &'static str)> {
-        self.outcome.rejects.iter().map(|r| (r.row, r.reason.code())).collect()
+        self.outcome
+            .rejects
+            .to_vec()
+            .expect("rejects")
+            .iter()
+            .map(|r| (r.row, r.reason.code()))
+            .collect()
     }
 
     fn complaint_rejects(&self) -> Vec<(u64, &'static str)> {
@@ -424,7 +430,7 @@ fn ballot_rejects_follow_the_order_of_the_table() {
         ]
     );
     // The bad_code detail names the item and the value.
-    let d = &s.outcome.rejects[3].detail;
+    let d = &s.outcome.rejects.to_vec().expect("rejects")[3].detail;
     assert!(d.contains("int1") && d.contains('7'), "bad_code detail: {d}");
     // Accounting: 19 rows = 8 valid (lines 7, 10, 12, 14, 15, 16, 17, 18) + 11 rejected.
     let a = &s.outcome.accounting;
@@ -482,7 +488,13 @@ fn duplicates_are_judged_across_ballot_files_in_order() {
         &mut |_| {},
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let rejects: Vec<(u64, &str)> = outcome.rejects.iter().map(|r| (r.row, r.reason.code())).collect();
+    let rejects: Vec<(u64, &str)> = outcome
+        .rejects
+        .to_vec()
+        .expect("rejects")
+        .iter()
+        .map(|r| (r.row, r.reason.code()))
+        .collect();
     assert_eq!(rejects, [(3, "bad_code"), (2, "duplicate"), (3, "duplicate")]);
     // 5 rows = 2 valid (B1 from a.csv, B2 from b.csv) + 3 rejected
     let a = &outcome.accounting;

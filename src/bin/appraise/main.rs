@@ -231,10 +231,10 @@ fn validate(
             attention.extend(appraise::score::attention::collect(
                 &roster,
                 &appraise::count::tally::Tally::new(appraise::count::tally::Layout::new(&plan, &roster)),
-                &[],
+                &appraise::judge::rejects::Rejects::new(),
                 &[],
                 &loaded,
-            ));
+            )?);
         } else {
             attention.extend(appraise::score::attention::decoding(
                 &roster,
@@ -478,8 +478,7 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
             earlier.len()
         );
     }
-    let files = output::render_all(&plan, &roster, &outcome)?;
-    let written = appraise::files::write_atomic(&cfg.out, &files)?;
+    let written = output::write_all(&cfg.out, &plan, &roster, &outcome)?;
     summary(&plan, &roster, &outcome);
     wrote(&written);
     print_attention(&outcome.attention);
@@ -515,7 +514,7 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
         campaign::check_only_repeated_ids(&mut validator, &cfg.ballots, cfg.format);
     }
     let mut tally = appraise::count::tally::Tally::try_new(appraise::count::tally::Layout::new(&plan, &roster))?;
-    let mut rejects = Vec::new();
+    let mut rejects = appraise::judge::rejects::Rejects::new();
     let bar = progress_bar(cfg.quiet);
     let files = campaign::read_ballots(
         &mut validator,
@@ -665,7 +664,7 @@ fn demo(out: Option<&std::path::Path>) -> appraise::Result<()> {
     summary(&plan, &roster, &outcome);
     match out {
         Some(dir) => {
-            let written = appraise::files::write_atomic(dir, &output::render_all(&plan, &roster, &outcome)?)?;
+            let written = output::write_all(dir, &plan, &roster, &outcome)?;
             wrote(&written);
         }
         None => say!("(write every output file with: appraise demo --out DIR)"),

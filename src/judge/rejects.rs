@@ -1,0 +1,482 @@
+//! The rejected ballots of a run, in the order they were judged: held in memory
+//! up to a budget, the rest spilled to an anonymous temporary file.
+//!
+//! Why: a ballot file can hold tens of millions of rows that are all rejected (a
+//! wrong roster, one ballot id repeated, a 300 KB Parquet file of 5·10⁷ equal
+//! rows). Each reject is about 100–250 bytes in memory, so holding them all took
+//! 20 GB for 5·10⁷ rows; `rejects.csv` must still list every one (SPEC §5). Past
+//! [`MEMORY_BUDGET`] bytes, rejects are written to a temporary file (unlinked at
+//! once, so nothing is left behind even when the process is killed) and read back
+//! in order when they are listed. Memory then stays flat whatever the share of
+//! rejected rows; the file holds about 40 bytes per reject plus its texts.
+//!
+//! Writing the spill cannot fail a push (readers judge millions of rows in a
+//! tight loop): the first write error is kept and returned by
+//! [`Rejects::check`], [`Rejects::for_each`] and everything that lists the
+//! rejects, so a full disk stops the run rather than losing rows.
+
+use crate::error::{Error, Result};
+use crate::judge::ballots::{Reason, Reject};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::sync::{Arc, Mutex};
+
+/// Bytes of rejects held in memory before the rest go to a temporary file
+/// (64 MiB: about half a million rejects of common size).
+pub const MEMORY_BUDGET: usize = 64 << 20;
+
+/// The rejected ballots of a run, in judging order (file by file, row by row).
+///
+/// Cloning is cheap: a clone shares the spilled part until one of them pushes,
+/// which then copies what it owns to a file of its own.
+///
+/// ```
+/// use appraise::judge::ballots::{Reason, Reject};
+/// use appraise::judge::rejects::Rejects;
+/// let mut rejects = Rejects::with_budget(0); // spill everything, as a huge run would
+/// for row in 2..5 {
+///     let detail = format!("int1=9 on row {row}");
+///     rejects.push(Reject { row, ballot_id: format!("B{row}"), reason: Reason::BadCode, detail, file: 0 });
+/// }
+/// assert_eq!(rejects.len(), 3);
+/// assert_eq!(rejects.spilled(), 3);
+/// let rows: Vec<u64> = rejects.to_vec()?.iter().map(|r| r.row).collect();
+/// assert_eq!(rows, [2, 3, 4]);
+/// # Ok::<(), appraise::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Rejects {
+    head: Vec<Reject>,
+    /// Estimated heap bytes of `head`.
+    head_bytes: usize,
+    budget: usize,
+    /// The spilled rejects; this value owns the first `spilled` records.
+    spill: Option<Arc<Spill>>,
+    spilled: usize,
+    /// The first spill error, kept until asked for.
+    failed: Option<(std::io::ErrorKind, String)>,
+}
+
+impl Default for Rejects {
+    fn default() -> Rejects {
+        Rejects::new()
+    }
+}
+
+impl PartialEq for Rejects {
+    /// Equal when they list the same rejects (a spill that cannot be read
+    /// compares unequal).
+    fn eq(&self, other: &Rejects) -> bool {
+        self.len() == other.len()
+            && match (self.to_vec(), other.to_vec()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            }
+    }
+}
+
+/// The temporary file and how many records it holds.
+#[derive(Debug)]
+struct Spill {
+    file: Mutex<SpillFile>,
+}
+
+#[derive(Debug)]
+struct SpillFile {
+    w: BufWriter<File>,
+    records: usize,
+}
+
+impl Rejects {
+    /// No rejects, spilling past [`MEMORY_BUDGET`].
+    pub fn new() -> Rejects {
+        Rejects::with_budget(MEMORY_BUDGET)
+    }
+
+    /// No rejects, spilling past `budget` bytes (0: every reject to the file;
+    /// `usize::MAX`: never).
+    pub fn with_budget(budget: usize) -> Rejects {
+        Rejects {
+            head: Vec::new(),
+            head_bytes: 0,
+            budget,
+            spill: None,
+            spilled: 0,
+            failed: None,
+        }
+    }
+
+    /// How many rejects.
+    pub fn len(&self) -> usize {
+        self.head.len() + self.spilled
+    }
+
+    /// No rejects at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many rejects are in the temporary file rather than in memory.
+    pub fn spilled(&self) -> usize {
+        self.spilled
+    }
+
+    /// The rejects held in memory: all of them when [`spilled`](Self::spilled) is
+    /// 0, else the first ones.
+    pub fn in_memory(&self) -> &[Reject] {
+        &self.head
+    }
+
+    /// Adds a reject after the others. A failure to write the temporary file is
+    /// kept and returned by [`check`](Self::check) and every listing.
+    pub fn push(&mut self, r: Reject) {
+        let size = std::mem::size_of::<Reject>() + r.ballot_id.len() + r.detail.len();
+        if self.spilled == 0 && self.head_bytes.saturating_add(size) <= self.budget {
+            self.head_bytes += size;
+            self.head.push(r);
+            return;
+        }
+        if self.failed.is_some() {
+            self.spilled += 1;
+            return;
+        }
+        if let Err(e) = self.spill_one(&r) {
+            self.failed = Some((e.kind(), e.to_string()));
+        }
+        self.spilled += 1;
+    }
+
+    /// Adds every reject of `other` after these, with `file` mapped by `file_of`
+    /// (used to give a batch's rejects their index among all batches).
+    pub fn append(&mut self, other: &Rejects, mut file_of: impl FnMut(usize) -> usize) -> Result<()> {
+        if let (Some(a), Some(b)) = (&self.spill, &other.spill)
+            && Arc::ptr_eq(a, b)
+        {
+            // A clone of ourselves: copy our spill first, so that listing `other`
+            // and writing ours never take the same lock.
+            self.own_spill().map_err(spill_error)?;
+        }
+        other.for_each(|r| {
+            let mut r = r.clone();
+            r.file = file_of(r.file);
+            self.push(r);
+            Ok(())
+        })?;
+        self.check()
+    }
+
+    /// The first error met writing the temporary file, if any.
+    pub fn check(&self) -> Result<()> {
+        match &self.failed {
+            None => Ok(()),
+            Some((kind, message)) => Err(spill_error(std::io::Error::new(*kind, message.clone()))),
+        }
+    }
+
+    /// Calls `f` on every reject in order, stopping at its first error.
+    pub fn for_each(&self, f: impl FnMut(&Reject) -> Result<()>) -> Result<()> {
+        self.visit(usize::MAX, f)
+    }
+
+    /// The first `n` rejects (all when there are fewer).
+    pub fn first(&self, n: usize) -> Result<Vec<Reject>> {
+        let mut out = Vec::with_capacity(n.min(self.len()));
+        self.visit(n, |r| {
+            out.push(r.clone());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` on the first `limit` rejects in order, stopping at its first
+    /// error.
+    fn visit(&self, limit: usize, mut f: impl FnMut(&Reject) -> Result<()>) -> Result<()> {
+        self.check()?;
+        for r in self.head.iter().take(limit) {
+            f(r)?;
+        }
+        let limit = limit.saturating_sub(self.head.len()).min(self.spilled);
+        if limit == 0 {
+            return Ok(());
+        }
+        let Some(spill) = &self.spill else {
+            return Ok(());
+        };
+        let mut file = spill.file.lock().unwrap_or_else(|p| p.into_inner());
+        let read = (|| -> std::io::Result<File> {
+            file.w.flush()?;
+            let mut f = file.w.get_ref().try_clone()?;
+            f.seek(SeekFrom::Start(0))?;
+            Ok(f)
+        })()
+        .map_err(spill_error)?;
+        let mut reader = BufReader::with_capacity(1 << 16, read);
+        let mut result = Ok(());
+        for _ in 0..limit {
+            let r = decode(&mut reader).map_err(spill_error)?;
+            result = f(&r);
+            if result.is_err() {
+                break;
+            }
+        }
+        // Appends go on at the end, whatever this reading did to the offset.
+        file.w.get_mut().seek(SeekFrom::End(0)).map_err(spill_error)?;
+        result
+    }
+
+    /// Every reject, read into memory (for tests and small runs).
+    pub fn to_vec(&self) -> Result<Vec<Reject>> {
+        let mut out = Vec::with_capacity(self.len().min(1 << 20));
+        self.for_each(|r| {
+            out.push(r.clone());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn spill_one(&mut self, r: &Reject) -> std::io::Result<()> {
+        let file = self.own_spill()?;
+        encode(&mut file.w, r)?;
+        file.records += 1;
+        Ok(())
+    }
+
+    /// The spill this value alone writes to, holding exactly its spilled records:
+    /// the one it has, a fresh one, or a copy when a clone shares it.
+    fn own_spill(&mut self) -> std::io::Result<&mut SpillFile> {
+        let own = match &mut self.spill {
+            Some(s) => Arc::get_mut(s)
+                .is_some_and(|s| s.file.get_mut().unwrap_or_else(|p| p.into_inner()).records == self.spilled),
+            None => false,
+        };
+        if !own {
+            let mut fresh = SpillFile {
+                w: BufWriter::with_capacity(1 << 16, tempfile::tempfile()?),
+                records: 0,
+            };
+            if let Some(shared) = &self.spill {
+                let mut file = shared.file.lock().unwrap_or_else(|p| p.into_inner());
+                file.w.flush()?;
+                let mut from = file.w.get_ref().try_clone()?;
+                from.seek(SeekFrom::Start(0))?;
+                let mut reader = BufReader::with_capacity(1 << 16, from);
+                for _ in 0..self.spilled {
+                    encode(&mut fresh.w, &decode(&mut reader)?)?;
+                    fresh.records += 1;
+                }
+                file.w.get_mut().seek(SeekFrom::End(0))?;
+            }
+            self.spill = Some(Arc::new(Spill {
+                file: Mutex::new(fresh),
+            }));
+        }
+        match self.spill.as_mut().and_then(Arc::get_mut) {
+            Some(spill) => Ok(spill.file.get_mut().unwrap_or_else(|p| p.into_inner())),
+            None => Err(std::io::Error::other("the spill file is shared")),
+        }
+    }
+}
+
+impl FromIterator<Reject> for Rejects {
+    fn from_iter<I: IntoIterator<Item = Reject>>(iter: I) -> Rejects {
+        let mut out = Rejects::new();
+        for r in iter {
+            out.push(r);
+        }
+        out
+    }
+}
+
+impl From<Vec<Reject>> for Rejects {
+    fn from(v: Vec<Reject>) -> Rejects {
+        v.into_iter().collect()
+    }
+}
+
+impl serde::Serialize for Rejects {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        let mut failed = None;
+        let read = self.for_each(|r| {
+            if failed.is_none()
+                && let Err(e) = seq.serialize_element(r)
+            {
+                failed = Some(e);
+            }
+            Ok(())
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        read.map_err(S::Error::custom)?;
+        seq.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Rejects {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Rejects, D::Error> {
+        struct Seq;
+        impl<'de> serde::de::Visitor<'de> for Seq {
+            type Value = Rejects;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of rejected ballots")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> std::result::Result<Rejects, A::Error> {
+                let mut out = Rejects::new();
+                while let Some(r) = a.next_element::<Reject>()? {
+                    out.push(r);
+                }
+                out.check().map_err(serde::de::Error::custom)?;
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Seq)
+    }
+}
+
+fn spill_error(e: std::io::Error) -> Error {
+    let dir = std::env::temp_dir();
+    let message = format!(
+        "the temporary file holding rejected ballots past {} MiB: {e}; set TMPDIR to a folder with room",
+        MEMORY_BUDGET >> 20
+    );
+    Error::io(&dir, std::io::Error::new(e.kind(), message))
+}
+
+/// One record: row (u64), file (u64), reason (u8), then the ballot id and the
+/// detail, each as a u64 length and its bytes; little-endian.
+fn encode(w: &mut impl Write, r: &Reject) -> std::io::Result<()> {
+    w.write_all(&r.row.to_le_bytes())?;
+    w.write_all(&(r.file as u64).to_le_bytes())?;
+    w.write_all(&[r.reason.index() as u8])?;
+    for text in [&r.ballot_id, &r.detail] {
+        w.write_all(&(text.len() as u64).to_le_bytes())?;
+        w.write_all(text.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn decode(r: &mut impl Read) -> std::io::Result<Reject> {
+    let mut word = [0u8; 8];
+    let mut u64_of = |r: &mut dyn Read| -> std::io::Result<u64> {
+        r.read_exact(&mut word)?;
+        Ok(u64::from_le_bytes(word))
+    };
+    let row = u64_of(r)?;
+    let file = u64_of(r)? as usize;
+    let mut code = [0u8; 1];
+    r.read_exact(&mut code)?;
+    let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "the spill file was changed");
+    let reason = *Reason::ALL.get(usize::from(code[0])).ok_or_else(corrupt)?;
+    let mut text = || -> std::io::Result<String> {
+        let n = u64_of(r)?;
+        let mut bytes = Vec::new();
+        r.take(n).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 != n {
+            return Err(corrupt());
+        }
+        String::from_utf8(bytes).map_err(|_| corrupt())
+    };
+    let ballot_id = text()?;
+    let detail = text()?;
+    Ok(Reject {
+        row,
+        ballot_id,
+        reason,
+        detail,
+        file,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reject(row: u64) -> Reject {
+        Reject {
+            row,
+            ballot_id: format!("B{row}"),
+            reason: Reason::ALL[row as usize % Reason::ALL.len()],
+            detail: "é".repeat(row as usize % 5),
+            file: row as usize % 3,
+        }
+    }
+
+    /// Past the budget, rejects go to the file and come back whole and in order:
+    /// with a budget of two rejects' bytes, 2 stay in memory and 5 are spilled.
+    #[test]
+    fn rejects_past_the_budget_are_spilled_and_read_back_in_order() {
+        let size = |r: &Reject| std::mem::size_of::<Reject>() + r.ballot_id.len() + r.detail.len();
+        let want: Vec<Reject> = (1..=7).map(reject).collect();
+        let mut r = Rejects::with_budget(size(&want[0]) + size(&want[1]));
+        for x in &want {
+            r.push(x.clone());
+        }
+        assert_eq!((r.len(), r.in_memory().len(), r.spilled()), (7, 2, 5));
+        assert_eq!(r.to_vec().unwrap(), want);
+        // Reading twice, then pushing more: appends land after, not over.
+        assert_eq!(r.to_vec().unwrap(), want);
+        r.push(reject(8));
+        assert_eq!(r.to_vec().unwrap().last(), Some(&reject(8)));
+        assert_eq!(r.len(), 8);
+    }
+
+    /// A clone shares the spill until one of them pushes; each then lists only its
+    /// own rejects.
+    #[test]
+    fn a_clone_keeps_its_own_rejects_when_either_pushes() {
+        let mut a = Rejects::with_budget(0);
+        for k in 1..=3 {
+            a.push(reject(k));
+        }
+        let mut b = a.clone();
+        a.push(reject(10));
+        b.push(reject(20));
+        b.push(reject(21));
+        let rows = |r: &Rejects| r.to_vec().unwrap().iter().map(|x| x.row).collect::<Vec<_>>();
+        assert_eq!(rows(&a), [1, 2, 3, 10]);
+        assert_eq!(rows(&b), [1, 2, 3, 20, 21]);
+        // The original, no longer shared, appends to its own copy in place.
+        a.push(reject(11));
+        assert_eq!(rows(&a), [1, 2, 3, 10, 11]);
+        assert_eq!(a.spilled(), 5);
+    }
+
+    /// Serialised as a plain list, whatever part was spilled.
+    #[test]
+    fn serialised_as_a_list() {
+        let mut r = Rejects::with_budget(0);
+        r.push(reject(2));
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"row":2,"ballot_id":"B2","reason":"unknown_group","detail":"éé","file":2}]"#
+        );
+        let back: Rejects = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.spilled(), 0);
+    }
+
+    /// A listing stops at the callback's first error and leaves the spill usable.
+    #[test]
+    fn a_listing_stops_at_the_first_error() {
+        let mut r = Rejects::with_budget(0);
+        for k in 1..=4 {
+            r.push(reject(k));
+        }
+        let mut seen = 0;
+        let out = r.for_each(|_| {
+            seen += 1;
+            if seen == 2 {
+                Err(crate::error::ErrorKind::Usage("stop".into()).into())
+            } else {
+                Ok(())
+            }
+        });
+        assert!(out.is_err());
+        assert_eq!(seen, 2);
+        r.push(reject(5));
+        assert_eq!(r.to_vec().unwrap().len(), 5);
+    }
+}
