@@ -53,6 +53,14 @@ fuzz_target!(|data: &[u8]| {
         // What was read scores without a panic (the quadrature sees its moments).
         let complaints = appraise::judge::complaints::Complaints::none(roster);
         let settings = appraise::score::evaluate::Settings::default();
-        let _ = appraise::score::evaluate::evaluate(plan, roster, tally, Vec::new(), Vec::new(), complaints, settings);
+        let _ = appraise::score::evaluate::evaluate(
+            plan,
+            roster,
+            tally,
+            Default::default(),
+            Vec::new(),
+            complaints,
+            settings,
+        );
     }
 });
