@@ -85,6 +85,8 @@ struct Spill {
 struct SpillFile {
     w: BufWriter<File>,
     records: usize,
+    /// The detail of the last record written ([`encode`]).
+    last: String,
 }
 
 impl Rejects {
@@ -212,8 +214,9 @@ impl Rejects {
         .map_err(spill_error)?;
         let mut reader = BufReader::with_capacity(1 << 16, read);
         let mut result = Ok(());
+        let mut last = String::new();
         for _ in 0..limit {
-            let r = decode(&mut reader).map_err(spill_error)?;
+            let r = decode(&mut reader, &mut last).map_err(spill_error)?;
             result = f(&r);
             if result.is_err() {
                 break;
@@ -236,7 +239,7 @@ impl Rejects {
 
     fn spill_one(&mut self, r: &Reject) -> std::io::Result<()> {
         let file = self.own_spill()?;
-        encode(&mut file.w, r)?;
+        encode(&mut file.w, r, &mut file.last)?;
         file.records += 1;
         Ok(())
     }
@@ -253,6 +256,7 @@ impl Rejects {
             let mut fresh = SpillFile {
                 w: BufWriter::with_capacity(1 << 16, tempfile::tempfile()?),
                 records: 0,
+                last: String::new(),
             };
             if let Some(shared) = &self.spill {
                 let mut file = shared.file.lock().unwrap_or_else(|p| p.into_inner());
@@ -260,8 +264,9 @@ impl Rejects {
                 let mut from = file.w.get_ref().try_clone()?;
                 from.seek(SeekFrom::Start(0))?;
                 let mut reader = BufReader::with_capacity(1 << 16, from);
+                let mut last = String::new();
                 for _ in 0..self.spilled {
-                    encode(&mut fresh.w, &decode(&mut reader)?)?;
+                    encode(&mut fresh.w, &decode(&mut reader, &mut last)?, &mut fresh.last)?;
                     fresh.records += 1;
                 }
                 file.w.get_mut().seek(SeekFrom::End(0))?;
@@ -344,20 +349,30 @@ fn spill_error(e: std::io::Error) -> Error {
     Error::io(&dir, std::io::Error::new(e.kind(), message))
 }
 
+/// Length written for a detail equal to the previous record's.
+const SAME_DETAIL: u64 = u64::MAX;
+
 /// One record: row (u64), file (u64), reason (u8), then the ballot id and the
-/// detail, each as a u64 length and its bytes; little-endian.
-fn encode(w: &mut impl Write, r: &Reject) -> std::io::Result<()> {
+/// detail, each as a u64 length and its bytes; little-endian. A detail equal to
+/// the one before (`last`) is written as the length [`SAME_DETAIL`] alone: a
+/// miscoded column repeats one detail of about 100 bytes on every row.
+fn encode(w: &mut impl Write, r: &Reject, last: &mut String) -> std::io::Result<()> {
     w.write_all(&r.row.to_le_bytes())?;
     w.write_all(&(r.file as u64).to_le_bytes())?;
     w.write_all(&[r.reason.index() as u8])?;
-    for text in [&r.ballot_id, &r.detail] {
-        w.write_all(&(text.len() as u64).to_le_bytes())?;
-        w.write_all(text.as_bytes())?;
+    w.write_all(&(r.ballot_id.len() as u64).to_le_bytes())?;
+    w.write_all(r.ballot_id.as_bytes())?;
+    if r.detail == *last {
+        return w.write_all(&SAME_DETAIL.to_le_bytes());
     }
+    w.write_all(&(r.detail.len() as u64).to_le_bytes())?;
+    w.write_all(r.detail.as_bytes())?;
+    last.clear();
+    last.push_str(&r.detail);
     Ok(())
 }
 
-fn decode(r: &mut impl Read) -> std::io::Result<Reject> {
+fn decode(r: &mut impl Read, last: &mut String) -> std::io::Result<Reject> {
     let mut word = [0u8; 8];
     let mut u64_of = |r: &mut dyn Read| -> std::io::Result<u64> {
         r.read_exact(&mut word)?;
@@ -369,17 +384,17 @@ fn decode(r: &mut impl Read) -> std::io::Result<Reject> {
     r.read_exact(&mut code)?;
     let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "the spill file was changed");
     let reason = *Reason::ALL.get(usize::from(code[0])).ok_or_else(corrupt)?;
-    let mut text = || -> std::io::Result<String> {
-        let n = u64_of(r)?;
-        let mut bytes = Vec::new();
-        r.take(n).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 != n {
-            return Err(corrupt());
+    let n = u64_of(r)?;
+    let ballot_id = read_text(r, n)?;
+    let detail = match u64_of(r)? {
+        SAME_DETAIL => last.clone(),
+        n => {
+            let detail = read_text(r, n)?;
+            last.clear();
+            last.push_str(&detail);
+            detail
         }
-        String::from_utf8(bytes).map_err(|_| corrupt())
     };
-    let ballot_id = text()?;
-    let detail = text()?;
     Ok(Reject {
         row,
         ballot_id,
@@ -387,6 +402,17 @@ fn decode(r: &mut impl Read) -> std::io::Result<Reject> {
         detail,
         file,
     })
+}
+
+/// `n` bytes of UTF-8 text.
+fn read_text(r: &mut dyn Read, n: u64) -> std::io::Result<String> {
+    let corrupt = || std::io::Error::new(std::io::ErrorKind::InvalidData, "the spill file was changed");
+    let mut bytes = Vec::new();
+    r.take(n).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != n {
+        return Err(corrupt());
+    }
+    String::from_utf8(bytes).map_err(|_| corrupt())
 }
 
 #[cfg(test)]
@@ -441,6 +467,45 @@ mod tests {
         a.push(reject(11));
         assert_eq!(rows(&a), [1, 2, 3, 10, 11]);
         assert_eq!(a.spilled(), 5);
+    }
+
+    /// A detail equal to the one before is written once. Five rejects with ids
+    /// `B1`…`B5` (2 bytes): each record is row 8 + file 8 + reason 1 + id length
+    /// 8 + id 2 + detail length 8 = 35 bytes, 175 in all, plus the 100-byte detail
+    /// A once (first record), then B (3 bytes) once at the fourth and A again (100)
+    /// at the fifth: 175 + 100 + 3 + 100 = 378 bytes; read back, every detail whole.
+    #[test]
+    fn a_repeated_detail_is_spilled_once() {
+        let a = "a".repeat(100);
+        let details = [a.as_str(), a.as_str(), a.as_str(), "bbb", a.as_str()];
+        let want: Vec<Reject> = details
+            .iter()
+            .enumerate()
+            .map(|(k, d)| Reject {
+                row: k as u64,
+                ballot_id: format!("B{}", k + 1),
+                reason: Reason::BadCode,
+                detail: d.to_string(),
+                file: 0,
+            })
+            .collect();
+        let mut r = Rejects::with_budget(0);
+        for x in &want {
+            r.push(x.clone());
+        }
+        let bytes = {
+            let spill = r.spill.as_ref().expect("spilled");
+            let mut file = spill.file.lock().expect("lock");
+            file.w.flush().expect("flush");
+            file.w.get_ref().metadata().expect("metadata").len()
+        };
+        assert_eq!(bytes, 378);
+        assert_eq!(r.to_vec().unwrap(), want);
+        // A copy made when a clone pushes writes the same records.
+        let mut b = r.clone();
+        b.push(want[0].clone());
+        assert_eq!(b.to_vec().unwrap()[..5], want[..]);
+        assert_eq!(b.to_vec().unwrap()[5], want[0]);
     }
 
     /// Serialised as a plain list, whatever part was spilled.
