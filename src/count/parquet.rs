@@ -159,7 +159,8 @@ pub(crate) fn check_footer(path: &Path, meta: &FileMetadataRef) -> Result<()> {
             let file = file
                 .as_mut()
                 .map_err(|e| Error::io(path, std::io::Error::new(e.kind(), e.to_string())))?;
-            check_pages(file, c.byte_range(), c.num_values(), &mut window)
+            let width = value_width(c.descriptor().descriptor.primitive_type.physical_type);
+            check_pages(file, c.byte_range(), c.num_values(), width, &mut window)
                 .map_err(|what| pl_error(path, format!("row group {g}, column {k} is damaged: {what}")))?;
         }
         total = total.saturating_add(rows);
@@ -229,6 +230,28 @@ struct Window {
 /// Bytes read at a time for page headers (more when a header is longer).
 const WINDOW: u64 = 1 << 16;
 
+/// Bytes a page may hold per value beyond the value's own width: definition
+/// levels (at most a byte per value bit-packed, as a flat column's are), delta
+/// and dictionary-index headers; generous, so no writer's page is refused.
+const PAGE_VALUE_SLACK: u64 = 8;
+
+/// Bytes a page may hold beyond its values: level and encoding headers.
+const PAGE_SLACK: u64 = 1 << 16;
+
+/// The bytes one value of a physical type takes at most when plain-encoded, or
+/// `None` for byte arrays (any length).
+fn value_width(t: polars_parquet::parquet::schema::types::PhysicalType) -> Option<u64> {
+    use polars_parquet::parquet::schema::types::PhysicalType as P;
+    match t {
+        P::Boolean => Some(1),
+        P::Int32 | P::Float => Some(4),
+        P::Int64 | P::Double => Some(8),
+        P::Int96 => Some(12),
+        P::FixedLenByteArray(n) => Some(n as u64),
+        P::ByteArray => None,
+    }
+}
+
 /// Walks the page headers of one column chunk (`range` of the file) the way
 /// polars' page reader will, until the data pages hold the chunk's `values`:
 /// every count and size is at least 0 (polars casts them to `usize`; a negative
@@ -241,6 +264,7 @@ fn check_pages(
     file: &mut File,
     range: std::ops::Range<u64>,
     values: i64,
+    width: Option<u64>,
     window: &mut Window,
 ) -> std::result::Result<(), String> {
     use std::io::{Read, Seek, SeekFrom};
@@ -298,6 +322,28 @@ fn check_pages(
                 ));
             }
             seen += n;
+        }
+        // polars zero-fills a buffer of the page's uncompressed size before it
+        // decompresses (up to 2 GiB per page and thread on a lying header). Values
+        // of a fixed width take at most that width each, levels and encoding
+        // headers a few bytes more: a page announcing more is refused.
+        if let Some(w) = width {
+            let n = match head.kind {
+                0 | 3 => head.values,
+                2 => head.entries,
+                _ => None,
+            };
+            if let Some(n) = n {
+                let room = (n.max(0) as u64)
+                    .saturating_mul(w + PAGE_VALUE_SLACK)
+                    .saturating_add(PAGE_SLACK);
+                if head.uncompressed as u64 > room {
+                    return Err(format!(
+                        "a page announces {} bytes uncompressed for {n} values of {w} bytes (at most {room})",
+                        head.uncompressed
+                    ));
+                }
+            }
         }
         // Each dictionary entry takes at least a byte of the page (its entries
         // are reserved for before they are decoded).
@@ -1188,6 +1234,43 @@ pub fn read_dataframe(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page's uncompressed size is bounded by its values' width: 100 INT32
+    /// values take at most 100·(4 + 8) + 65,536 = 66,736 bytes, so a header
+    /// announcing 66,737 is refused (polars would zero-fill that many bytes
+    /// before decompressing) and 66,736 passes; a byte-array column (no fixed
+    /// width) is not bounded this way.
+    #[test]
+    fn a_page_announcing_more_bytes_than_its_values_take_is_refused() {
+        // Field 1 type DATA_PAGE (0x15 0x00), field 2 uncompressed (0x15, zigzag
+        // varint), field 3 compressed 0 (0x15 0x00), field 5 data_page_header
+        // (0x2c): num_values 100 (0x15, zigzag 200 = c8 01), encoding 0, stop; stop.
+        let header = |uncompressed: u64| -> Vec<u8> {
+            let mut b = vec![0x15, 0x00, 0x15];
+            let mut v = uncompressed << 1;
+            while v >= 0x80 {
+                b.push((v as u8 & 0x7f) | 0x80);
+                v >>= 7;
+            }
+            b.push(v as u8);
+            b.extend([0x15, 0x00, 0x2c, 0x15, 0xc8, 0x01, 0x15, 0x00, 0x00, 0x00]);
+            b
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let check = |uncompressed: u64, width: Option<u64>| {
+            let p = dir.path().join("page");
+            let bytes = header(uncompressed);
+            std::fs::write(&p, &bytes).expect("write");
+            let mut f = File::open(&p).expect("open");
+            check_pages(&mut f, 0..bytes.len() as u64, 100, width, &mut Window::default())
+        };
+        assert_eq!(100 * (4 + PAGE_VALUE_SLACK) + PAGE_SLACK, 66_736);
+        let e = check(66_737, Some(4)).expect_err("too large");
+        assert!(e.contains("66737 bytes uncompressed for 100 values of 4 bytes"), "{e}");
+        assert_eq!(check(66_736, Some(4)), Ok(()));
+        assert_eq!(check(i32::MAX as u64, None), Ok(()));
+        assert!(check(i32::MAX as u64, Some(8)).is_err());
+    }
 
     #[test]
     fn repeated_ids_are_the_same_in_one_sweep_or_many() {
