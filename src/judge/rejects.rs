@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::judge::ballots::{Reason, Reject};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// Bytes of rejects held in memory before the rest go to a temporary file
@@ -55,6 +56,8 @@ pub struct Rejects {
     spilled: usize,
     /// The first spill error, kept until asked for.
     failed: Option<(std::io::ErrorKind, String)>,
+    /// The folder of the temporary file (`None`: the system's, `TMPDIR`).
+    dir: Option<PathBuf>,
 }
 
 impl Default for Rejects {
@@ -105,6 +108,16 @@ impl Rejects {
             spill: None,
             spilled: 0,
             failed: None,
+            dir: None,
+        }
+    }
+
+    /// No rejects, spilling past `budget` bytes into a temporary file in `dir`
+    /// rather than the system's temporary folder (a disk with room).
+    pub fn with_budget_in(budget: usize, dir: impl Into<PathBuf>) -> Rejects {
+        Rejects {
+            dir: Some(dir.into()),
+            ..Rejects::with_budget(budget)
         }
     }
 
@@ -156,7 +169,9 @@ impl Rejects {
         {
             // A clone of ourselves: copy our spill first, so that listing `other`
             // and writing ours never take the same lock.
-            self.own_spill().map_err(spill_error)?;
+            if let Err(e) = self.own_spill() {
+                return Err(self.spill_error(e));
+            }
         }
         other.for_each(|r| {
             let mut r = r.clone();
@@ -171,7 +186,7 @@ impl Rejects {
     pub fn check(&self) -> Result<()> {
         match &self.failed {
             None => Ok(()),
-            Some((kind, message)) => Err(spill_error(std::io::Error::new(*kind, message.clone()))),
+            Some((kind, message)) => Err(self.spill_error(std::io::Error::new(*kind, message.clone()))),
         }
     }
 
@@ -211,19 +226,22 @@ impl Rejects {
             f.seek(SeekFrom::Start(0))?;
             Ok(f)
         })()
-        .map_err(spill_error)?;
+        .map_err(|e| self.spill_error(e))?;
         let mut reader = BufReader::with_capacity(1 << 16, read);
         let mut result = Ok(());
         let mut last = String::new();
         for _ in 0..limit {
-            let r = decode(&mut reader, &mut last).map_err(spill_error)?;
+            let r = decode(&mut reader, &mut last).map_err(|e| self.spill_error(e))?;
             result = f(&r);
             if result.is_err() {
                 break;
             }
         }
         // Appends go on at the end, whatever this reading did to the offset.
-        file.w.get_mut().seek(SeekFrom::End(0)).map_err(spill_error)?;
+        file.w
+            .get_mut()
+            .seek(SeekFrom::End(0))
+            .map_err(|e| self.spill_error(e))?;
         result
     }
 
@@ -254,7 +272,13 @@ impl Rejects {
         };
         if !own {
             let mut fresh = SpillFile {
-                w: BufWriter::with_capacity(1 << 16, tempfile::tempfile()?),
+                w: BufWriter::with_capacity(
+                    1 << 16,
+                    match &self.dir {
+                        Some(d) => tempfile::tempfile_in(d)?,
+                        None => tempfile::tempfile()?,
+                    },
+                ),
                 records: 0,
                 last: String::new(),
             };
@@ -340,13 +364,16 @@ impl<'de> serde::Deserialize<'de> for Rejects {
     }
 }
 
-fn spill_error(e: std::io::Error) -> Error {
-    let dir = std::env::temp_dir();
-    let message = format!(
-        "the temporary file holding rejected ballots past {} MiB: {e}; set TMPDIR to a folder with room",
-        MEMORY_BUDGET >> 20
-    );
-    Error::io(&dir, std::io::Error::new(e.kind(), message))
+impl Rejects {
+    /// An error of the temporary file, naming its folder and what to do.
+    fn spill_error(&self, e: std::io::Error) -> Error {
+        let (dir, hint) = match &self.dir {
+            Some(d) => (d.clone(), "name a folder with room"),
+            None => (std::env::temp_dir(), "set TMPDIR to a folder with room"),
+        };
+        let message = format!("the temporary file holding rejected ballots past the memory budget: {e}; {hint}");
+        Error::io(&dir, std::io::Error::new(e.kind(), message))
+    }
 }
 
 /// Length written for a detail equal to the previous record's.
@@ -506,6 +533,30 @@ mod tests {
         b.push(want[0].clone());
         assert_eq!(b.to_vec().unwrap()[..5], want[..]);
         assert_eq!(b.to_vec().unwrap()[5], want[0]);
+    }
+
+    /// A spill that cannot be written (its folder does not exist) loses no count
+    /// and fails every listing with an error naming the folder; the rejects held
+    /// in memory before it stay listed in `in_memory`.
+    #[test]
+    fn a_spill_that_cannot_be_written_fails_every_listing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let gone = dir.path().join("no-such-folder");
+        let size = std::mem::size_of::<Reject>() + reject(1).ballot_id.len() + reject(1).detail.len();
+        let mut r = Rejects::with_budget_in(size, &gone);
+        for k in 1..=3 {
+            r.push(reject(k));
+        }
+        assert_eq!((r.len(), r.in_memory().len(), r.spilled()), (3, 1, 2));
+        let e = r.check().expect_err("the spill failed").to_string();
+        assert!(
+            e.contains("no-such-folder") && e.contains("name a folder with room"),
+            "{e}"
+        );
+        assert!(r.to_vec().is_err());
+        assert!(r.for_each(|_| Ok(())).is_err());
+        let mut other = Rejects::new();
+        assert!(other.append(&r, |f| f).is_err());
     }
 
     /// Serialised as a plain list, whatever part was spilled.
