@@ -52,7 +52,7 @@ pub struct Rejects {
     head_bytes: usize,
     budget: usize,
     /// The spilled rejects; this value owns the first `spilled` records.
-    spill: Option<Arc<Spill>>,
+    spill: Option<Arc<Mutex<SpillFile>>>,
     spilled: usize,
     /// The first spill error, kept until asked for.
     failed: Option<(std::io::ErrorKind, String)>,
@@ -79,11 +79,6 @@ impl PartialEq for Rejects {
 }
 
 /// The temporary file and how many records it holds.
-#[derive(Debug)]
-struct Spill {
-    file: Mutex<SpillFile>,
-}
-
 #[derive(Debug)]
 struct SpillFile {
     w: BufWriter<File>,
@@ -151,11 +146,10 @@ impl Rejects {
             self.head.push(r);
             return;
         }
-        if self.failed.is_some() {
-            self.spilled += 1;
-            return;
-        }
-        if let Err(e) = self.spill_one(&r) {
+        // After a failure the reject is only counted: every listing fails anyway.
+        if self.failed.is_none()
+            && let Err(e) = self.spill_one(&r)
+        {
             self.failed = Some((e.kind(), e.to_string()));
         }
         self.spilled += 1;
@@ -219,55 +213,32 @@ impl Rejects {
         let Some(spill) = &self.spill else {
             return Ok(());
         };
-        let mut file = spill.file.lock().unwrap_or_else(|p| p.into_inner());
-        let read = (|| -> std::io::Result<File> {
-            file.w.flush()?;
-            let mut f = file.w.get_ref().try_clone()?;
-            f.seek(SeekFrom::Start(0))?;
-            Ok(f)
-        })()
-        .map_err(|e| self.spill_error(e))?;
-        let mut reader = BufReader::with_capacity(1 << 16, read);
         let mut result = Ok(());
-        let mut last = String::new();
-        for _ in 0..limit {
-            let r = decode(&mut reader, &mut last).map_err(|e| self.spill_error(e))?;
-            result = f(&r);
-            if result.is_err() {
-                break;
-            }
-        }
-        // Appends go on at the end, whatever this reading did to the offset.
-        file.w
-            .get_mut()
-            .seek(SeekFrom::End(0))
+        lock(spill)
+            .read_back(limit, |r| {
+                result = f(&r);
+                result.is_ok()
+            })
             .map_err(|e| self.spill_error(e))?;
         result
     }
 
     /// Every reject, read into memory (for tests and small runs).
     pub fn to_vec(&self) -> Result<Vec<Reject>> {
-        let mut out = Vec::with_capacity(self.len().min(1 << 20));
-        self.for_each(|r| {
-            out.push(r.clone());
-            Ok(())
-        })?;
-        Ok(out)
+        self.first(usize::MAX)
     }
 
     fn spill_one(&mut self, r: &Reject) -> std::io::Result<()> {
-        let file = self.own_spill()?;
-        encode(&mut file.w, r, &mut file.last)?;
-        file.records += 1;
-        Ok(())
+        self.own_spill()?.write(r)
     }
 
     /// The spill this value alone writes to, holding exactly its spilled records:
     /// the one it has, a fresh one, or a copy when a clone shares it.
     fn own_spill(&mut self) -> std::io::Result<&mut SpillFile> {
         let own = match &mut self.spill {
-            Some(s) => Arc::get_mut(s)
-                .is_some_and(|s| s.file.get_mut().unwrap_or_else(|p| p.into_inner()).records == self.spilled),
+            Some(s) => {
+                Arc::get_mut(s).is_some_and(|s| s.get_mut().unwrap_or_else(|p| p.into_inner()).records == self.spilled)
+            }
             None => false,
         };
         if !own {
@@ -283,26 +254,52 @@ impl Rejects {
                 last: String::new(),
             };
             if let Some(shared) = &self.spill {
-                let mut file = shared.file.lock().unwrap_or_else(|p| p.into_inner());
-                file.w.flush()?;
-                let mut from = file.w.get_ref().try_clone()?;
-                from.seek(SeekFrom::Start(0))?;
-                let mut reader = BufReader::with_capacity(1 << 16, from);
-                let mut last = String::new();
-                for _ in 0..self.spilled {
-                    encode(&mut fresh.w, &decode(&mut reader, &mut last)?, &mut fresh.last)?;
-                    fresh.records += 1;
-                }
-                file.w.get_mut().seek(SeekFrom::End(0))?;
+                let mut written = Ok(());
+                lock(shared).read_back(self.spilled, |r| {
+                    written = fresh.write(&r);
+                    written.is_ok()
+                })?;
+                written?;
             }
-            self.spill = Some(Arc::new(Spill {
-                file: Mutex::new(fresh),
-            }));
+            self.spill = Some(Arc::new(Mutex::new(fresh)));
         }
         match self.spill.as_mut().and_then(Arc::get_mut) {
-            Some(spill) => Ok(spill.file.get_mut().unwrap_or_else(|p| p.into_inner())),
+            Some(spill) => Ok(spill.get_mut().unwrap_or_else(|p| p.into_inner())),
             None => Err(std::io::Error::other("the spill file is shared")),
         }
+    }
+}
+
+/// The spill file, even if a listing's callback panicked while holding it
+/// (reading changes no record).
+fn lock(spill: &Mutex<SpillFile>) -> std::sync::MutexGuard<'_, SpillFile> {
+    spill.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SpillFile {
+    /// Appends one record.
+    fn write(&mut self, r: &Reject) -> std::io::Result<()> {
+        encode(&mut self.w, r, &mut self.last)?;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Reads the first `n` records back in order, handing each to `f` until it
+    /// returns `false`; later appends still go to the end.
+    fn read_back(&mut self, n: usize, mut f: impl FnMut(Reject) -> bool) -> std::io::Result<()> {
+        self.w.flush()?;
+        let mut from = self.w.get_ref().try_clone()?;
+        from.seek(SeekFrom::Start(0))?;
+        let mut reader = BufReader::with_capacity(1 << 16, from);
+        let mut last = String::new();
+        for _ in 0..n {
+            if !f(decode(&mut reader, &mut last)?) {
+                break;
+            }
+        }
+        // The clone shares the file offset: put it back at the end for appends.
+        self.w.get_mut().seek(SeekFrom::End(0))?;
+        Ok(())
     }
 }
 
@@ -456,6 +453,15 @@ mod tests {
         }
     }
 
+    /// Rejects of rows `rows`, every one spilled.
+    fn spilled(rows: std::ops::RangeInclusive<u64>) -> Rejects {
+        let mut r = Rejects::with_budget(0);
+        for k in rows {
+            r.push(reject(k));
+        }
+        r
+    }
+
     /// Past the budget, rejects go to the file and come back whole and in order:
     /// with a budget of two rejects' bytes, 2 stay in memory and 5 are spilled.
     #[test]
@@ -479,10 +485,7 @@ mod tests {
     /// own rejects.
     #[test]
     fn a_clone_keeps_its_own_rejects_when_either_pushes() {
-        let mut a = Rejects::with_budget(0);
-        for k in 1..=3 {
-            a.push(reject(k));
-        }
+        let mut a = spilled(1..=3);
         let mut b = a.clone();
         a.push(reject(10));
         b.push(reject(20));
@@ -522,7 +525,7 @@ mod tests {
         }
         let bytes = {
             let spill = r.spill.as_ref().expect("spilled");
-            let mut file = spill.file.lock().expect("lock");
+            let mut file = spill.lock().expect("lock");
             file.w.flush().expect("flush");
             file.w.get_ref().metadata().expect("metadata").len()
         };
@@ -562,8 +565,7 @@ mod tests {
     /// Serialised as a plain list, whatever part was spilled.
     #[test]
     fn serialised_as_a_list() {
-        let mut r = Rejects::with_budget(0);
-        r.push(reject(2));
+        let r = spilled(2..=2);
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(
             json,
@@ -577,10 +579,7 @@ mod tests {
     /// A listing stops at the callback's first error and leaves the spill usable.
     #[test]
     fn a_listing_stops_at_the_first_error() {
-        let mut r = Rejects::with_budget(0);
-        for k in 1..=4 {
-            r.push(reject(k));
-        }
+        let mut r = spilled(1..=4);
         let mut seen = 0;
         let out = r.for_each(|_| {
             seen += 1;
