@@ -126,9 +126,10 @@ pub fn run(
     let (tally, rejects, files, mut validator) =
         read_all(plan, roster, ballot_files, options.encoding, options.format, progress)?;
     crate::score::attention::check_rejects(&tally, &rejects, options.accept_rejects)?;
-    // The ballot ids are no longer needed: free them before the rater count, so the
-    // peak memory of a large run is that of reading it.
-    validator.release_ballot_ids();
+    // The keys are no longer needed: free them before the rater count, so the peak
+    // memory of a large run is that of reading it.
+    let raters = validator.take_raters();
+    drop(validator);
     let evaluate = || {
         evaluate_with(
             plan,
@@ -141,9 +142,12 @@ pub fn run(
             options.settings(),
         )
     };
-    let spread = || crate::score::flags::rater_spread(|| validator.rater_keys());
-    // The rater count (a sort of every (unit, rater) key) needs only the keys: with
-    // a second thread it runs beside the scoring.
+    let spread = move || {
+        let mut raters = raters;
+        crate::score::flags::rater_spread(&mut raters)
+    };
+    // The rater count (partition by partition, from memory or the temporary file)
+    // needs only the raters: with a second thread it runs beside the scoring.
     let (outcome, spread) = if options.threads > 1 {
         std::thread::scope(|s| {
             let spread = s.spawn(spread);
@@ -153,9 +157,8 @@ pub fn run(
     } else {
         (evaluate(), spread())
     };
-    drop(validator);
     let mut outcome = outcome?;
-    outcome.flags.extend(spread);
+    outcome.flags.extend(spread?);
     outcome.attention.splice(0..0, missing);
     apply_people(plan, &mut outcome, staff.as_ref(), titles.as_ref());
     Ok(outcome)

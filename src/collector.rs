@@ -23,6 +23,7 @@ use crate::input::text::{Encoding, Source};
 use crate::judge::ballots::{FileSummary, TakenKeys, Validator};
 use crate::judge::complaints::Complaints;
 use crate::judge::ledgers::Ledgers;
+use crate::judge::partitions::RaterLog;
 use crate::judge::record::Ballot;
 use crate::judge::rejects::Rejects;
 use crate::rules::plan::Plan;
@@ -202,7 +203,9 @@ impl Collector {
             self.ledgers.clone(),
             self.settings,
         )?;
-        outcome.flags.extend(rater_spread(|| self.keys.rater_keys()));
+        outcome
+            .flags
+            .extend(rater_spread(&mut RaterLog::from_keys(self.keys.rater_keys()))?);
         if self.people.0.is_some() || self.people.1.is_some() {
             crate::campaign::apply_people(&self.plan, &mut outcome, self.people.0.as_ref(), self.people.1.as_ref());
         }

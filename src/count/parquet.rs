@@ -884,72 +884,100 @@ pub fn read_parquet(
     })
 }
 
-/// Most ballot-id hashes [`repeated_ballot_ids`] holds at once (8 bytes each,
-/// twice while sorting: 512 MiB): more rows are hashed in several sweeps over the
-/// id columns, each keeping one range of hash values.
-const ID_SWEEP_ROWS: u64 = 1 << 25;
-
-/// The hashes of the ballot ids that occur more than once among the rows of
-/// `paths` (Parquet ballot files) and `known` (hashes of ids already held), from
-/// the files' `ballot_id` columns alone, read as the judge reads them (trimmed
-/// text, integers as decimals, blanks skipped). Memory stays bounded: past
-/// [`ID_SWEEP_ROWS`] rows the columns are read once per range of hash values.
-/// `None` when a file cannot be read this way (its error is the judge's to report).
-pub(crate) fn repeated_ballot_ids(paths: &[&Path], known: &[u64]) -> Option<crate::judge::keys::HashFilter> {
-    repeated_ids_in_sweeps(paths, known, ID_SWEEP_ROWS)
-}
-
-/// [`repeated_ballot_ids`] with at most about `sweep_rows` hashes held at once.
-fn repeated_ids_in_sweeps(paths: &[&Path], known: &[u64], sweep_rows: u64) -> Option<crate::judge::keys::HashFilter> {
-    let mut metas = Vec::with_capacity(paths.len());
-    let mut total = known.len() as u64;
+/// The hashes of the duplicate keys that occur more than once among the rows of
+/// `paths` (Parquet ballot files) and the keys `validator` already holds (from
+/// earlier shards): first the ballot ids, then the (unit, rater) keys, hashed as
+/// the judge hashes them (ids as trimmed text, integers as decimals; a unit by its
+/// roster index, so that ids written differently for one unit are one key;
+/// blanks and unknown units skipped: they take no key). Read from the three key
+/// columns alone, in one pass; memory stays bounded: the hashes wait in
+/// partitions of at most `budget` bytes each in memory, the rest on disk
+/// ([`HashCounter`](crate::judge::partitions::HashCounter)).
+/// `None` when a file cannot be read this way (its error is the judge's to
+/// report) or the temporary file fails.
+pub(crate) fn repeated_keys(
+    paths: &[&Path],
+    validator: &Validator<'_>,
+    budget: usize,
+) -> Option<(crate::judge::keys::HashFilter, crate::judge::keys::HashFilter)> {
+    use crate::judge::keys::hash;
+    use crate::judge::partitions::HashCounter;
+    let mut ids = HashCounter::new(budget, "the ballot-id hashes of the repeated-key pass");
+    let mut raters = HashCounter::new(budget, "the (unit, rater) hashes of the repeated-key pass");
+    for id in validator.ballot_ids() {
+        ids.push(hash(id.as_bytes()));
+    }
+    let mut key = Vec::new();
+    let rater_hash = |key: &mut Vec<u8>, unit: u32, rater: &str| {
+        key.clear();
+        key.extend_from_slice(&unit.to_le_bytes());
+        key.extend_from_slice(rater.as_bytes());
+        hash(key)
+    };
+    for (u, r) in validator.rater_keys() {
+        raters.push(rater_hash(&mut key, u as u32, r));
+    }
+    let mut units = Vec::new();
+    let (mut b1, mut b2) = (itoa::Buffer::new(), itoa::Buffer::new());
     for &path in paths {
         let mut reader = ParquetReader::new(File::open(path).ok()?);
         let meta: FileMetadataRef = checked_metadata(path, &mut reader).ok()?.ok()?;
         let schema = guarded(path, || reader.schema()).ok()?.ok()?;
-        let (k, name) = schema
+        let cols = columns(path, &schema, validator).ok()?;
+        check_footer(path, &meta).ok()?;
+        let [bid, uid, rid] = [0, 1, 2].map(|k| &cols.fixed[k]);
+        let mut projection: Vec<usize> = schema
             .iter_names()
             .enumerate()
-            .find(|(_, n)| n.trim() == RESERVED_COLUMNS[0])?;
-        let name = name.to_string();
-        check_types(path, &schema, &[k]).ok()?;
-        check_footer(path, &meta).ok()?;
-        total = total.saturating_add(meta.num_rows as u64);
-        metas.push((path, meta, k, name));
-    }
-    // Sweep s keeps the hashes h with h % sweeps == s.
-    let sweeps = total.div_ceil(sweep_rows.max(1)).max(1);
-    let mut repeated = Vec::new();
-    let mut buf = itoa::Buffer::new();
-    for sweep in 0..sweeps {
-        let mine = |h: u64| h % sweeps == sweep;
-        let mut hashes: Vec<u64> = known.iter().copied().filter(|&h| mine(h)).collect();
-        hashes.reserve((total / sweeps) as usize);
-        for (path, meta, k, name) in &metas {
-            let mut start = 0;
-            while start < meta.num_rows {
-                let n = (meta.num_rows - start).min(SLICE_ROWS);
-                let mut r = ParquetReader::new(File::open(path).ok()?)
-                    .with_projection(Some(vec![*k]))
-                    .with_slice(Some((start, n)));
-                r.set_metadata(meta.clone());
-                let batch = Batch::new(guarded(path, || r.finish()).ok()?.ok()?).ok()?;
-                let col = batch.col(name);
-                for row in 0..batch.df.height() {
-                    let id = col.text(row, &mut buf);
+            .filter(|(_, n)| [bid, uid, rid].iter().any(|c| c.as_str() == n.as_str()))
+            .map(|(k, _)| k)
+            .collect();
+        projection.sort_unstable();
+        // Slices are decoded one ahead on a second thread while this one hashes.
+        let done = std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::sync_channel::<Option<Batch>>(1);
+            let (meta, projection) = (&meta, &projection);
+            scope.spawn(move || {
+                let mut start = 0;
+                while start < meta.num_rows {
+                    let n = (meta.num_rows - start).min(SLICE_ROWS);
+                    let batch = (|| {
+                        let mut r = ParquetReader::new(File::open(path).ok()?)
+                            .with_projection(Some(projection.clone()))
+                            .with_slice(Some((start, n)));
+                        r.set_metadata(meta.clone());
+                        Batch::new(guarded(path, || r.finish()).ok()?.ok()?).ok()
+                    })();
+                    let failed = batch.is_none();
+                    if tx.send(batch).is_err() || failed {
+                        break;
+                    }
+                    start += n;
+                }
+            });
+            for batch in rx {
+                let batch = batch?;
+                let [b, u, rc] = [bid, uid, rid].map(|c| batch.col(c));
+                let height = batch.df.height();
+                resolve_ids(u, 0, height, |s| validator.unit_index(s), &mut units);
+                for (row, &unit) in units.iter().enumerate() {
+                    let id = b.text(row, &mut b1);
                     if !id.is_empty() {
-                        let h = crate::judge::keys::hash(id.as_bytes());
-                        if mine(h) {
-                            hashes.push(h);
-                        }
+                        ids.push(hash(id.as_bytes()));
+                    }
+                    let rater = rc.text(row, &mut b2);
+                    if unit != NONE && !rater.is_empty() {
+                        raters.push(rater_hash(&mut key, unit, rater));
                     }
                 }
-                start += n;
             }
-        }
-        repeated.extend(crate::judge::keys::repeated_hashes(hashes));
+            Some(())
+        });
+        done?;
     }
-    Some(crate::judge::keys::HashFilter::new(repeated))
+    let ids = crate::judge::keys::HashFilter::new(ids.repeated().ok()?);
+    let raters = crate::judge::keys::HashFilter::new(raters.repeated().ok()?);
+    Some((ids, raters))
 }
 
 /// The judging side: the validator, the per-item code tables and scratch buffers.
@@ -1273,10 +1301,40 @@ mod tests {
     }
 
     #[test]
-    fn repeated_ids_are_the_same_in_one_sweep_or_many() {
+    fn repeated_keys_are_the_same_in_memory_or_spilled() {
+        use crate::input::text::{Encoding, Source};
+        use crate::rules::{plan::Plan, roster::Roster, schema::Survey};
         use polars::prelude::{NamedFrom, ParquetWriter, Series};
-        // 300 ids B0…B299, then B7, B70 and B140 again, blanks and padded B7.
+        // The demo campaign (the real 蔡甸 roster), loaded as `demo` loads it.
+        let survey = Survey::from_yaml(
+            include_str!("../../surveys/caidian-2010.survey.yaml"),
+            Path::new("surveys/caidian-2010.survey.yaml"),
+        )
+        .expect("survey");
+        let plan = Plan::from_yaml(
+            include_str!("../../surveys/caidian-2010.plan.yaml"),
+            Path::new("surveys/caidian-2010.plan.yaml"),
+            survey,
+        )
+        .expect("plan");
+        let roster = Roster::read_from(
+            &Source::text(
+                "roster.csv",
+                include_str!("../../surveys/examples/caidian-2010.roster.csv"),
+            ),
+            Encoding::Utf8,
+        )
+        .expect("roster");
+        let u = |k: usize| roster.units[k].id.clone();
+        // 300 rows: ballot ids B0…B299, units cycling over the first three, rater
+        // R{k}. Then five more: B7 again; a blank id; " B70 " padded; an empty id;
+        // B140. Their raters: R0 on unit 0 again (row 0 had it: a repeated key), R1
+        // on unit 0 (row 1 had it on unit 1: no repeat), R2 on an unknown unit
+        // (no key), a blank rater, and R4 on unit 1 written padded (row 4: unit 1,
+        // R4: a repeat).
         let mut ids: Vec<Option<String>> = (0..300).map(|k| Some(format!("B{k}"))).collect();
+        let mut units: Vec<String> = (0..300).map(|k| u(k % 3)).collect();
+        let mut raters: Vec<Option<String>> = (0..300).map(|k| Some(format!("R{k}"))).collect();
         ids.extend([
             Some("B7".into()),
             None,
@@ -1284,27 +1342,57 @@ mod tests {
             Some("".into()),
             Some("B140".into()),
         ]);
-        let rows = ids.len() as u64;
-        let mut df =
-            DataFrame::new(ids.len(), vec![Series::new("ballot_id".into(), ids).into_column()]).expect("frame");
+        units.extend([u(0), u(0), "no such unit".into(), u(2), format!(" {} ", u(1))]);
+        raters.extend([
+            Some("R0".into()),
+            Some("R1".into()),
+            Some("R2".into()),
+            None,
+            Some("R4".into()),
+        ]);
+        let n = ids.len();
+        let mut df = DataFrame::new(
+            n,
+            vec![
+                Series::new("ballot_id".into(), ids).into_column(),
+                Series::new("unit_id".into(), units).into_column(),
+                Series::new("rater_id".into(), raters).into_column(),
+                Series::new("rater_group".into(), vec!["public"; n]).into_column(),
+            ]
+            .into_iter()
+            .chain(
+                plan.survey
+                    .items
+                    .iter()
+                    .map(|it| Series::new(it.id.as_str().into(), vec![1i8; n]).into_column()),
+            )
+            .collect(),
+        )
+        .expect("frame");
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("b.parquet");
         ParquetWriter::new(File::create(&path).expect("file"))
             .with_row_group_size(Some(64))
             .finish(&mut df)
             .expect("write");
-        let hash = |s: &str| crate::judge::keys::hash(s.as_bytes());
-        // B299 is held already (an earlier shard): once in the file makes it repeat.
-        let known = [hash("B299"), hash("no such id")];
-        let one = repeated_ids_in_sweeps(&[&path], &known, u64::MAX).expect("one sweep");
-        assert_eq!(one.len(), 4);
+        let hash = |s: &[u8]| crate::judge::keys::hash(s);
+        let key = |unit: u32, r: &str| hash(&[&unit.to_le_bytes()[..], r.as_bytes()].concat());
+        // B299 is held already (an earlier shard): once in the file makes it repeat;
+        // so does (unit 2, R5) (row 5: unit 2, R5).
+        let mut validator = Validator::new(&plan, &roster);
+        validator.take_known(Some("B299"), Some((2, "R5")));
+        validator.take_known(Some("no such id"), None);
+        let (ids, raters) = repeated_keys(&[&path], &validator, usize::MAX).expect("in memory");
+        assert_eq!(ids.len(), 4);
         for id in ["B7", "B70", "B140", "B299"] {
-            assert!(one.contains(hash(id)), "{id}");
+            assert!(ids.contains(hash(id.as_bytes())), "{id}");
         }
-        assert!(!one.contains(hash("B8")) && !one.contains(known[1]) && !one.contains(hash("")));
-        for sweep_rows in [1, 7, rows / 3] {
-            let many = repeated_ids_in_sweeps(&[&path], &known, sweep_rows).expect("sweeps");
-            assert_eq!(format!("{many:?}"), format!("{one:?}"), "sweeps of {sweep_rows}");
-        }
+        assert!(!ids.contains(hash(b"B8")) && !ids.contains(hash(b"no such id")) && !ids.contains(hash(b"")));
+        assert_eq!(raters.len(), 3);
+        assert!(raters.contains(key(0, "R0")) && raters.contains(key(1, "R4")) && raters.contains(key(2, "R5")));
+        assert!(!raters.contains(key(0, "R1")) && !raters.contains(key(1, "R1")));
+        let (ids0, raters0) = repeated_keys(&[&path], &validator, 0).expect("spilled");
+        assert_eq!(format!("{ids0:?}"), format!("{ids:?}"));
+        assert_eq!(format!("{raters0:?}"), format!("{raters:?}"));
     }
 }

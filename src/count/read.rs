@@ -82,8 +82,8 @@ pub(crate) fn read_all<'p>(
 ) -> Result<(Tally, Rejects, Vec<FileSummary>, Validator<'p>)> {
     let mut tally = Tally::try_new(Layout::new(plan, roster))?;
     let mut validator = Validator::new(plan, roster);
-    // The ballot ids are not kept past this run: check only those that may repeat.
-    check_only_repeated_ids(&mut validator, files, format);
+    // The keys are not kept past this run: check only those that may repeat.
+    check_only_repeated_ids(&mut validator, files, format, true);
     let mut rejects = Rejects::new();
     let files = read_ballots(
         &mut validator,
@@ -98,16 +98,25 @@ pub(crate) fn read_all<'p>(
 }
 
 /// Prepares `validator` to judge `files` (then read with [`read_ballots`]) for a
-/// run whose ballot ids are not kept afterwards (no keys file is written from it):
-/// when every file is Parquet, one pass over their `ballot_id` columns (with the
-/// ids the validator already holds, from earlier shards) finds the few ids that
-/// may repeat, and only those are checked and kept. The verdicts are those of a
-/// full check (an id seen once can repeat nothing); the set of every id, most of
-/// a large run's memory, is never built. Returns whether it did so; a file that
-/// cannot be read this way leaves the validator as it was (its error is the
-/// reader's to report). Afterwards [`Validator::keys`] holds only the repeated
-/// ids: a run that writes `--keys-out` must not call this.
-pub fn check_only_repeated_ids(validator: &mut Validator<'_>, files: &[Source], format: Format) -> bool {
+/// run whose keys are not kept afterwards (no keys file is written from it):
+/// when every file is Parquet, one pass over their `ballot_id`, `unit_id` and
+/// `rater_id` columns (with the keys the validator already holds, from earlier
+/// shards) finds the few ballot ids and (unit, rater) pairs that may repeat, and
+/// only those are checked and kept. The verdicts are those of a full check (a key
+/// seen once can repeat nothing); the sets of every key, most of a large run's
+/// memory, are never built. With `log_raters` the rater of every valid ballot is
+/// logged in bounded memory for [`Validator::take_raters`] (the `rater_spread`
+/// flag); a run that computes no flags passes `false`. Returns whether it did
+/// so; a file that cannot be read this way leaves the validator as it was (its
+/// error is the reader's to report). Afterwards [`Validator::ballot_ids`] and
+/// [`Validator::rater_keys`] hold only the keys that may repeat: a run that
+/// writes `--keys-out` must not call this.
+pub fn check_only_repeated_ids(
+    validator: &mut Validator<'_>,
+    files: &[Source],
+    format: Format,
+    log_raters: bool,
+) -> bool {
     #[cfg(feature = "parquet")]
     {
         let paths: Vec<&std::path::Path> = files
@@ -120,17 +129,14 @@ pub fn check_only_repeated_ids(validator: &mut Validator<'_>, files: &[Source], 
         if paths.is_empty() || paths.len() != files.len() {
             return false;
         }
-        let known: Vec<u64> = validator
-            .ballot_ids()
-            .map(|id| crate::judge::keys::hash(id.as_bytes()))
-            .collect();
-        if let Some(repeated) = crate::count::parquet::repeated_ballot_ids(&paths, &known) {
-            validator.check_ids_among(repeated);
+        let budget = crate::judge::partitions::MEMORY_BUDGET;
+        if let Some((ids, raters)) = crate::count::parquet::repeated_keys(&paths, validator, budget) {
+            validator.check_keys_among(ids, raters, log_raters);
             return true;
         }
     }
     #[cfg(not(feature = "parquet"))]
-    let _ = (validator, files, format);
+    let _ = (validator, files, format, log_raters);
     false
 }
 

@@ -21,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::judge::keys::{HashFilter, KeySet, StrIndex};
+use crate::judge::partitions::RaterLog;
 use crate::num;
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
@@ -142,8 +143,13 @@ pub struct Validator<'p> {
     scratch: Vec<u8>,
     /// When set, the hashes of the only ballot ids that may repeat (a pre-pass
     /// over every row to be judged found all others once): other ids are neither
-    /// looked up nor kept ([`Validator::check_ids_among`]).
+    /// looked up nor kept ([`Validator::check_keys_among`]).
     id_filter: Option<HashFilter>,
+    /// The same for the (unit, rater) keys.
+    rater_filter: Option<HashFilter>,
+    /// The rater of every valid ballot, when the (unit, rater) keys are filtered
+    /// (and so no longer list every rater) and a caller wants them.
+    rater_log: Option<RaterLog>,
 }
 
 /// The keys of the valid ballots a [`Validator`] has taken: what makes a later
@@ -198,20 +204,27 @@ impl<'p> Validator<'p> {
             keys,
             scratch: Vec::new(),
             id_filter: None,
+            rater_filter: None,
+            rater_log: None,
         }
     }
 
-    /// Checks and keeps only the ballot ids whose hash is in `repeated`: for a
-    /// reader that has hashed the id of every row it will judge (every file of the
-    /// run, before the first is judged) and found all other ids exactly once. Such
-    /// an id cannot repeat an earlier one nor be repeated later, so the verdicts
-    /// are those of a full check, while the set of ids holds only the few that
-    /// may repeat (most of a large run's memory otherwise). Afterwards the taken
-    /// ballot ids ([`TakenKeys::ballot_ids`]) are only those: a caller that
-    /// writes or passes on the keys must not use this.
+    /// Checks and keeps only the ballot ids whose hash is in `ids` and the (unit,
+    /// rater) keys whose hash is in `raters`: for a reader that has hashed the keys
+    /// of every row it will judge (every file of the run, before the first is
+    /// judged, with the keys already held) and found all others exactly once. Such
+    /// a key cannot repeat an earlier one nor be repeated later, so the verdicts are
+    /// those of a full check, while the key sets hold only the few that may repeat
+    /// (all of a large run's memory otherwise: 3.4 GiB at 10⁸ ballots). Afterwards
+    /// the taken keys ([`TakenKeys`]) are only those: a caller that writes or
+    /// passes on the keys must not use this. With `log_raters`, the rater of every
+    /// valid ballot is logged for [`take_raters`](Self::take_raters) (the
+    /// `rater_spread` flag), in bounded memory.
     #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader asks
-    pub(crate) fn check_ids_among(&mut self, repeated: HashFilter) {
-        self.id_filter = Some(repeated);
+    pub(crate) fn check_keys_among(&mut self, ids: HashFilter, raters: HashFilter, log_raters: bool) {
+        self.id_filter = Some(ids);
+        self.rater_filter = Some(raters);
+        self.rater_log = log_raters.then(|| RaterLog::from_keys(self.keys.rater_keys()));
     }
 
     /// Whether the ballot id of hash `h` is checked and kept.
@@ -220,12 +233,30 @@ impl<'p> Validator<'p> {
         self.id_filter.as_ref().is_none_or(|f| f.contains(h))
     }
 
+    /// Whether the (unit, rater) key of hash `h` is checked and kept.
+    #[inline]
+    fn rater_checked(&self, h: u64) -> bool {
+        self.rater_filter.as_ref().is_none_or(|f| f.contains(h))
+    }
+
+    /// The raters of the valid ballots judged (and of the keys taken before), one
+    /// per (unit, rater) key, for the `rater_spread` flag: the log kept since
+    /// [`check_keys_among`](Self::check_keys_among), else one made from the keys
+    /// taken. Leaves an empty log behind.
+    pub fn take_raters(&mut self) -> RaterLog {
+        match self.rater_log.take() {
+            Some(log) => log,
+            None => RaterLog::from_keys(self.keys.rater_keys()),
+        }
+    }
+
     /// Makes room for the keys of `rows` more ballots (a file whose row count is
     /// known), so the key sets are not rebuilt as they grow.
     pub fn reserve(&mut self, rows: usize) {
         let ids = self.id_filter.as_ref().map_or(rows, |f| f.len().min(rows));
+        let raters = self.rater_filter.as_ref().map_or(rows, |f| f.len().min(rows));
         self.keys.ballot_ids.reserve(ids);
-        self.keys.raters.reserve(rows);
+        self.keys.raters.reserve(raters);
     }
 
     /// Frees the ballot-id keys (after the last file, when no later shard needs
@@ -425,7 +456,9 @@ impl<'p> Validator<'p> {
         if self.id_checked(id) {
             self.keys.ballot_ids.touch(id);
         }
-        self.keys.raters.touch(rk);
+        if self.rater_checked(rk) {
+            self.keys.raters.touch(rk);
+        }
         (id, rk)
     }
 
@@ -479,19 +512,23 @@ impl<'p> Validator<'p> {
             self.scratch.clear();
             self.scratch.extend_from_slice(&(unit as u32).to_le_bytes());
             self.scratch.extend_from_slice(rater.as_bytes());
-            let found = match hashes {
-                Some((_, h)) => self.keys.raters.find_hashed(h, &self.scratch),
-                None => self.keys.raters.find(&self.scratch),
+            let h = match hashes {
+                Some((_, h)) => h,
+                None => crate::judge::keys::hash(&self.scratch),
             };
-            match found {
-                Ok(()) => {
-                    return Err((
-                        Some(unit),
-                        Reason::Duplicate,
-                        format!("rater {} already appraised {}", clip(rater), self.roster.units[unit].id),
-                    ));
+            if !self.rater_checked(h) {
+                None
+            } else {
+                match self.keys.raters.find_hashed(h, &self.scratch) {
+                    Ok(()) => {
+                        return Err((
+                            Some(unit),
+                            Reason::Duplicate,
+                            format!("rater {} already appraised {}", clip(rater), self.roster.units[unit].id),
+                        ));
+                    }
+                    Err(v) => Some(v),
                 }
-                Err(v) => Some(v),
             }
         };
         // A self-assessment ballot (SPEC §15) is the unit rating itself by design.
@@ -508,6 +545,9 @@ impl<'p> Validator<'p> {
         if let Some(v) = rater_slot {
             self.keys.raters.insert_at(v, &self.scratch);
         }
+        if let Some(log) = self.rater_log.as_mut().filter(|_| !rater.is_empty()) {
+            log.push(rater);
+        }
         Ok(Accepted { unit, group })
     }
 
@@ -522,6 +562,9 @@ impl<'p> Validator<'p> {
             let mut key = (unit as u32).to_le_bytes().to_vec();
             key.extend_from_slice(r.as_bytes());
             self.keys.raters.insert(&key);
+            if let Some(log) = &mut self.rater_log {
+                log.push(r);
+            }
         }
     }
 
@@ -530,7 +573,9 @@ impl<'p> Validator<'p> {
         self.keys.ballot_ids()
     }
 
-    /// The (unit index, rater_id) keys taken, in the order they were taken.
+    /// The (unit index, rater_id) keys taken, in the order they were taken (only
+    /// those that may repeat after `campaign::check_only_repeated_ids`;
+    /// [`take_raters`](Self::take_raters) lists every rater).
     pub fn rater_keys(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
         self.keys.rater_keys()
     }

@@ -83,6 +83,7 @@ impl StrIndex {
 /// Sorts hashes: scattered by their top byte into 256 runs (one counting pass),
 /// each then sorted on its own while it sits in cache; the same order as one
 /// `sort_unstable`, in a fraction of its time on millions of keys.
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader asks
 pub(crate) fn sort_hashes(v: &mut Vec<u64>) {
     let mut starts = [0usize; 257];
     for &h in v.iter() {
@@ -104,17 +105,6 @@ pub(crate) fn sort_hashes(v: &mut Vec<u64>) {
     *v = out;
 }
 
-/// The hashes that occur more than once in `hashes`, each once, in order.
-#[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader asks
-pub(crate) fn repeated_hashes(mut hashes: Vec<u64>) -> Vec<u64> {
-    sort_hashes(&mut hashes);
-    hashes
-        .chunk_by(|a, b| a == b)
-        .filter(|run| run.len() > 1)
-        .map(|run| run[0])
-        .collect()
-}
-
 /// A fixed set of 64-bit hashes: sorted, with a bitmap of their top 20 bits
 /// (128 KiB, in cache) in front, so that most lookups of a hash not in the set
 /// end without the binary search.
@@ -126,6 +116,7 @@ pub(crate) struct HashFilter {
 
 impl HashFilter {
     /// The set of `hashes`.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader asks
     pub(crate) fn new(mut hashes: Vec<u64>) -> HashFilter {
         sort_hashes(&mut hashes);
         hashes.dedup();
@@ -134,12 +125,6 @@ impl HashFilter {
             bits[(h >> 50) as usize] |= 1 << ((h >> 44) & 63);
         }
         HashFilter { sorted: hashes, bits }
-    }
-
-    /// The set of the hashes that occur more than once in `hashes`.
-    #[cfg(test)]
-    pub(crate) fn repeated(hashes: Vec<u64>) -> HashFilter {
-        HashFilter::new(repeated_hashes(hashes))
     }
 
     /// Hashes in the set.
@@ -399,9 +384,9 @@ mod tests {
     }
 
     #[test]
-    fn hash_filter_holds_exactly_the_repeated_hashes() {
-        // 7 and u64::MAX twice, 1 << 63 three times; 0, 5 and 9 once.
-        let f = HashFilter::repeated(vec![7, 0, u64::MAX, 1 << 63, 5, 7, 1 << 63, u64::MAX, 9, 1 << 63]);
+    fn hash_filter_holds_exactly_its_hashes() {
+        // 7 and u64::MAX given twice, 1 << 63 three times: each is in the set once.
+        let f = HashFilter::new(vec![7, u64::MAX, 1 << 63, 7, 1 << 63, u64::MAX, 1 << 63]);
         assert_eq!(f.len(), 3);
         for h in [7, u64::MAX, 1 << 63] {
             assert!(f.contains(h), "{h}");

@@ -8,6 +8,7 @@ pub mod candidates;
 pub mod complaints;
 pub(crate) mod keys;
 pub mod ledgers;
+pub mod partitions;
 pub mod people;
 pub mod record;
 pub mod rejects;

@@ -459,26 +459,45 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
 /// Fewest units a rater needs to be flagged by [`rater_spread`].
 pub const MIN_RATER_UNITS: u64 = 5;
 
-/// `rater_spread` flags from the (unit, rater_id) keys of the valid ballots (each
-/// pair once, as the duplicate check keeps them), most units first, then by id.
+/// Raters with at least [`MIN_RATER_UNITS`] units that [`rater_spread`] keeps
+/// from its first pass over the log (about 40 bytes each); with more, it reads
+/// the log a second time for those that pass.
+const KEPT_RATERS: usize = 1 << 20;
+
+/// `rater_spread` flags from the raters of the valid ballots (one per (unit,
+/// rater) pair, as the duplicate check keeps them: a rater's count is their
+/// number of units), most units first, then by id.
 ///
-/// Memory stays at 8 bytes per key: the raters are counted by a 64-bit hash of
-/// their id, and only the few candidates are then counted again exactly by id, so
-/// a hash collision can neither create nor hide a flag.
-pub fn rater_spread<'k, I>(keys: impl Fn() -> I) -> Vec<Flag>
-where
-    I: Iterator<Item = (usize, &'k str)>,
-{
-    let mut hashes: Vec<u64> = keys().map(|(_, r)| crate::judge::keys::hash(r.as_bytes())).collect();
-    crate::judge::keys::sort_hashes(&mut hashes);
-    // Units per rater (a rater is one hash: a run of equal hashes), then how many
-    // raters have each count.
-    let runs = || hashes.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as u64));
+/// One pass over the log, one partition at a time
+/// ([`RaterLog::counts`](crate::judge::partitions::RaterLog::counts)), gives the
+/// histogram of counts (R, the median, `reach`) and keeps the raters with at
+/// least [`MIN_RATER_UNITS`] units, of which those that pass are flagged; when
+/// more than [`KEPT_RATERS`] have that many, a second pass finds them instead.
+/// The counts are exact per rater id; memory is one partition (about 1/256 of
+/// the log), the histogram and the raters kept. Errors only when the log's
+/// temporary file fails.
+pub fn rater_spread(raters: &mut crate::judge::partitions::RaterLog) -> crate::error::Result<Vec<Flag>> {
+    spread_keeping(raters, KEPT_RATERS)
+}
+
+/// [`rater_spread`] keeping at most `most` raters from the first pass.
+fn spread_keeping(raters: &mut crate::judge::partitions::RaterLog, most: usize) -> crate::error::Result<Vec<Flag>> {
+    // How many raters have each count.
     let mut per_count: BTreeMap<u64, u64> = BTreeMap::new();
-    for (_, n) in runs() {
+    let mut kept: Option<Vec<(String, u64)>> = Some(Vec::new());
+    raters.counts_raw(|r, n| {
         *per_count.entry(n).or_default() += 1;
-    }
-    let raters: u64 = per_count.values().sum();
+        if n >= MIN_RATER_UNITS
+            && let Some(k) = &mut kept
+        {
+            if k.len() < most {
+                k.push((String::from_utf8_lossy(r).into_owned(), n));
+            } else {
+                kept = None;
+            }
+        }
+    })?;
+    let raters_n: u64 = per_count.values().sum();
     // The median of the counts (the mean of the two middle ones for an even
     // number), read off the histogram.
     let nth = |i: u64| {
@@ -488,43 +507,43 @@ where
             (seen > i).then_some(c as f64)
         })
     };
-    let median = match raters {
-        0 => return Vec::new(),
+    let median = match raters_n {
+        0 => return Ok(Vec::new()),
         n if n % 2 == 1 => nth(n / 2).unwrap_or(0.0),
         n => (nth(n / 2 - 1).unwrap_or(0.0) + nth(n / 2).unwrap_or(0.0)) / 2.0,
     };
     let at_least = |c: u64| per_count.range(c..).map(|(_, &k)| k).sum::<u64>();
-    let allowed = (raters / 100).max(1);
+    let allowed = (raters_n / 100).max(1);
     let candidate = |c: u64| c >= MIN_RATER_UNITS && c as f64 >= 4.0 * median && at_least(c) <= allowed;
-    let wanted: Vec<u64> = runs().filter(|r| candidate(r.1)).map(|r| r.0).collect();
-    if wanted.is_empty() {
-        return Vec::new();
-    }
-    let wanted = crate::judge::keys::HashFilter::new(wanted);
-    let mut exact: BTreeMap<&str, u64> = BTreeMap::new();
-    for (_, r) in keys() {
-        if wanted.contains(crate::judge::keys::hash(r.as_bytes())) {
-            *exact.entry(r).or_default() += 1;
+    let mut found: Vec<(String, u64)> = match kept {
+        Some(k) => k.into_iter().filter(|&(_, c)| candidate(c)).collect(),
+        None => {
+            let mut found = Vec::new();
+            raters.counts(|r, c| {
+                if candidate(c) {
+                    found.push((r.to_string(), c));
+                }
+            })?;
+            found
         }
-    }
-    let mut found: Vec<(&str, u64)> = exact.into_iter().filter(|&(_, c)| candidate(c)).collect();
-    found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    found
+    };
+    found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(found
         .into_iter()
         .map(|(r, c)| Flag {
             kind: "rater_spread".into(),
             unit: None,
-            rater: Some(r.to_string()),
             observed: c as f64,
             expected: median,
-            unusual: at_least(c) as f64 / raters as f64,
+            unusual: at_least(c) as f64 / raters_n as f64,
             detail: format!(
-                "rater {} is on the valid ballots of {c} units; the median rater is on {median}, and {} of {raters} raters reach {c}",
-                crate::judge::ballots::clip(r),
+                "rater {} is on the valid ballots of {c} units; the median rater is on {median}, and {} of {raters_n} raters reach {c}",
+                crate::judge::ballots::clip(&r),
                 at_least(c)
             ),
+            rater: Some(r),
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -632,11 +651,23 @@ mod tests {
     }
 
     /// Keys for `raters`: (name, number of units), units 0, 1, 2, …
-    fn keys(raters: &[(String, usize)]) -> Vec<(usize, &str)> {
-        raters
-            .iter()
-            .flat_map(|(r, n)| (0..*n).map(move |u| (u, r.as_str())))
-            .collect()
+    /// Each rater's count spread over distinct units, logged in a spilling log
+    /// (budget 0) and spread with it; the same flags when no rater is kept from
+    /// the first pass (the second pass finds them).
+    fn spread(raters: &[(String, usize)]) -> Vec<Flag> {
+        let log = || {
+            let mut log = crate::judge::partitions::RaterLog::with_budget(0);
+            for (r, n) in raters {
+                for _ in 0..*n {
+                    log.push(r);
+                }
+            }
+            log
+        };
+        let flags = rater_spread(&mut log()).expect("log");
+        let again = spread_keeping(&mut log(), 0).expect("log");
+        assert_eq!(format!("{again:?}"), format!("{flags:?}"));
+        flags
     }
 
     #[test]
@@ -648,8 +679,7 @@ mod tests {
         // Y: 4 < 5 → not flagged.
         let mut raters: Vec<(String, usize)> = (0..200).map(|k| (format!("p{k}"), 1)).collect();
         raters.extend([("Y".to_string(), 4), ("Z".to_string(), 6), ("X".to_string(), 12)]);
-        let k = keys(&raters);
-        let flags = rater_spread(|| k.iter().copied());
+        let flags = spread(&raters);
         let seen: Vec<(Option<&str>, f64, f64, f64)> = flags
             .iter()
             .map(|f| (f.rater.as_deref(), f.observed, f.expected, f.unusual))
@@ -667,8 +697,7 @@ mod tests {
         // at most max(1, ⌊130/100⌋) = 1 may reach a flagged count; 30 reach 10.
         let mut raters: Vec<(String, usize)> = (0..100).map(|k| (format!("p{k}"), 1)).collect();
         raters.extend((0..30).map(|k| (format!("panel{k}"), 10)));
-        let k = keys(&raters);
-        assert!(rater_spread(|| k.iter().copied()).is_empty());
-        assert!(rater_spread(std::iter::empty).is_empty());
+        assert!(spread(&raters).is_empty());
+        assert!(spread(&[]).is_empty());
     }
 }

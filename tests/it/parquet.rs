@@ -815,9 +815,10 @@ fn read_with(v: &mut Validator<'_>, plan: &Plan, roster: &Roster, files: &[Sourc
     (tally, rejects.to_vec().expect("rejects"))
 }
 
-/// Checking only the ids a first pass found repeated gives the verdicts of
-/// checking every id: over two files, and for a later shard that goes on from an
-/// earlier shard's keys (whose ids count as seen once).
+/// Checking only the keys a first pass found repeated gives the verdicts of
+/// checking every key: over two files, and for a later shard that goes on from an
+/// earlier shard's keys (whose keys count as seen once); the raters logged for
+/// the `rater_spread` flag are those of every key.
 #[test]
 fn checking_only_repeated_ids_judges_as_checking_all() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -827,9 +828,15 @@ fn checking_only_repeated_ids_judges_as_checking_all() {
     let df = ParquetReader::new(f).finish().expect("read");
     let half = df.height() / 2;
     // The second shard ends with five rows of the first again: their ids repeat
-    // across the files.
+    // across the files; then three more under new ballot ids: their (unit, rater)
+    // keys repeat.
     let mut part1 = df.slice(half as i64, df.height() - half);
     part1.vstack_mut(&df.slice(0, 5)).expect("stack");
+    let mut again = df.slice(5, 3);
+    again
+        .with_column(Series::new("ballot_id".into(), ["again-1", "again-2", "again-3"]).into_column())
+        .expect("ids");
+    part1.vstack_mut(&again).expect("stack");
     let (p0, p1) = (dir.path().join("p0.parquet"), dir.path().join("p1.parquet"));
     for (p, mut d) in [(&p0, df.slice(0, half)), (&p1, part1)] {
         ParquetWriter::new(std::fs::File::create(p).expect("create"))
@@ -844,12 +851,18 @@ fn checking_only_repeated_ids_judges_as_checking_all() {
         .filter(|r| r.file == 1 && r.reason == Reason::Duplicate)
         .count();
     assert!(repeats >= 5, "the repeated rows are duplicates ({repeats})");
+    let rater_repeats = want
+        .iter()
+        .filter(|r| r.ballot_id.starts_with("again-") && r.detail.contains("already appraised"))
+        .count();
+    assert_eq!(rater_repeats, 3, "{want:?}");
 
     let mut few = Validator::new(&plan, &roster);
     assert!(campaign::check_only_repeated_ids(
         &mut few,
         &files,
-        campaign::Format::Auto
+        campaign::Format::Auto,
+        true
     ));
     let (tally, got) = read_with(&mut few, &plan, &roster, &files);
     assert_eq!(comparable(&got.clone().into()), comparable(&want.clone().into()));
@@ -858,6 +871,22 @@ fn checking_only_repeated_ids_judges_as_checking_all() {
         few.ballot_ids().count() < all.ballot_ids().count() / 10,
         "only the repeated ids are kept"
     );
+    assert!(
+        few.rater_keys().count() < all.rater_keys().count() / 10,
+        "only the repeated (unit, rater) keys are kept"
+    );
+    let counts = |v: &mut Validator<'_>| {
+        let mut c = std::collections::BTreeMap::new();
+        v.take_raters()
+            .counts(|r, n| {
+                c.insert(r.to_string(), n);
+            })
+            .expect("counts");
+        c
+    };
+    let (few_raters, all_raters) = (counts(&mut few), counts(&mut all));
+    assert_eq!(few_raters, all_raters);
+    assert_eq!(few_raters.values().sum::<u64>(), all.rater_keys().count() as u64);
 
     // Shard 0 with every id kept, then shard 1 from its keys, checking only repeats.
     let mut v0 = Validator::new(&plan, &roster);
@@ -866,7 +895,8 @@ fn checking_only_repeated_ids_judges_as_checking_all() {
     assert!(campaign::check_only_repeated_ids(
         &mut v1,
         &files[1..],
-        campaign::Format::Auto
+        campaign::Format::Auto,
+        false
     ));
     let (t1, r1) = read_with(&mut v1, &plan, &roster, &files[1..]);
     t0.merge(&t1).expect("merge");
@@ -883,6 +913,7 @@ fn checking_only_repeated_ids_judges_as_checking_all() {
     assert!(!campaign::check_only_repeated_ids(
         &mut Validator::new(&plan, &roster),
         &csv,
-        campaign::Format::Auto
+        campaign::Format::Auto,
+        true
     ));
 }

@@ -511,7 +511,7 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
         known += appraise::count::shard::read_keys(k, &mut validator)?;
     }
     if cfg.keys_out.is_none() {
-        campaign::check_only_repeated_ids(&mut validator, &cfg.ballots, cfg.format);
+        campaign::check_only_repeated_ids(&mut validator, &cfg.ballots, cfg.format, false);
     }
     let mut tally = appraise::count::tally::Tally::try_new(appraise::count::tally::Layout::new(&plan, &roster))?;
     let mut rejects = appraise::judge::rejects::Rejects::new();

@@ -1,0 +1,414 @@
+//! Records split by hash into 256 partitions, held in memory up to a budget and
+//! spilled past it to one anonymous temporary file; read back one partition at
+//! a time.
+//!
+//! Why: two questions of a run are about every row and cannot be answered from
+//! a fixed amount of memory in one go — which duplicate keys occur more than
+//! once (the pre-pass of `count::parquet`, so that only those are kept in the
+//! exact key sets), and how many units each rater appraised (the `rater_spread`
+//! flag, SPEC §9). Both are answered per partition: equal records share a
+//! partition, so a partition read back alone (about 1/256 of the records) holds
+//! every copy of its records. With 10⁸ ballots the key sets took 3.4 GiB; the
+//! partitions take at most their budget, and the disk the rest.
+//!
+//! As with the spill of `judge::rejects`, writing cannot fail a
+//! push (the hot loop goes on): the first write error is kept and returned by
+//! every read, so a full disk stops the run instead of losing records.
+
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+
+/// Number of partitions: a record's partition is the top byte of its hash.
+pub(crate) const PARTS: usize = 256;
+
+/// Bytes of records held in memory by default before the rest go to the
+/// temporary file (64 MiB).
+pub const MEMORY_BUDGET: usize = 64 << 20;
+
+/// Records in [`PARTS`] partitions (see the module's documentation).
+#[derive(Debug)]
+pub(crate) struct Partitions {
+    bufs: Vec<Vec<u8>>,
+    /// Bytes a partition holds in memory before they are appended to the file.
+    chunk: usize,
+    spill: Option<File>,
+    /// Per partition, its spilled chunks: (offset, length) in the file.
+    chunks: Vec<Vec<(u64, usize)>>,
+    /// End of the file (where the next chunk goes).
+    end: u64,
+    /// The first spill error, kept until a read.
+    failed: Option<(std::io::ErrorKind, String)>,
+    /// What the records are, for an error message.
+    what: &'static str,
+}
+
+impl Partitions {
+    /// Empty partitions holding at most about `budget` bytes in memory; `what`
+    /// names the records in an error ("the ballot ids of the repeated-key pass").
+    pub(crate) fn new(budget: usize, what: &'static str) -> Partitions {
+        Partitions {
+            bufs: vec![Vec::new(); PARTS],
+            chunk: (budget / PARTS).max(1),
+            spill: None,
+            chunks: vec![Vec::new(); PARTS],
+            end: 0,
+            failed: None,
+            what,
+        }
+    }
+
+    /// Appends a record (`head` then `body`) to the partition of hash `h` (its
+    /// top byte).
+    #[inline]
+    pub(crate) fn push(&mut self, h: u64, head: &[u8], body: &[u8]) {
+        let p = (h >> 56) as usize;
+        self.bufs[p].extend_from_slice(head);
+        self.bufs[p].extend_from_slice(body);
+        if self.bufs[p].len() >= self.chunk {
+            self.flush(p);
+        }
+    }
+
+    /// Appends partition `p`'s buffer to the temporary file.
+    #[cold]
+    fn flush(&mut self, p: usize) {
+        if self.failed.is_some() {
+            self.bufs[p].clear();
+            return;
+        }
+        let end = self.end;
+        let buf = &self.bufs[p];
+        let written = (|| {
+            if self.spill.is_none() {
+                self.spill = Some(tempfile::tempfile()?);
+            }
+            let f = self.spill.as_mut().ok_or_else(|| std::io::Error::other("no file"))?;
+            f.seek(SeekFrom::Start(end))?;
+            f.write_all(buf)
+        })();
+        match written {
+            Ok(()) => {
+                self.chunks[p].push((end, buf.len()));
+                self.end += buf.len() as u64;
+            }
+            Err(e) => self.failed = Some((e.kind(), e.to_string())),
+        }
+        self.bufs[p].clear();
+    }
+
+    /// Bytes written to the temporary file so far.
+    pub(crate) fn spilled_bytes(&self) -> u64 {
+        self.end
+    }
+
+    /// The records of partition `p`, in the order they were pushed, into `out`
+    /// (cleared first).
+    pub(crate) fn read(&mut self, p: usize, out: &mut Vec<u8>) -> Result<()> {
+        out.clear();
+        if let Some((kind, message)) = &self.failed {
+            return Err(self.error(std::io::Error::new(*kind, message.clone())));
+        }
+        if let Some(f) = self.spill.as_mut() {
+            let read = (|| {
+                for &(at, len) in &self.chunks[p] {
+                    f.seek(SeekFrom::Start(at))?;
+                    let start = out.len();
+                    out.resize(start + len, 0);
+                    f.read_exact(&mut out[start..])?;
+                }
+                Ok(())
+            })();
+            if let Err(e) = read {
+                return Err(self.error(e));
+            }
+        }
+        out.extend_from_slice(&self.bufs[p]);
+        Ok(())
+    }
+
+    /// An error of the temporary file, naming its folder and what to do.
+    fn error(&self, e: std::io::Error) -> Error {
+        let message = format!(
+            "the temporary file holding {} past the memory budget: {e}; set TMPDIR to a folder with room",
+            self.what
+        );
+        Error::io(&std::env::temp_dir(), std::io::Error::new(e.kind(), message))
+    }
+}
+
+/// 64-bit hashes in partitions, to find those that occur more than once.
+#[derive(Debug)]
+pub(crate) struct HashCounter {
+    parts: Partitions,
+}
+
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader asks
+impl HashCounter {
+    /// An empty counter (see [`Partitions::new`]).
+    pub(crate) fn new(budget: usize, what: &'static str) -> HashCounter {
+        HashCounter {
+            parts: Partitions::new(budget, what),
+        }
+    }
+
+    /// Adds one occurrence of `h`.
+    #[inline]
+    pub(crate) fn push(&mut self, h: u64) {
+        self.parts.push(h, &h.to_le_bytes(), &[]);
+    }
+
+    /// The hashes pushed more than once, each once, in increasing order.
+    pub(crate) fn repeated(mut self) -> Result<Vec<u64>> {
+        let mut buf = Vec::new();
+        let mut hashes = Vec::new();
+        let mut out = Vec::new();
+        for p in 0..PARTS {
+            self.parts.read(p, &mut buf)?;
+            hashes.clear();
+            hashes.extend(
+                buf.chunks_exact(8)
+                    .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])),
+            );
+            hashes.sort_unstable();
+            out.extend(
+                hashes
+                    .chunk_by(|a, b| a == b)
+                    .filter(|run| run.len() > 1)
+                    .map(|run| run[0]),
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// The rater ids of a run's valid ballots, one per valid ballot with a rater
+/// (each (unit, rater) pair is on at most one valid ballot, so a rater's count
+/// is the number of units they appraised): what the `rater_spread` flag counts
+/// (SPEC §9). Held in memory up to a budget ([`MEMORY_BUDGET`] by default), the
+/// rest in an anonymous temporary file, so that a run of 10⁸ ballots by 10⁸
+/// raters counts them in bounded memory; the counts are exact per rater id (no
+/// hash stands in for an id).
+///
+/// ```
+/// use appraise::judge::partitions::RaterLog;
+/// let mut log = RaterLog::with_budget(0); // spill everything, as a huge run would
+/// for r in ["R1", "R2", "R1", "R1"] {
+///     log.push(r);
+/// }
+/// let mut counts = Vec::new();
+/// log.counts(|rater, n| counts.push((rater.to_string(), n)))?;
+/// counts.sort();
+/// assert_eq!(counts, [("R1".to_string(), 3), ("R2".to_string(), 1)]);
+/// # Ok::<(), appraise::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RaterLog {
+    parts: Partitions,
+    len: u64,
+}
+
+impl Default for RaterLog {
+    fn default() -> RaterLog {
+        RaterLog::new()
+    }
+}
+
+impl RaterLog {
+    /// An empty log holding up to [`MEMORY_BUDGET`] bytes in memory.
+    pub fn new() -> RaterLog {
+        RaterLog::with_budget(MEMORY_BUDGET)
+    }
+
+    /// An empty log holding up to about `budget` bytes in memory.
+    pub fn with_budget(budget: usize) -> RaterLog {
+        RaterLog {
+            parts: Partitions::new(budget, "the rater ids of the valid ballots"),
+            len: 0,
+        }
+    }
+
+    /// A log of the raters of (unit index, rater) keys (a validator's `rater_keys`).
+    pub fn from_keys<'k>(keys: impl IntoIterator<Item = (usize, &'k str)>) -> RaterLog {
+        let mut log = RaterLog::new();
+        for (_, r) in keys {
+            log.push(r);
+        }
+        log
+    }
+
+    /// Logs one valid ballot of `rater` (not blank).
+    #[inline]
+    pub fn push(&mut self, rater: &str) {
+        let mut record = [0u8; 10];
+        let n = leb128(rater.len() as u64, &mut record);
+        let h = crate::judge::keys::hash(rater.as_bytes());
+        self.parts.push(h, &record[..n], rater.as_bytes());
+        self.len += 1;
+    }
+
+    /// Ballots logged.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether no ballot was logged.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes written to the temporary file so far (0 while the log fits its budget).
+    pub fn spilled_bytes(&self) -> u64 {
+        self.parts.spilled_bytes()
+    }
+
+    /// Calls `f` once per distinct rater with the number of times it was
+    /// logged, partition by partition, in no particular order. Memory: one
+    /// partition at a time (about 1/256 of the log) and its distinct raters.
+    /// Errors when the temporary file could not be written or read.
+    pub fn counts(&mut self, mut f: impl FnMut(&str, u64)) -> Result<()> {
+        self.counts_raw(|r, n| f(std::str::from_utf8(r).unwrap_or_default(), n))
+    }
+
+    /// [`counts`](Self::counts) with each rater id as the bytes of its text
+    /// (always UTF-8: only `&str` are logged), for a caller that converts only
+    /// the few it keeps.
+    pub(crate) fn counts_raw(&mut self, mut f: impl FnMut(&[u8], u64)) -> Result<()> {
+        let mut buf = Vec::new();
+        for p in 0..PARTS {
+            self.parts.read(p, &mut buf)?;
+            // Records take about 10 bytes (a length and an id of 9).
+            let mut seen: std::collections::HashMap<&[u8], u64, foldhash::fast::FixedState> =
+                std::collections::HashMap::with_capacity_and_hasher(buf.len() / 8, Default::default());
+            let mut at = 0;
+            while at < buf.len() {
+                let (len, n) = read_leb128(&buf[at..]);
+                let start = at + n;
+                let end = start
+                    .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
+                    .min(buf.len());
+                *seen.entry(&buf[start..end]).or_default() += 1;
+                at = end;
+            }
+            for (r, n) in seen {
+                f(r, n);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `v` as a LEB128 varint into `out`; returns its length.
+fn leb128(mut v: u64, out: &mut [u8; 10]) -> usize {
+    let mut n = 0;
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out[n] = byte;
+            return n + 1;
+        }
+        out[n] = byte | 0x80;
+        n += 1;
+    }
+}
+
+/// A LEB128 varint at the start of `b`: its value and length (a truncated one
+/// ends at the end of `b`).
+fn read_leb128(b: &[u8]) -> (u64, usize) {
+    let mut v = 0u64;
+    for (i, &byte) in b.iter().enumerate().take(10) {
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return (v, i + 1);
+        }
+    }
+    (v, b.len().min(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_hashes_are_the_same_in_memory_or_spilled() {
+        // Hashes 1..=1000 once, every multiple of 7 a second time, 500 three
+        // times, spread over the partitions (rotating right by 10 moves the low
+        // bits into the top byte): the repeated ones are the 142 multiples of 7 up to 994
+        // plus 500, 143 in all.
+        let spread = |h: u64| h.rotate_right(10);
+        let fill = |c: &mut HashCounter| {
+            for h in 1..=1000u64 {
+                c.push(spread(h));
+                if h % 7 == 0 {
+                    c.push(spread(h));
+                }
+            }
+            c.push(spread(500));
+            c.push(spread(500));
+        };
+        let mut memory = HashCounter::new(usize::MAX, "test hashes");
+        let mut disk = HashCounter::new(0, "test hashes");
+        fill(&mut memory);
+        fill(&mut disk);
+        assert_eq!(memory.parts.spilled_bytes(), 0);
+        // 1000 + 142 + 2 pushes of 8 bytes.
+        assert_eq!(disk.parts.spilled_bytes(), 1144 * 8);
+        let mut want: Vec<u64> = (1..=1000u64).filter(|h| h % 7 == 0 || *h == 500).map(spread).collect();
+        want.sort_unstable();
+        assert_eq!(want.len(), 143);
+        assert_eq!(memory.repeated().unwrap(), want);
+        assert_eq!(disk.repeated().unwrap(), want);
+    }
+
+    #[test]
+    fn rater_counts_are_exact_whatever_the_budget() {
+        // R0 … R299 once each; "R7" on 4 more ballots (5 in all), "长" (3 bytes)
+        // twice, and a 200-byte id (a two-byte varint) 3 times.
+        let long = "x".repeat(200);
+        let mut want: std::collections::BTreeMap<String, u64> = (0..300).map(|i| (format!("R{i}"), 1)).collect();
+        want.insert("R7".into(), 5);
+        want.insert("长".into(), 2);
+        want.insert(long.clone(), 3);
+        for budget in [0, 1000, usize::MAX] {
+            let mut log = RaterLog::with_budget(budget);
+            for i in 0..300 {
+                log.push(&format!("R{i}"));
+            }
+            for r in ["R7", "长", "R7", &long, "长", "R7", &long, &long, "R7"] {
+                log.push(r);
+            }
+            assert_eq!(log.len(), 309);
+            let mut got = std::collections::BTreeMap::new();
+            log.counts(|r, n| assert!(got.insert(r.to_string(), n).is_none(), "{r} twice"))
+                .unwrap();
+            assert_eq!(got, want, "budget {budget}");
+            if budget == usize::MAX {
+                assert_eq!(log.spilled_bytes(), 0);
+            } else {
+                assert!(log.spilled_bytes() > 0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_spill_that_cannot_be_written_fails_the_read() {
+        let mut log = RaterLog::with_budget(0);
+        log.parts.failed = Some((std::io::ErrorKind::StorageFull, "no space left".into()));
+        log.push("R1");
+        let e = log.counts(|_, _| {}).unwrap_err().to_string();
+        assert!(e.contains("rater ids") && e.contains("TMPDIR"), "{e}");
+    }
+
+    #[test]
+    fn varints_by_hand() {
+        // 300 = 0b1_0010_1100 → low 7 bits 0101100 (0x2c) with the high bit set
+        // (0xac), then 300 >> 7 = 2.
+        let mut b = [0u8; 10];
+        assert_eq!(leb128(300, &mut b), 2);
+        assert_eq!(&b[..2], &[0xac, 0x02]);
+        assert_eq!(read_leb128(&b[..2]), (300, 2));
+        assert_eq!(leb128(5, &mut b), 1);
+        assert_eq!(read_leb128(&[5]), (5, 1));
+    }
+}
