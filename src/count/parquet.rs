@@ -989,7 +989,7 @@ struct Judge<'v, 'p> {
     units: Vec<u32>,
     groups: Vec<u32>,
     rater_units: Vec<u32>,
-    /// Duplicate-key hashes of the next [`AHEAD`] rows.
+    /// Duplicate-key hashes of the next 2·[`AHEAD`] rows.
     hashes: Vec<(u64, u64)>,
 }
 
@@ -1007,7 +1007,7 @@ impl<'v, 'p> Judge<'v, 'p> {
             units: Vec::new(),
             groups: Vec::new(),
             rater_units: Vec::new(),
-            hashes: Vec::with_capacity(AHEAD),
+            hashes: Vec::with_capacity(2 * AHEAD),
         }
     }
 
@@ -1050,26 +1050,35 @@ impl<'v, 'p> Judge<'v, 'p> {
                     }
                 );
             }
-            // The duplicate keys of the row AHEAD rows on are hashed and their table
-            // slots prefetched while this row is judged: the cache misses overlap
-            // with the work of the rows in between instead of stalling in a burst.
+            // The duplicate keys of the row 2·AHEAD rows on are hashed (and the
+            // filter lines that say whether they are checked fetched), those of the
+            // row AHEAD rows on have their table slots touched, while this row is
+            // judged: the cache misses overlap with the work of the rows in between
+            // instead of stalling in a burst.
             let (mut b3, mut b4) = (itoa::Buffer::new(), itoa::Buffer::new());
-            let mut ahead = |v: &mut Validator<'_>, q: usize, units: &[u32]| -> (u64, u64) {
+            let mut hash = |v: &mut Validator<'_>, q: usize, units: &[u32]| -> (u64, u64) {
                 match units[q - r0] {
                     NONE => (0, 0),
-                    u => v.prefetch_keys(u as usize, bid.text(q, &mut b3), rid.text(q, &mut b4)),
+                    u => v.hash_keys(u as usize, bid.text(q, &mut b3), rid.text(q, &mut b4)),
                 }
             };
+            const RING: usize = 2 * AHEAD;
             self.hashes.clear();
-            for q in r0..(r0 + AHEAD).min(r1) {
-                let h = ahead(self.validator, q, &self.units);
+            for q in r0..(r0 + RING).min(r1) {
+                let h = hash(self.validator, q, &self.units);
                 self.hashes.push(h);
+            }
+            for &h in self.hashes.iter().take(AHEAD) {
+                self.validator.touch_keys(h);
             }
             for r in r0..r1 {
                 let k = r - r0;
-                let hashes = self.hashes[k % AHEAD];
+                let hashes = self.hashes[k % RING];
+                if r + RING < r1 {
+                    self.hashes[k % RING] = hash(self.validator, r + RING, &self.units);
+                }
                 if r + AHEAD < r1 {
-                    self.hashes[k % AHEAD] = ahead(self.validator, r + AHEAD, &self.units);
+                    self.validator.touch_keys(self.hashes[(k + AHEAD) % RING]);
                 }
                 let line = base + r as u64 + 2;
                 let codes = &self.codes[k * n_items..(k + 1) * n_items];

@@ -445,21 +445,45 @@ impl<'p> Validator<'p> {
     /// with the slots of both tables touched so that they are in cache when the
     /// ballot is judged: a reader computes them for a batch of rows ahead and hands
     /// each to [`judge_rest_hashed`](Self::judge_rest_hashed). Blank ids hash too
-    /// (the hash is then unused).
+    /// (the hash is then unused). [`hash_keys`](Self::hash_keys) then
+    /// [`touch_keys`](Self::touch_keys), for a reader that spaces the two.
     #[inline]
     pub fn prefetch_keys(&mut self, unit: usize, ballot_id: &str, rater: &str) -> (u64, u64) {
+        let h = self.hash_keys(unit, ballot_id, rater);
+        self.touch_keys(h);
+        h
+    }
+
+    /// The hashes of a ballot's two duplicate keys, with the cache lines that
+    /// decide whether they are checked at all (the filters of
+    /// `check_keys_among`) asked for: the first of two steps taken rows ahead of
+    /// judging the ballot.
+    #[inline]
+    pub fn hash_keys(&mut self, unit: usize, ballot_id: &str, rater: &str) -> (u64, u64) {
         let id = crate::judge::keys::hash(ballot_id.as_bytes());
         self.scratch.clear();
         self.scratch.extend_from_slice(&(unit as u32).to_le_bytes());
         self.scratch.extend_from_slice(rater.as_bytes());
         let rk = crate::judge::keys::hash(&self.scratch);
+        if let Some(f) = &self.id_filter {
+            f.prefetch(id);
+        }
+        if let Some(f) = &self.rater_filter {
+            f.prefetch(rk);
+        }
+        (id, rk)
+    }
+
+    /// Touches the key-table slots of the hashes of [`hash_keys`](Self::hash_keys)
+    /// (of the keys that are checked): the second step, nearer the judging.
+    #[inline]
+    pub fn touch_keys(&self, (id, rk): (u64, u64)) {
         if self.id_checked(id) {
             self.keys.ballot_ids.touch(id);
         }
         if self.rater_checked(rk) {
             self.keys.raters.touch(rk);
         }
-        (id, rk)
     }
 
     /// [`judge_rest`](Self::judge_rest) with the key hashes of
