@@ -13,9 +13,9 @@ use crate::rules::roster::Roster;
 // The stages' entry points, gathered here so that an embedding program finds the
 // whole pipeline in one module.
 pub use crate::count::read::{Format, check_only_repeated_ids, read_ballots, tally_files};
-#[cfg(feature = "parquet")]
-pub use crate::count::shard::merge_tally_files;
 pub use crate::count::shard::{Merged, merge_tallies};
+#[cfg(feature = "parquet")]
+pub use crate::count::shard::{merge_tally_files, merge_tally_files_within};
 pub use crate::judge::ledgers::{LedgerRecords, LedgerSources, Ledgers};
 pub use crate::score::evaluate::{Settings, apply_history, check_plan_roster, evaluate, evaluate_with};
 pub use crate::score::outcome::Outcome;
@@ -42,6 +42,18 @@ pub struct Options {
     /// commitments, assessments, holidays), each optional: read and judged by
     /// [`run`] when given, required when the plan's `components:` need them.
     pub ledgers: LedgerSources,
+    /// The most memory the tally may take, in bytes (`--memory`); `None` is
+    /// [`TALLY_BUDGET`](crate::count::tally::TALLY_BUDGET), 1 GiB. The tally is
+    /// dense (units × items² second moments), so a roster of 100,000 windows
+    /// needs more; a tally above the budget is refused before any row is read.
+    pub memory: Option<u64>,
+}
+
+impl Options {
+    /// The tally's memory budget: [`memory`](Self::memory) or 1 GiB.
+    pub fn tally_budget(&self) -> u64 {
+        self.memory.unwrap_or(crate::count::tally::TALLY_BUDGET)
+    }
 }
 
 /// The inputs of the staff-points and title-review rules (SPEC §15), apart from
@@ -123,8 +135,15 @@ pub fn run(
         None => Complaints::none(roster),
     };
     let ledgers = Ledgers::load(&options.ledgers, options.encoding, plan, roster)?;
-    let (tally, rejects, files, mut validator) =
-        read_all(plan, roster, ballot_files, options.encoding, options.format, progress)?;
+    let (tally, rejects, files, mut validator) = read_all(
+        plan,
+        roster,
+        ballot_files,
+        options.encoding,
+        options.format,
+        options.tally_budget(),
+        progress,
+    )?;
     crate::score::attention::check_rejects(&tally, &rejects, options.accept_rejects)?;
     // The keys are no longer needed: free them before the rater count, so the peak
     // memory of a large run is that of reading it.

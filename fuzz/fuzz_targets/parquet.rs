@@ -2,7 +2,9 @@
 //! Parquet file (`count::parquet::read_parquet`) under a fixed small plan and
 //! roster, and as a keys file (`count::shard::read_keys`). Every input must end in
 //! a tally with closed accounting or an error, never a panic or an allocation the
-//! file cannot back.
+//! file cannot back. A file read again after the repeated-key pass
+//! (`campaign::check_only_repeated_ids`) must give the same tally, rejects and
+//! rater counts as the full check.
 #![no_main]
 
 use std::path::{Path, PathBuf};
@@ -48,15 +50,35 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(path, data).is_err() {
         return;
     }
-    let mut validator = Validator::new(plan, roster);
-    let mut tally = Tally::new(Layout::new(plan, roster));
-    let mut rejects = appraise::judge::rejects::Rejects::new();
-    if let Ok(summary) =
-        appraise::count::parquet::read_parquet(path, 0, &mut validator, &mut tally, &mut rejects, &mut |_| {})
-    {
+    // The tally (as text), rejects and rater counts of one read, or its error.
+    let read = |validator: &mut Validator<'_>| {
+        let mut tally = Tally::new(Layout::new(plan, roster));
+        let mut rejects = appraise::judge::rejects::Rejects::new();
+        let summary = appraise::count::parquet::read_parquet(path, 0, validator, &mut tally, &mut rejects, &mut |_| {})
+            .map_err(|e| e.to_string())?;
         let a = tally.accounting();
         assert_eq!(a.read, a.valid + a.rejected, "the accounting closes");
         assert_eq!(summary.rows, a.read, "every row is counted");
+        let mut raters = std::collections::BTreeMap::new();
+        validator
+            .take_raters()
+            .counts(|r, n| {
+                raters.insert(r.to_string(), n);
+            })
+            .map_err(|e| e.to_string())?;
+        let rejects = rejects.to_vec().map_err(|e| e.to_string())?;
+        Ok::<_, String>((format!("{tally:?}"), rejects, raters))
+    };
+    let full = read(&mut Validator::new(plan, roster));
+    let mut filtered = Validator::new(plan, roster);
+    let files = [Source::file(path)];
+    if appraise::campaign::check_only_repeated_ids(&mut filtered, &files, appraise::campaign::Format::Parquet, true) {
+        let again = read(&mut filtered);
+        match (&full, &again) {
+            (Ok(a), Ok(b)) => assert!(a == b, "the repeated-key pass changes no verdict"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("one read failed, the other did not: {full:?} / {again:?}"),
+        }
     }
     let mut validator = Validator::new(plan, roster);
     let _ = appraise::count::shard::read_keys(path, &mut validator);

@@ -66,21 +66,23 @@ pub fn tally_files(
     encoding: Encoding,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Tally, Rejects, Vec<FileSummary>)> {
-    let (tally, rejects, files, _) = read_all(plan, roster, files, encoding, Format::Auto, progress)?;
+    let budget = crate::count::tally::TALLY_BUDGET;
+    let (tally, rejects, files, _) = read_all(plan, roster, files, encoding, Format::Auto, budget, progress)?;
     Ok((tally, rejects, files))
 }
 
-/// A fresh tally and validator over `files` ([`read_ballots`]); the validator is
-/// returned with the keys it took.
+/// A fresh tally (of at most `budget` bytes) and validator over `files`
+/// ([`read_ballots`]); the validator is returned with the keys it took.
 pub(crate) fn read_all<'p>(
     plan: &'p Plan,
     roster: &'p Roster,
     files: &[Source],
     encoding: Encoding,
     format: Format,
+    budget: u64,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Tally, Rejects, Vec<FileSummary>, Validator<'p>)> {
-    let mut tally = Tally::try_new(Layout::new(plan, roster))?;
+    let mut tally = Tally::try_new_within(Layout::new(plan, roster), budget)?;
     let mut validator = Validator::new(plan, roster);
     // The keys are not kept past this run: check only those that may repeat.
     check_only_repeated_ids(&mut validator, files, format, true);

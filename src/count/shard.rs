@@ -242,6 +242,11 @@ fn tally_frame(path: &Path, tally: &Tally, files: &[FileSummary]) -> Result<(Dat
 /// ([`Layout::new`]): a file made under another is refused before anything is
 /// allocated for it (a damaged or hostile header cannot ask for memory).
 pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSummary>)> {
+    read_tally_within(path, expected, crate::count::tally::TALLY_BUDGET)
+}
+
+/// [`read_tally`] of a tally that may take up to `budget` bytes (`--memory`).
+pub fn read_tally_within(path: &Path, expected: &Layout, budget: u64) -> Result<(Tally, Vec<FileSummary>)> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = ParquetReader::new(f);
     let meta = crate::count::parquet::checked_metadata(path, &mut reader)?.map_err(|e| bad_file(path, e))?;
@@ -286,7 +291,7 @@ pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSumm
         .collect::<Result<Vec<usize>>>()?;
     crate::count::parquet::check_types(path, &schema, &projection)?;
     crate::count::parquet::check_footer(path, &meta)?;
-    let mut tally = Tally::try_new(expected.clone())?;
+    let mut tally = Tally::try_new_within(expected.clone(), budget)?;
     let mut sorted = projection.clone();
     sorted.sort_unstable();
     let reader = reader.with_projection(Some(sorted));
@@ -580,16 +585,23 @@ pub fn merge_tallies(
     let mut merged = Tally::try_new(Layout::new(plan, roster))?;
     let mut files = Vec::new();
     for (t, f) in tallies {
-        if t.layout.key != merged.layout.key {
-            return Err(ErrorKind::TallyMismatch(
-                "a tally was made under another plan, survey or roster than the one given".into(),
-            )
-            .into());
-        }
-        merged.merge(&t)?;
-        files.extend(f);
+        add_shard(&mut merged, &mut files, t, f)?;
     }
     Ok((merged, files))
+}
+
+/// Adds one shard's tally and file summaries to a running merge, refusing a tally
+/// made under another plan, survey or roster.
+fn add_shard(merged: &mut Tally, files: &mut Vec<FileSummary>, t: Tally, f: Vec<FileSummary>) -> Result<()> {
+    if t.layout.key != merged.layout.key {
+        return Err(ErrorKind::TallyMismatch(
+            "a tally was made under another plan, survey or roster than the one given".into(),
+        )
+        .into());
+    }
+    merged.merge(&t)?;
+    files.extend(f);
+    Ok(())
 }
 
 #[cfg(feature = "parquet")]
@@ -601,16 +613,30 @@ pub fn merge_tallies(
 /// caller can say that `rejects.csv` lacks those rows. A rejects file whose rows do
 /// not add up to the shard's rejected count is an error: it belongs to another run.
 pub fn merge_tally_files(plan: &Plan, roster: &Roster, paths: &[std::path::PathBuf]) -> Result<Merged> {
+    merge_tally_files_within(plan, roster, paths, crate::count::tally::TALLY_BUDGET)
+}
+
+#[cfg(feature = "parquet")]
+/// [`merge_tally_files`] of tallies that may take up to `budget` bytes each
+/// (`--memory`). Each shard is added to the running total as soon as it is read,
+/// so at most two tallies are held at once.
+pub fn merge_tally_files_within(
+    plan: &Plan,
+    roster: &Roster,
+    paths: &[std::path::PathBuf],
+    budget: u64,
+) -> Result<Merged> {
     let layout = Layout::new(plan, roster);
-    let mut tallies = Vec::with_capacity(paths.len());
+    let mut merged = Tally::try_new_within(layout.clone(), budget)?;
+    let mut files = Vec::new();
     let mut rejects = Rejects::new();
     let mut missing = Vec::new();
     let mut offset = 0;
     for p in paths {
-        let (tally, files) = crate::count::shard::read_tally(p, &layout)?;
+        let (tally, shard_files) = crate::count::shard::read_tally_within(p, &layout, budget)?;
         let side = crate::count::shard::rejects_path(p);
         if side.is_file() {
-            let r = crate::count::shard::read_rejects(&side, &files, offset)?;
+            let r = crate::count::shard::read_rejects(&side, &shard_files, offset)?;
             let counted = tally.accounting().rejected;
             if r.len() as u64 != counted {
                 return Err(ErrorKind::Mismatch {
@@ -627,12 +653,11 @@ pub fn merge_tally_files(plan: &Plan, roster: &Roster, paths: &[std::path::PathB
         } else if tally.accounting().rejected > 0 {
             missing.push(side);
         }
-        offset += files.len();
-        tallies.push((tally, files));
+        offset += shard_files.len();
+        add_shard(&mut merged, &mut files, tally, shard_files)?;
     }
-    let (tally, files) = merge_tallies(plan, roster, tallies)?;
     Ok(Merged {
-        tally,
+        tally: merged,
         rejects,
         files,
         lacking: missing,

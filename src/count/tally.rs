@@ -254,15 +254,22 @@ impl Tally {
     /// An empty tally, when its layout fits in [`TALLY_BUDGET`]; else an error that
     /// names the units, items and bytes.
     pub fn try_new(layout: Layout) -> Result<Tally> {
+        Tally::try_new_within(layout, TALLY_BUDGET)
+    }
+
+    /// An empty tally, when its layout fits in `budget` bytes (`--memory`); else an
+    /// error that names the units, items, bytes and the budget to ask for.
+    pub fn try_new_within(layout: Layout, budget: u64) -> Result<Tally> {
         let bytes = layout.bytes();
-        if bytes > TALLY_BUDGET {
+        if bytes > budget {
             return Err(ErrorKind::Usage(format!(
-                "the tally of {} units × {} groups × {} items (second moments: units × items²) needs {} MiB, more than the budget of {} MiB; score fewer items or split the roster into campaigns",
+                "the tally of {} units × {} groups × {} items (second moments: units × items²) needs {} MiB, more than the memory budget of {} MiB; give --memory {}G (the machine needs that much free memory), score fewer items or split the roster into campaigns",
                 layout.units,
                 layout.groups,
                 layout.items,
-                bytes >> 20,
-                TALLY_BUDGET >> 20
+                bytes.div_ceil(1 << 20),
+                budget >> 20,
+                bytes.div_ceil(1 << 30)
             ))
             .into());
         }

@@ -6,7 +6,7 @@
 //! a fixed amount of memory in one go — which duplicate keys occur more than
 //! once (the pre-pass of `count::parquet`, so that only those are kept in the
 //! exact key sets), and how many units each rater appraised (the `rater_spread`
-//! flag, SPEC §9). Both are answered per partition: equal records share a
+//! flag, SPEC §7). Both are answered per partition: equal records share a
 //! partition, so a partition read back alone (about 1/256 of the records) holds
 //! every copy of its records. With 10⁸ ballots the key sets took 3.4 GiB; the
 //! partitions take at most their budget, and the disk the rest.
@@ -185,7 +185,7 @@ impl HashCounter {
 /// The rater ids of a run's valid ballots, one per valid ballot with a rater
 /// (each (unit, rater) pair is on at most one valid ballot, so a rater's count
 /// is the number of units they appraised): what the `rater_spread` flag counts
-/// (SPEC §9). Held in memory up to a budget ([`MEMORY_BUDGET`] by default), the
+/// (SPEC §7). Held in memory up to a budget ([`MEMORY_BUDGET`] by default), the
 /// rest in an anonymous temporary file, so that a run of 10⁸ ballots by 10⁸
 /// raters counts them in bounded memory; the counts are exact per rater id (no
 /// hash stands in for an id).

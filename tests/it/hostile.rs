@@ -1273,3 +1273,69 @@ fn survey_ids_are_neutralised_in_every_csv() {
     assert!(items.values("item_id").contains(&"'=int1"));
     assert!(items.values("dimension").contains(&"'@integrity"));
 }
+
+/// `--memory` is the tally's budget: the pooled fixture's tally of B bytes is
+/// made within B and refused within B − 1, naming the flag and the size to give
+/// (⌈B / 2³⁰⌉ = 1 GiB); the command refuses it before reading a ballot (exit 2),
+/// and scores with room given, as `tally` and `score --tallies` do.
+#[test]
+fn the_memory_budget_bounds_the_tally_and_names_the_flag() {
+    let (plan, roster) = pooled();
+    let layout = Layout::new(&plan, &roster);
+    let bytes = layout.bytes();
+    assert!(Tally::try_new_within(layout.clone(), bytes).is_ok());
+    let m = Tally::try_new_within(layout, bytes - 1)
+        .expect_err("one byte short")
+        .to_string();
+    assert!(
+        m.contains("--memory 1G") && m.contains(&format!("{} MiB", bytes.div_ceil(1 << 20))),
+        "{m}"
+    );
+    let d = fixture_dir("campaign-pooled");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |sub: &str, args: &[&str]| {
+        assert_cmd::Command::cargo_bin("appraise")
+            .expect("binary")
+            .arg(sub)
+            .args(["--plan", &d.join("plan.yaml").display().to_string()])
+            .args(["--roster", &d.join("roster.csv").display().to_string()])
+            .args(["--ballots", &d.join("ballots.csv").display().to_string()])
+            .args(args)
+            .arg("-q")
+            .output()
+            .expect("run")
+    };
+    let out_dir = dir.path().join("out").display().to_string();
+    let tally = dir.path().join("t.tally.parquet").display().to_string();
+    for sub in ["score", "tally"] {
+        let out = if sub == "score" { &out_dir } else { &tally };
+        let small = run(sub, &["--out", out, "--memory", "1K"]);
+        let err = String::from_utf8_lossy(&small.stderr);
+        assert_eq!(small.status.code(), Some(2), "{sub}: {err}");
+        assert!(
+            err.contains("--memory 1G") && err.contains("budget of 0 MiB"),
+            "{sub}: {err}"
+        );
+        let roomy = run(sub, &["--out", out, "--memory", "2G"]);
+        assert!(
+            roomy.status.success(),
+            "{sub}: {}",
+            String::from_utf8_lossy(&roomy.stderr)
+        );
+    }
+    let merged = assert_cmd::Command::cargo_bin("appraise")
+        .expect("binary")
+        .args(["score", "--plan", &d.join("plan.yaml").display().to_string()])
+        .args(["--roster", &d.join("roster.csv").display().to_string()])
+        .args([
+            "--tallies",
+            &tally,
+            "--out",
+            &dir.path().join("m").display().to_string(),
+        ])
+        .args(["--memory", "1K", "-q"])
+        .output()
+        .expect("run");
+    assert_eq!(merged.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&merged.stderr).contains("--memory 1G"));
+}

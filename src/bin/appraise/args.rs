@@ -85,6 +85,10 @@ pub enum Sub {
         /// default such a run fails with exit 1 and writes nothing).
         #[arg(long)]
         accept_rejects: bool,
+        /// Memory the tally may take (e.g. 2G, 512M; default 1G): a roster whose
+        /// tally needs more is refused before any ballot is read.
+        #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+        memory: Option<u64>,
         #[command(flatten)]
         people: PeopleArgs,
         #[command(flatten)]
@@ -117,6 +121,9 @@ pub enum Sub {
         /// already read, so a repeat here is a `duplicate`.
         #[arg(long, num_args = 1..)]
         known_keys: Vec<PathBuf>,
+        /// Memory the tally may take (e.g. 2G, 512M; default 1G), as for `score`.
+        #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+        memory: Option<u64>,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -350,6 +357,8 @@ pub struct TallyConfig {
     pub known_keys: Vec<PathBuf>,
     pub encoding: Encoding,
     pub format: Format,
+    /// The tally's memory budget in bytes.
+    pub memory: u64,
     pub quiet: bool,
 }
 
@@ -448,6 +457,7 @@ impl Cli {
                 out,
                 strict,
                 accept_rejects,
+                memory,
                 people,
                 ledgers,
                 input,
@@ -488,6 +498,7 @@ impl Cli {
                         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
                         people,
                         ledgers: ledgers.sources(&input.sheet)?,
+                        memory,
                     },
                     quiet: input.quiet,
                 })
@@ -500,6 +511,7 @@ impl Cli {
                 out,
                 keys_out,
                 known_keys,
+                memory,
                 input,
             } => {
                 exists(&plan, "--plan")?;
@@ -523,6 +535,7 @@ impl Cli {
                     known_keys,
                     encoding: input.encoding,
                     format,
+                    memory: memory.unwrap_or(appraise::count::tally::TALLY_BUDGET),
                     quiet: input.quiet,
                 })
             }
@@ -631,6 +644,28 @@ fn parse_period(s: &str) -> Result<appraise::rules::plan::Period, String> {
         .ok_or_else(|| format!("`{s}` is not a period: give a month YYYY-MM or YYYY-MM-DD..YYYY-MM-DD"))
 }
 
+/// A `--memory` size: a number of bytes, or a number (decimals allowed) with K, M,
+/// G or T (binary multiples; `B`, `iB` after it and case are ignored: 2G = 2GiB =
+/// 2gb = 2³¹ bytes).
+fn parse_memory(s: &str) -> Result<u64, String> {
+    let bad = || format!("`{s}` is not a size: give e.g. 2G, 512M or 1.5G");
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.strip_suffix("IB").or_else(|| t.strip_suffix('B')).unwrap_or(&t);
+    let (num, shift) = match t.chars().last() {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        Some('T') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let v: f64 = num.trim().parse().map_err(|_| bad())?;
+    let bytes = v * (1u64 << shift) as f64;
+    if !(bytes >= 1.0 && bytes < 2f64.powi(63)) {
+        return Err(format!("`{s}` is not a usable size: give at least 1 byte, e.g. 2G"));
+    }
+    Ok(bytes as u64)
+}
+
 /// Expands `*` and `?` in the last component of each path (for globs the shell
 /// left alone, e.g. quoted ones), in name order; other paths pass unchanged. A
 /// pattern that matches no file is an error.
@@ -688,7 +723,23 @@ fn wildcard(pattern: &str, name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::wildcard;
+    use super::{parse_memory, wildcard};
+
+    #[test]
+    fn memory_sizes() {
+        // 2G = 2 · 2^30 = 2,147,483,648; 1.5G = 1.5 · 2^30 = 1,610,612,736;
+        // 512M = 512 · 2^20 = 536,870,912; 64k = 65,536.
+        assert_eq!(parse_memory("2G"), Ok(2_147_483_648));
+        assert_eq!(parse_memory("2gib"), Ok(2_147_483_648));
+        assert_eq!(parse_memory(" 2 GB "), Ok(2_147_483_648));
+        assert_eq!(parse_memory("1.5G"), Ok(1_610_612_736));
+        assert_eq!(parse_memory("512M"), Ok(536_870_912));
+        assert_eq!(parse_memory("64k"), Ok(65_536));
+        assert_eq!(parse_memory("1000"), Ok(1000));
+        for bad in ["", "G", "two", "0", "-1G", "NaNG", "infG", "9999999T"] {
+            assert!(parse_memory(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn wildcards() {

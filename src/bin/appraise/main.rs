@@ -420,7 +420,7 @@ fn score(cfg: ScoreConfig) -> appraise::Result<()> {
             outcome?
         }
         Input::Tallies(paths) => {
-            let m = campaign::merge_tally_files(&plan, &roster, paths)?;
+            let m = campaign::merge_tally_files_within(&plan, &roster, paths, cfg.options.tally_budget())?;
             for p in &m.lacking {
                 say!(
                     "note: {} not found: rejects.csv lacks that shard's rejected rows (the accounting counts them)",
@@ -513,7 +513,8 @@ fn tally(cfg: TallyConfig) -> appraise::Result<()> {
     if cfg.keys_out.is_none() {
         campaign::check_only_repeated_ids(&mut validator, &cfg.ballots, cfg.format, false);
     }
-    let mut tally = appraise::count::tally::Tally::try_new(appraise::count::tally::Layout::new(&plan, &roster))?;
+    let layout = appraise::count::tally::Layout::new(&plan, &roster);
+    let mut tally = appraise::count::tally::Tally::try_new_within(layout, cfg.memory)?;
     let mut rejects = appraise::judge::rejects::Rejects::new();
     let bar = progress_bar(cfg.quiet);
     let files = campaign::read_ballots(
