@@ -6,7 +6,8 @@
 #
 #   benches/peers/units.sh [RUNS] [SIZES...]    # defaults: 2 runs; 1000 10000
 #
-# Environment: BENCH_DIR (data, default /tmp/appraise-bench), CARGO_TARGET_DIR.
+# Environment: BENCH_DIR (data, default /tmp/appraise-bench), CARGO_TARGET_DIR,
+# MEMORY (`--memory`, default 1G; 100,000 units need 2G).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-2}
@@ -37,7 +38,7 @@ for run in $(seq 1 "$RUNS"); do
     dir=$BASE/units$n
     log=$(mktemp)
     /usr/bin/time -v "$BIN" score --plan $PLAN --roster "$dir/roster.csv" --ballots "$dir/ballots.parquet" \
-      --out "$dir/out" -q > "$log.out" 2> "$log" || { cat "$log" >&2; exit 1; }
+      --out "$dir/out" --memory "${MEMORY:-1G}" -q > "$log.out" 2> "$log" || { cat "$log" >&2; exit 1; }
     wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     rss=$(grep 'Maximum resident set size' "$log" | awk '{printf "%.0f", $NF/1024}')
     echo "| $run | $n | $wall | $rss |"

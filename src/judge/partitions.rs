@@ -27,7 +27,6 @@ pub(crate) const PARTS: usize = 256;
 pub const MEMORY_BUDGET: usize = 64 << 20;
 
 /// Records in [`PARTS`] partitions (see the module's documentation).
-#[derive(Debug)]
 pub(crate) struct Partitions {
     bufs: Vec<Vec<u8>>,
     /// Bytes a partition holds in memory before they are appended to the file.
@@ -41,6 +40,18 @@ pub(crate) struct Partitions {
     failed: Option<(std::io::ErrorKind, String)>,
     /// What the records are, for an error message.
     what: &'static str,
+}
+
+impl std::fmt::Debug for Partitions {
+    /// The sizes, not the records (up to the whole budget of bytes).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Partitions")
+            .field("what", &self.what)
+            .field("in_memory_bytes", &self.bufs.iter().map(Vec::len).sum::<usize>())
+            .field("spilled_bytes", &self.end)
+            .field("failed", &self.failed)
+            .finish()
+    }
 }
 
 impl Partitions {
