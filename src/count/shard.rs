@@ -245,6 +245,7 @@ pub fn read_tally(path: &Path, expected: &Layout) -> Result<(Tally, Vec<FileSumm
     read_tally_within(path, expected, crate::count::tally::TALLY_BUDGET)
 }
 
+#[cfg(feature = "parquet")]
 /// [`read_tally`] of a tally that may take up to `budget` bytes (`--memory`).
 pub fn read_tally_within(path: &Path, expected: &Layout, budget: u64) -> Result<(Tally, Vec<FileSummary>)> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
