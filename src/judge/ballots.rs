@@ -246,8 +246,9 @@ impl<'p> Validator<'p> {
 
     /// The raters of the valid ballots judged (and of the keys taken before), one
     /// per (unit, rater) key, for the `rater_spread` flag: the log kept since
-    /// [`check_keys_among`](Self::check_keys_among), else one made from the keys
-    /// taken. Leaves an empty log behind.
+    /// `campaign::check_only_repeated_ids` (with `log_raters`), else one made from
+    /// the keys taken. Take it once, after the last file: the log leaves with it,
+    /// and a filtered validator's keys do not list every rater.
     pub fn take_raters(&mut self) -> RaterLog {
         match self.rater_log.take() {
             Some(log) => log,

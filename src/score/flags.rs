@@ -472,7 +472,7 @@ const KEPT_RATERS: usize = 1 << 20;
 /// ([`RaterLog::counts`](crate::judge::partitions::RaterLog::counts)), gives the
 /// histogram of counts (R, the median, `reach`) and keeps the raters with at
 /// least [`MIN_RATER_UNITS`] units, of which those that pass are flagged; when
-/// more than [`KEPT_RATERS`] have that many, a second pass finds them instead.
+/// more than 2²⁰ have that many, a second pass finds them instead.
 /// The counts are exact per rater id; memory is one partition (about 1/256 of
 /// the log), the histogram and the raters kept. Errors only when the log's
 /// temporary file fails.
