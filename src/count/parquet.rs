@@ -766,6 +766,57 @@ impl Batch {
     }
 }
 
+/// The file's rows as the slices they are decoded in: each row group cut into
+/// pieces of at most [`SLICE_ROWS`] rows (empty groups give none).
+fn slices(meta: &FileMetadataRef) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start: usize = 0;
+    for rg in &meta.row_groups {
+        let end = start.saturating_add(rg.num_rows());
+        let mut s = start;
+        while s < end {
+            let n = (end - s).min(SLICE_ROWS);
+            out.push((s, n));
+            s += n;
+        }
+        start = end;
+    }
+    out
+}
+
+/// Decodes the [`slices`] of `path` (columns `projection`) in file order on a new
+/// thread of `scope`, each handed over as soon as the receiver takes it (so one
+/// slice is decoded ahead of the one being worked on). Stops after the first
+/// failure (sent as the file's error text) or when the receiver is dropped.
+fn decode_ahead<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    path: &'scope Path,
+    meta: &'scope FileMetadataRef,
+    projection: &'scope [usize],
+    strategy: ParallelStrategy,
+) -> mpsc::Receiver<std::result::Result<Batch, String>> {
+    let (tx, rx) = mpsc::sync_channel(0);
+    scope.spawn(move || {
+        for slice in slices(meta) {
+            let b = (|| {
+                let f = File::open(path).map_err(|e| e.to_string())?;
+                let mut r = ParquetReader::new(f)
+                    .with_projection(Some(projection.to_vec()))
+                    .with_slice(Some(slice))
+                    .read_parallel(strategy);
+                r.set_metadata(meta.clone());
+                let df = caught(|| r.finish())?.map_err(|e| e.to_string())?;
+                Batch::new(df)
+            })();
+            let failed = b.is_err();
+            if tx.send(b).is_err() || failed {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 /// Reads a wide ballot Parquet file, judging every row and adding it to `tally`;
 /// rejected rows are appended to `rejects`. `progress` is called with the rows read
 /// so far after each row group.
@@ -793,32 +844,6 @@ pub fn read_parquet(
             .min(RESERVE_CAP)
             .min(usize::try_from(len).unwrap_or(usize::MAX)),
     );
-    // Row groups, each cut into slices of at most SLICE_ROWS rows.
-    let groups: Vec<(usize, usize)> = {
-        let mut out = Vec::new();
-        let mut start: usize = 0;
-        for rg in &meta.row_groups {
-            let end = start.saturating_add(rg.num_rows());
-            let mut s = start;
-            while s < end {
-                let n = (end - s).min(SLICE_ROWS);
-                out.push((s, n));
-                s += n;
-            }
-            start = end;
-        }
-        out
-    };
-    let decode = |slice: (usize, usize)| -> std::result::Result<Batch, String> {
-        let f = File::open(path).map_err(|e| e.to_string())?;
-        let mut r = ParquetReader::new(f)
-            .with_projection(Some(cols.projection.clone()))
-            .with_slice(Some(slice))
-            .read_parallel(ParallelStrategy::RowGroups);
-        r.set_metadata(meta.clone());
-        let df = caught(|| r.finish())?.map_err(|e| e.to_string())?;
-        Batch::new(df)
-    };
     let mut rows = 0u64;
     let mut judge = Judge::new(validator, &cols);
     let n_items = cols.items.len();
@@ -848,19 +873,7 @@ pub fn read_parquet(
         };
         // Row groups are decoded one ahead on a second thread and judged here, in
         // file order.
-        let (tx, rx) = mpsc::sync_channel::<std::result::Result<Batch, String>>(0);
-        scope.spawn(move || {
-            for &g in &groups {
-                if g.1 == 0 {
-                    continue;
-                }
-                let b = decode(g);
-                let failed = b.is_err();
-                if tx.send(b).is_err() || failed {
-                    break;
-                }
-            }
-        });
+        let rx = decode_ahead(scope, path, &meta, &cols.projection, ParallelStrategy::RowGroups);
         for batch in rx {
             let batch = batch.map_err(|e| pl_error(path, e))?;
             judge.batch(&batch, rows, file, &mut pipe, rejects);
@@ -908,14 +921,12 @@ pub(crate) fn repeated_keys(
         ids.push(hash(id.as_bytes()));
     }
     let mut key = Vec::new();
-    let rater_hash = |key: &mut Vec<u8>, unit: u32, rater: &str| {
-        key.clear();
-        key.extend_from_slice(&unit.to_le_bytes());
-        key.extend_from_slice(rater.as_bytes());
-        hash(key)
+    let mut rater_hash = |unit: usize, rater: &str| {
+        ballots::rater_key(&mut key, unit, rater);
+        hash(&key)
     };
     for (u, r) in validator.rater_keys() {
-        raters.push(rater_hash(&mut key, u as u32, r));
+        raters.push(rater_hash(u, r));
     }
     let mut units = Vec::new();
     let (mut b1, mut b2) = (itoa::Buffer::new(), itoa::Buffer::new());
@@ -935,28 +946,9 @@ pub(crate) fn repeated_keys(
         projection.sort_unstable();
         // Slices are decoded one ahead on a second thread while this one hashes.
         let done = std::thread::scope(|scope| {
-            let (tx, rx) = mpsc::sync_channel::<Option<Batch>>(1);
-            let (meta, projection) = (&meta, &projection);
-            scope.spawn(move || {
-                let mut start = 0;
-                while start < meta.num_rows {
-                    let n = (meta.num_rows - start).min(SLICE_ROWS);
-                    let batch = (|| {
-                        let mut r = ParquetReader::new(File::open(path).ok()?)
-                            .with_projection(Some(projection.clone()))
-                            .with_slice(Some((start, n)));
-                        r.set_metadata(meta.clone());
-                        Batch::new(guarded(path, || r.finish()).ok()?.ok()?).ok()
-                    })();
-                    let failed = batch.is_none();
-                    if tx.send(batch).is_err() || failed {
-                        break;
-                    }
-                    start += n;
-                }
-            });
+            let rx = decode_ahead(scope, path, &meta, &projection, ParallelStrategy::Auto);
             for batch in rx {
-                let batch = batch?;
+                let batch = batch.ok()?;
                 let [b, u, rc] = [bid, uid, rid].map(|c| batch.col(c));
                 let height = batch.df.height();
                 resolve_ids(u, 0, height, |s| validator.unit_index(s), &mut units);
@@ -967,7 +959,7 @@ pub(crate) fn repeated_keys(
                     }
                     let rater = rc.text(row, &mut b2);
                     if unit != NONE && !rater.is_empty() {
-                        raters.push(rater_hash(&mut key, unit, rater));
+                        raters.push(rater_hash(unit as usize, rater));
                     }
                 }
             }

@@ -129,6 +129,16 @@ pub struct Accepted {
 /// The code stored for a blank answer.
 pub const BLANK: u8 = u8::MAX;
 
+/// Writes the (unit, rater) duplicate key into `key` (cleared first) as the key
+/// set holds it and every reader hashes it: the unit's roster index (u32,
+/// little-endian), then the rater id. [`TakenKeys::rater_keys`] reads it back.
+#[inline]
+pub(crate) fn rater_key(key: &mut Vec<u8>, unit: usize, rater: &str) {
+    key.clear();
+    key.extend_from_slice(&(unit as u32).to_le_bytes());
+    key.extend_from_slice(rater.as_bytes());
+}
+
 /// Judges ballots one at a time, keeping the keys of the valid ones.
 ///
 /// The keys live in exact, compact sets (`KeySet`): judging a ballot allocates
@@ -476,9 +486,7 @@ impl<'p> Validator<'p> {
     #[inline]
     pub fn hash_keys(&mut self, unit: usize, ballot_id: &str, rater: &str) -> (u64, u64) {
         let id = crate::judge::keys::hash(ballot_id.as_bytes());
-        self.scratch.clear();
-        self.scratch.extend_from_slice(&(unit as u32).to_le_bytes());
-        self.scratch.extend_from_slice(rater.as_bytes());
+        rater_key(&mut self.scratch, unit, rater);
         let rk = crate::judge::keys::hash(&self.scratch);
         if let Some(f) = &self.id_filter {
             f.prefetch(id);
@@ -548,9 +556,7 @@ impl<'p> Validator<'p> {
         let rater_slot = if rater.is_empty() {
             None
         } else {
-            self.scratch.clear();
-            self.scratch.extend_from_slice(&(unit as u32).to_le_bytes());
-            self.scratch.extend_from_slice(rater.as_bytes());
+            rater_key(&mut self.scratch, unit, rater);
             let h = match hashes {
                 Some((_, h)) => h,
                 None => crate::judge::keys::hash(&self.scratch),
@@ -598,8 +604,8 @@ impl<'p> Validator<'p> {
             self.keys.ballot_ids.insert(b.as_bytes());
         }
         if let Some((unit, r)) = rater.map(|(u, r)| (u, r.trim())).filter(|(_, r)| !r.is_empty()) {
-            let mut key = (unit as u32).to_le_bytes().to_vec();
-            key.extend_from_slice(r.as_bytes());
+            let mut key = Vec::new();
+            rater_key(&mut key, unit, r);
             self.keys.raters.insert(&key);
             if let Some(log) = &mut self.rater_log {
                 log.push(r);

@@ -339,12 +339,9 @@ impl KeySet {
     #[inline]
     pub fn insert_at(&mut self, v: Vacancy, key: &[u8]) {
         let off = self.arena.len();
-        let mut n = key.len();
-        while n >= 0x80 {
-            self.arena.push((n as u8) | 0x80);
-            n >>= 7;
-        }
-        self.arena.push(n as u8);
+        let mut len = [0u8; 10];
+        let n = varint(key.len() as u64, &mut len);
+        self.arena.extend_from_slice(&len[..n]);
         self.arena.extend_from_slice(key);
         self.len += 1;
         if self.len + self.len / 3 >= self.slots.len() {
@@ -380,9 +377,25 @@ impl KeySet {
     }
 }
 
-/// The length and start of the record at `off`.
+/// Writes `v` as a LEB128 varint (seven bits a byte, low first, the high bit
+/// set on all but the last) into `out`; returns its length. The length prefix of
+/// a record, here and in `judge::partitions`.
 #[inline]
-fn record(arena: &[u8], off: usize) -> (usize, usize) {
+pub(crate) fn varint(mut v: u64, out: &mut [u8; 10]) -> usize {
+    let mut n = 0;
+    while v >= 0x80 {
+        out[n] = (v as u8) | 0x80;
+        v >>= 7;
+        n += 1;
+    }
+    out[n] = v as u8;
+    n + 1
+}
+
+/// The length and start of the record (a [`varint`] length, then the bytes) at
+/// `off` of `arena`.
+#[inline]
+pub(crate) fn record(arena: &[u8], off: usize) -> (usize, usize) {
     let mut n = 0usize;
     let mut shift = 0;
     let mut p = off;
@@ -407,6 +420,18 @@ fn key_at(arena: &[u8], off: usize) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn varints_by_hand() {
+        // 300 = 0b1_0010_1100 → low 7 bits 0101100 (0x2c) with the high bit set
+        // (0xac), then 300 >> 7 = 2.
+        let mut b = [0u8; 10];
+        assert_eq!(varint(300, &mut b), 2);
+        assert_eq!(&b[..2], &[0xac, 0x02]);
+        assert_eq!(record(&b[..2], 0), (300, 2));
+        assert_eq!(varint(5, &mut b), 1);
+        assert_eq!(record(&[5], 0), (5, 1));
+    }
 
     #[test]
     fn hash_filter_holds_exactly_its_hashes() {

@@ -251,10 +251,10 @@ impl RaterLog {
     /// Logs one valid ballot of `rater` (not blank).
     #[inline]
     pub fn push(&mut self, rater: &str) {
-        let mut record = [0u8; 10];
-        let n = leb128(rater.len() as u64, &mut record);
+        let mut len = [0u8; 10];
+        let n = crate::judge::keys::varint(rater.len() as u64, &mut len);
         let h = crate::judge::keys::hash(rater.as_bytes());
-        self.parts.push(h, &record[..n], rater.as_bytes());
+        self.parts.push(h, &len[..n], rater.as_bytes());
         self.len += 1;
     }
 
@@ -293,11 +293,8 @@ impl RaterLog {
                 std::collections::HashMap::with_capacity_and_hasher(buf.len() / 8, Default::default());
             let mut at = 0;
             while at < buf.len() {
-                let (len, n) = read_leb128(&buf[at..]);
-                let start = at + n;
-                let end = start
-                    .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
-                    .min(buf.len());
+                let (len, start) = crate::judge::keys::record(&buf, at);
+                let end = start.saturating_add(len).min(buf.len());
                 *seen.entry(&buf[start..end]).or_default() += 1;
                 at = end;
             }
@@ -307,34 +304,6 @@ impl RaterLog {
         }
         Ok(())
     }
-}
-
-/// Writes `v` as a LEB128 varint into `out`; returns its length.
-fn leb128(mut v: u64, out: &mut [u8; 10]) -> usize {
-    let mut n = 0;
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out[n] = byte;
-            return n + 1;
-        }
-        out[n] = byte | 0x80;
-        n += 1;
-    }
-}
-
-/// A LEB128 varint at the start of `b`: its value and length (a truncated one
-/// ends at the end of `b`).
-fn read_leb128(b: &[u8]) -> (u64, usize) {
-    let mut v = 0u64;
-    for (i, &byte) in b.iter().enumerate().take(10) {
-        v |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return (v, i + 1);
-        }
-    }
-    (v, b.len().min(10))
 }
 
 #[cfg(test)]
@@ -409,17 +378,5 @@ mod tests {
         log.push("R1");
         let e = log.counts(|_, _| {}).unwrap_err().to_string();
         assert!(e.contains("rater ids") && e.contains("TMPDIR"), "{e}");
-    }
-
-    #[test]
-    fn varints_by_hand() {
-        // 300 = 0b1_0010_1100 → low 7 bits 0101100 (0x2c) with the high bit set
-        // (0xac), then 300 >> 7 = 2.
-        let mut b = [0u8; 10];
-        assert_eq!(leb128(300, &mut b), 2);
-        assert_eq!(&b[..2], &[0xac, 0x02]);
-        assert_eq!(read_leb128(&b[..2]), (300, 2));
-        assert_eq!(leb128(5, &mut b), 1);
-        assert_eq!(read_leb128(&[5]), (5, 1));
     }
 }
