@@ -14,6 +14,7 @@
 # default fault rates, Int8 codes, zstd, row groups of 2^20 rows.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. benches/peers/timed.sh
 N=${1:-10000000}
 RUNS=${2:-3}
 DATA=${BENCH_DIR:-/tmp/appraise-bench}/n$N
@@ -53,11 +54,9 @@ echo "| run | tool | wall (s) | peak RSS (MiB) |"
 echo "|---|---|---|---|"
 for run in $(seq 1 "$RUNS"); do
   for tool in "${ORDER[@]}"; do
-    log=$(mktemp)
-    /usr/bin/time -v ${CMD[$tool]} > "$log.out" 2> "$log" || { echo "$tool failed:" >&2; cat "$log" >&2; exit 1; }
-    wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-    rss=$(grep 'Maximum resident set size' "$log" | awk '{printf "%.0f", $NF/1024}')
+    # shellcheck disable=SC2086 # the command line splits into words
+    got=$(timed ${CMD[$tool]}) # a failure stops the script (set -e)
+    read -r wall rss <<< "$got"
     echo "| $run | $tool | $wall | $rss |"
-    rm -f "$log" "$log.out"
   done
 done

@@ -10,6 +10,7 @@
 # MEMORY (`--memory`, default 1G; 100,000 units need 2G).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. benches/peers/timed.sh
 RUNS=${1:-2}
 shift || true
 SIZES=("${@:-1000 10000}")
@@ -36,12 +37,9 @@ echo "|---|---|---|---|"
 for run in $(seq 1 "$RUNS"); do
   for n in "${SIZES[@]}"; do
     dir=$BASE/units$n
-    log=$(mktemp)
-    /usr/bin/time -v "$BIN" score --plan $PLAN --roster "$dir/roster.csv" --ballots "$dir/ballots.parquet" \
-      --out "$dir/out" --memory "${MEMORY:-1G}" -q > "$log.out" 2> "$log" || { cat "$log" >&2; exit 1; }
-    wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-    rss=$(grep 'Maximum resident set size' "$log" | awk '{printf "%.0f", $NF/1024}')
+    got=$(timed "$BIN" score --plan $PLAN --roster "$dir/roster.csv" --ballots "$dir/ballots.parquet" \
+      --out "$dir/out" --memory "${MEMORY:-1G}" -q) # a failure stops the script (set -e)
+    read -r wall rss <<< "$got"
     echo "| $run | $n | $wall | $rss |"
-    rm -f "$log" "$log.out"
   done
 done
