@@ -13,6 +13,16 @@
 //! the staging folder (the complete new set and the previous files) left beside
 //! them.
 //!
+//! An interrupted run leaves nothing behind: every staging folder and temporary
+//! output file of the process is listed while it is unfinished, and
+//! [`abandon_unfinished`] (which the `appraise` binary calls on SIGINT, SIGTERM and
+//! SIGHUP) removes them, waiting for a commit in progress to finish. A run killed
+//! outright (SIGKILL, power loss) cannot clean up: each staging folder carries an
+//! `owner` file (process id and host), and the next run writing into that folder
+//! removes the staging folders of processes of this host that no longer exist —
+//! or, when the killed run had begun its commit (all files staged and synced),
+//! finishes it, so the folder holds one whole set.
+//!
 //! The temporary files are created private (0600); before the rename each is given
 //! the mode a new file gets in that folder (0644 under umask 022), so colleagues on
 //! a shared drive can read the results.
@@ -25,11 +35,114 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::error::{Error, ErrorKind, Result};
 
 /// Prefix of the hidden staging folder made inside an output folder.
 pub const STAGING_PREFIX: &str = ".appraise-staging.";
+
+/// The file inside a staging folder naming the process that made it.
+const OWNER: &str = ".owner";
+
+/// The staging folders and temporary output files of this process not yet
+/// committed or removed, and whether [`abandon_unfinished`] has run.
+static UNFINISHED: Mutex<(Vec<PathBuf>, bool)> = Mutex::new((Vec::new(), false));
+
+fn unfinished() -> MutexGuard<'static, (Vec<PathBuf>, bool)> {
+    UNFINISHED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Lists `path` as unfinished until the returned value is dropped.
+struct Enlisted(PathBuf);
+
+impl Enlisted {
+    fn new(path: &Path) -> Enlisted {
+        unfinished().0.push(path.to_path_buf());
+        Enlisted(path.to_path_buf())
+    }
+}
+
+impl Drop for Enlisted {
+    fn drop(&mut self) {
+        let list = &mut unfinished().0;
+        if let Some(i) = list.iter().position(|p| *p == self.0) {
+            list.swap_remove(i);
+        }
+    }
+}
+
+/// The error of a commit attempted after [`abandon_unfinished`].
+fn abandoned() -> Error {
+    ErrorKind::Usage("the run was interrupted; no output was written".into()).into()
+}
+
+/// Removes every staging folder and temporary output file of this process that is
+/// not yet committed and returns how many there were; a commit in progress
+/// finishes first, and any later commit of this process fails. For a signal
+/// handler: call it, then end the process. A process that ends otherwise removes
+/// its unfinished outputs as their owners are dropped.
+pub fn abandon_unfinished() -> usize {
+    let mut state = unfinished();
+    state.1 = true;
+    let paths = std::mem::take(&mut state.0);
+    for p in &paths {
+        let _ = if p.is_dir() {
+            std::fs::remove_dir_all(p)
+        } else {
+            std::fs::remove_file(p)
+        };
+    }
+    paths.len()
+}
+
+/// This host's name and whether this platform can tell whether a process id is
+/// alive (Linux's `/proc`); None where it cannot, and stale folders are then kept.
+fn host() -> Option<String> {
+    if !Path::new("/proc/self").exists() {
+        return None;
+    }
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    Some(name.trim().to_string())
+}
+
+/// Removes the staging folders in `dir` left by processes of this host that no
+/// longer run; one whose commit had begun (its `.previous` folder exists, so
+/// every file was staged and synced) is finished first. Folders of live
+/// processes, of other hosts, or without an owner are left alone.
+fn sweep_stale(dir: &Path) {
+    let Some(host) = host() else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with(STAGING_PREFIX) {
+            continue;
+        }
+        let folder = entry.path();
+        let Ok(owner) = std::fs::read_to_string(folder.join(OWNER)) else {
+            continue;
+        };
+        let mut fields = owner.split_whitespace();
+        let (Some(pid), Some(owner_host)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid).exists();
+        if alive || owner_host != host || pid.parse::<u32>().is_err() {
+            continue;
+        }
+        if folder.join(".previous").is_dir() {
+            if let Ok(files) = std::fs::read_dir(&folder) {
+                for f in files.flatten() {
+                    let n = f.file_name();
+                    if n != OWNER && n != ".previous" && f.path().is_file() {
+                        let _ = std::fs::rename(f.path(), dir.join(&n));
+                    }
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+}
 
 /// Writes files into `dir` (created if missing) as one set: all are written and
 /// synced into a staging folder first, then renamed into place (see the module
@@ -53,14 +166,16 @@ pub fn write_atomic(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf
 /// [`Staging::stream_to`], files in other folders), committed as a whole by
 /// [`Staging::commit`]; dropped without a commit, it leaves every folder as it was.
 pub struct Staging {
-    /// Each folder of the set with its staging folder; the first is the set's own.
-    folders: Vec<(PathBuf, tempfile::TempDir)>,
+    /// Each folder of the set with its staging folder (listed as unfinished); the
+    /// first is the set's own.
+    folders: Vec<(PathBuf, tempfile::TempDir, Enlisted)>,
     /// The files, in order: folder index and name.
     files: Vec<(usize, String)>,
 }
 
-/// A folder made if missing, with a staging folder inside it.
-fn staging_in(dir: &Path) -> Result<(PathBuf, tempfile::TempDir)> {
+/// A folder made if missing, with a staging folder inside it (stale ones of
+/// killed runs swept first).
+fn staging_in(dir: &Path) -> Result<(PathBuf, tempfile::TempDir, Enlisted)> {
     if dir.exists() && !dir.is_dir() {
         return Err(ErrorKind::Usage(format!(
             "--out {} is a file, not a folder; name a folder",
@@ -69,11 +184,15 @@ fn staging_in(dir: &Path) -> Result<(PathBuf, tempfile::TempDir)> {
         .into());
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    sweep_stale(dir);
     let tmp = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
         .tempdir_in(dir)
         .map_err(|e| Error::io(dir, e))?;
-    Ok((dir.to_path_buf(), tmp))
+    let enlisted = Enlisted::new(tmp.path());
+    let owner = format!("{} {}\n", std::process::id(), host().unwrap_or_default());
+    std::fs::write(tmp.path().join(OWNER), owner).map_err(|e| Error::io(dir, e))?;
+    Ok((dir.to_path_buf(), tmp, enlisted))
 }
 
 impl Staging {
@@ -113,7 +232,7 @@ impl Staging {
             let c = std::fs::canonicalize(a);
             c.is_ok() && c.ok() == std::fs::canonicalize(&dir).ok()
         };
-        let k = match self.folders.iter().position(|(d, _)| same(d)) {
+        let k = match self.folders.iter().position(|(d, _, _)| same(d)) {
             Some(k) => k,
             None => {
                 self.folders.push(staging_in(&dir)?);
@@ -124,9 +243,9 @@ impl Staging {
     }
 
     fn stream_in<T>(&mut self, k: usize, name: &str, fill: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
-        let (dir, tmp) = &self.folders[k];
+        let (dir, tmp, _) = &self.folders[k];
         let target = dir.join(name);
-        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." || name == OWNER {
             return Err(ErrorKind::Usage(format!("`{name}` is no file name of an output set")).into());
         }
         if self.files.iter().any(|(j, n)| *j == k && n == name) {
@@ -152,11 +271,16 @@ impl Staging {
     /// rename fails, the files already moved are put back as they were and the error
     /// is returned. The staging folders are removed afterwards.
     pub fn commit(self) -> Result<Vec<PathBuf>> {
+        // Held to the end: an interruption waits for the set to be in place.
+        let state = unfinished();
+        if state.1 {
+            return Err(abandoned());
+        }
         let staged = |k: usize, name: &str| self.folders[k].1.path().join(name);
         let target = |k: usize, name: &str| self.folders[k].0.join(name);
         // Keep the files being replaced, to put them back on a failure.
         let mut previous = Vec::with_capacity(self.folders.len());
-        for (_, tmp) in &self.folders {
+        for (_, tmp, _) in &self.folders {
             sync_dir(tmp.path()).map_err(|e| Error::io(tmp.path(), e))?;
             let p = tmp.path().join(".previous");
             std::fs::create_dir(&p).map_err(|e| Error::io(&p, e))?;
@@ -192,7 +316,8 @@ impl Staging {
             }
             written.push(to);
         }
-        for (dir, tmp) in self.folders {
+        drop(state);
+        for (dir, tmp, _) in self.folders {
             sync_dir(&dir).map_err(|e| Error::io(&dir, e))?;
             tmp.close().map_err(|e| Error::io(&dir, e))?;
         }
@@ -226,12 +351,18 @@ pub fn write_stream<T>(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<
         .prefix(".appraise.")
         .tempfile_in(dir)
         .map_err(|e| Error::io(path, e))?;
+    let _enlisted = Enlisted::new(tmp.path());
     let mut buf = std::io::BufWriter::new(tmp);
     let value = fill(&mut buf)?;
     let tmp = buf.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
     usual_mode(tmp.as_file(), dir).map_err(|e| Error::io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    let state = unfinished();
+    if state.1 {
+        return Err(abandoned());
+    }
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    drop(state);
     Ok(value)
 }
 
@@ -655,5 +786,65 @@ mod tests {
         g.output_folder("--out", &dir.path().join("new/deeper"), &["results.csv"])
             .unwrap();
         assert!(!dir.path().join("new").exists(), "checking makes no folder");
+    }
+
+    /// A staging folder as a killed run leaves it: `owner` names `pid` on this host.
+    fn stale(dir: &Path, pid: u32, committing: bool) -> PathBuf {
+        let folder = dir.join(format!("{STAGING_PREFIX}killed"));
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join(OWNER), format!("{pid} {}\n", host().unwrap())).unwrap();
+        std::fs::write(folder.join("a.csv"), "from the killed run").unwrap();
+        if committing {
+            std::fs::create_dir(folder.join(".previous")).unwrap();
+        }
+        folder
+    }
+
+    #[test]
+    fn a_killed_runs_staging_folder_is_swept_by_the_next_run() {
+        if host().is_none() {
+            return; // no /proc: stale folders are kept (documented)
+        }
+        // 2^31 - 1 is above Linux's pid_max (at most 2^22): no such process.
+        let dead = i32::MAX as u32;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.csv"), "old").unwrap();
+        let folder = stale(dir.path(), dead, false);
+        write_atomic(dir.path(), &[("b.csv", b"b".to_vec())]).unwrap();
+        assert!(!folder.exists(), "the dead run's staging folder is removed");
+        assert_eq!(
+            std::fs::read(dir.path().join("a.csv")).unwrap(),
+            b"old",
+            "its staged file never lands"
+        );
+
+        // Killed after its commit began (every file staged and synced): finished.
+        let folder = stale(dir.path(), dead, true);
+        write_atomic(dir.path(), &[("b.csv", b"b".to_vec())]).unwrap();
+        assert!(!folder.exists());
+        assert_eq!(std::fs::read(dir.path().join("a.csv")).unwrap(), b"from the killed run");
+
+        // A live process's folder (this one's) is left alone.
+        let folder = stale(dir.path(), std::process::id(), false);
+        write_atomic(dir.path(), &[("b.csv", b"b".to_vec())]).unwrap();
+        assert!(folder.join("a.csv").exists(), "a running process's staging is kept");
+    }
+
+    #[test]
+    fn a_staging_folder_names_its_process_and_is_listed_until_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = Staging::new(dir.path()).unwrap();
+        set.add("a.csv", b"a").unwrap();
+        let folder = set.folders[0].1.path().to_path_buf();
+        let owner = std::fs::read_to_string(folder.join(OWNER)).unwrap();
+        assert!(owner.starts_with(&format!("{} ", std::process::id())), "{owner}");
+        assert!(unfinished().0.contains(&folder));
+        assert!(
+            set.add(OWNER, b"x").is_err(),
+            "no output may be named like the owner file"
+        );
+        set.commit().unwrap();
+        assert!(!unfinished().0.contains(&folder), "committed: no longer unfinished");
+        assert!(!folder.exists());
     }
 }

@@ -238,6 +238,13 @@ const PAGE_VALUE_SLACK: u64 = 8;
 /// Bytes a page may hold beyond its values: level and encoding headers.
 const PAGE_SLACK: u64 = 1 << 16;
 
+/// The most uncompressed bytes a page of a byte-array column (text) may announce.
+/// Text values have no width to bound a page by, and polars zero-fills the
+/// announced size before it decompresses (a 2 GiB allocation from a lying
+/// 50-byte header). Writers cut pages at about 1 MiB (pyarrow, polars, DuckDB
+/// well below); a page of ids or names 256 times that is no ballot file's.
+pub const MAX_TEXT_PAGE: u64 = 256 << 20;
+
 /// The bytes one value of a physical type takes at most when plain-encoded, or
 /// `None` for byte arrays (any length).
 fn value_width(t: polars_parquet::parquet::schema::types::PhysicalType) -> Option<u64> {
@@ -327,6 +334,14 @@ fn check_pages(
         // decompresses (up to 2 GiB per page and thread on a lying header). Values
         // of a fixed width take at most that width each, levels and encoding
         // headers a few bytes more: a page announcing more is refused.
+        if width.is_none() && head.uncompressed as u64 > MAX_TEXT_PAGE {
+            return Err(format!(
+                "a page of text announces {} bytes uncompressed, more than the {} MiB a page may hold here; \
+                 write the file with smaller pages (pyarrow: data_page_size, dictionary_pagesize_limit)",
+                head.uncompressed,
+                MAX_TEXT_PAGE >> 20
+            ));
+        }
         if let Some(w) = width {
             let n = match head.kind {
                 0 | 3 => head.values,
@@ -1268,7 +1283,7 @@ mod tests {
     /// values take at most 100·(4 + 8) + 65,536 = 66,736 bytes, so a header
     /// announcing 66,737 is refused (polars would zero-fill that many bytes
     /// before decompressing) and 66,736 passes; a byte-array column (no fixed
-    /// width) is not bounded this way.
+    /// width) is bounded by MAX_TEXT_PAGE = 256 · 2²⁰ = 268,435,456 bytes.
     #[test]
     fn a_page_announcing_more_bytes_than_its_values_take_is_refused() {
         // Field 1 type DATA_PAGE (0x15 0x00), field 2 uncompressed (0x15, zigzag
@@ -1297,7 +1312,11 @@ mod tests {
         let e = check(66_737, Some(4)).expect_err("too large");
         assert!(e.contains("66737 bytes uncompressed for 100 values of 4 bytes"), "{e}");
         assert_eq!(check(66_736, Some(4)), Ok(()));
-        assert_eq!(check(i32::MAX as u64, None), Ok(()));
+        assert_eq!(MAX_TEXT_PAGE, 268_435_456);
+        assert_eq!(check(268_435_456, None), Ok(()));
+        let e = check(268_435_457, None).expect_err("text page too large");
+        assert!(e.contains("268435457 bytes uncompressed, more than the 256 MiB"), "{e}");
+        assert!(check(i32::MAX as u64, None).is_err());
         assert!(check(i32::MAX as u64, Some(8)).is_err());
     }
 

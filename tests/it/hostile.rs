@@ -1339,3 +1339,95 @@ fn the_memory_budget_bounds_the_tally_and_names_the_flag() {
     assert_eq!(merged.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&merged.stderr).contains("--memory 1G"));
 }
+
+/// The staging folders inside `dir`.
+fn staging_folders(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(".appraise-staging."))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Starts `appraise simulate` of a large campaign into `dir/out` and returns it
+/// once its staging folder holds the ballots being written.
+#[cfg(unix)]
+fn simulate_until_staged(dir: &Path) -> std::process::Child {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("appraise"))
+        .current_dir(dir)
+        .args(["simulate", "-q", "--plan", "plan.yaml", "--roster", "roster.csv"])
+        .args(["--ballots-per-unit", "100000", "--out", "out"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawned");
+    let t = Instant::now();
+    while !staging_folders(&dir.join("out"))
+        .iter()
+        .any(|f| f.join("ballots.csv").exists())
+    {
+        assert!(
+            child.try_wait().expect("status").is_none(),
+            "simulate ended before it was staged"
+        );
+        assert!(t.elapsed() < Duration::from_secs(60), "no staging folder after 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_staging_folder_and_says_so() {
+    for (signal, code) in [("-TERM", 143), ("-INT", 130)] {
+        let d = campaign_copy();
+        let child = simulate_until_staged(d.path());
+        let sent = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+        let out = child.wait_with_output().expect("waited");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{signal}: {err}");
+        assert!(err.contains("interrupted: 1 unfinished output"), "{signal}: {err}");
+        let left: Vec<_> = std::fs::read_dir(d.path().join("out"))
+            .expect("out")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert!(left.is_empty(), "{signal}: nothing is left in out/: {left:?}");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_killed_runs_staging_folder_is_swept_by_the_next_run_into_that_folder() {
+    let d = campaign_copy();
+    let mut child = simulate_until_staged(d.path());
+    child.kill().expect("SIGKILL");
+    child.wait().expect("waited");
+    let out = d.path().join("out");
+    assert_eq!(staging_folders(&out).len(), 1, "SIGKILL cannot be cleaned up after");
+    let (code, _, err) = run_in(
+        d.path(),
+        &[
+            "simulate",
+            "-q",
+            "--plan",
+            "plan.yaml",
+            "--roster",
+            "roster.csv",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(staging_folders(&out).is_empty(), "swept");
+    assert!(out.join("ballots.csv").exists() && out.join("complaints.csv").exists());
+}

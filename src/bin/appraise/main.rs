@@ -55,6 +55,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    clean_up_when_interrupted();
     match run(command) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -68,6 +69,32 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// On SIGINT, SIGTERM or SIGHUP: removes this run's unfinished outputs (staging
+/// folders, temporary files; a commit in progress finishes first), says so, and
+/// exits with 128 + the signal's number as the shell would. Without it an
+/// interrupted run would leave `.appraise-staging.*` folders beside the outputs.
+#[cfg(unix)]
+fn clean_up_when_interrupted() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            match appraise::files::abandon_unfinished() {
+                0 => warn!("interrupted"),
+                n => {
+                    warn!("interrupted: {n} unfinished output folder(s) or file(s) removed; no partial output is left")
+                }
+            }
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn clean_up_when_interrupted() {}
 
 /// Runs a command; `Ok(false)` when it ran but something needs a person (a
 /// `validate` dry run with an attention list): exit 1.
