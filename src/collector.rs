@@ -130,21 +130,33 @@ impl Collector {
     }
 
     /// Judges and counts a ballot file (CSV, or Parquet with the `parquet`
-    /// feature), as one more batch.
+    /// feature), as one more batch. All or nothing: a file that fails midway (an
+    /// unclosed quote on line 5,000) leaves the collector as it was — no row of
+    /// it counted, none of its ballot ids taken — so the corrected file can be
+    /// pushed again.
     pub fn push_file(&mut self, source: &Source, encoding: Encoding) -> Result<FileSummary> {
+        let mark = self.keys.mark();
         let mut validator = Validator::with_keys(&self.plan, &self.roster, std::mem::take(&mut self.keys));
         let mut rejects = Rejects::new();
+        // The file is counted apart and added once it has been read whole.
+        let mut tally = Tally::try_new(self.tally.layout().clone())?;
         let read = read_ballots(
             &mut validator,
             std::slice::from_ref(source),
             encoding,
             Format::Auto,
-            &mut self.tally,
+            &mut tally,
             &mut rejects,
             &mut |_| {},
         );
         self.keys = validator.into_keys();
-        let mut summaries = read?;
+        let mut summaries = match read.and_then(|s| self.tally.merge(&tally).map(|()| s)) {
+            Ok(s) => s,
+            Err(e) => {
+                self.keys.roll_back(mark);
+                return Err(e);
+            }
+        };
         // The file index of its rejects is that of the file among all batches.
         let file = self.files.len();
         self.rejects.append(&rejects, |_| file)?;

@@ -193,7 +193,24 @@ impl TakenKeys {
             (unit, std::str::from_utf8(r).unwrap_or_default())
         })
     }
+
+    /// Where the keys stand now, to [`roll back`](Self::roll_back) to.
+    pub(crate) fn mark(&self) -> KeysMark {
+        KeysMark(self.ballot_ids.mark(), self.raters.mark())
+    }
+
+    /// Forgets the keys taken since `mark`: a batch that failed midway leaves
+    /// no ballot of its own marked as taken (else its corrected file, pushed
+    /// again, would be all duplicates).
+    pub(crate) fn roll_back(&mut self, mark: KeysMark) {
+        self.ballot_ids.truncate(mark.0);
+        self.raters.truncate(mark.1);
+    }
 }
+
+/// A point in a [`TakenKeys`]' history (keys held, arena bytes, per set).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeysMark((usize, usize), (usize, usize));
 
 /// A judged ballot that failed: the unit (when the row names a roster unit, for
 /// the accounting), the reason and the detail.

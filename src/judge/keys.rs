@@ -363,6 +363,27 @@ impl KeySet {
         }
     }
 
+    /// Where the set stands now, for [`truncate`](Self::truncate).
+    pub(crate) fn mark(&self) -> (usize, usize) {
+        (self.len, self.arena.len())
+    }
+
+    /// Forgets the keys inserted since `mark` (a batch that failed midway), and
+    /// rebuilds the table from the keys left. The mark must be one this set gave;
+    /// a later or foreign one changes nothing.
+    pub(crate) fn truncate(&mut self, (len, arena): (usize, usize)) {
+        if len > self.len || arena > self.arena.len() {
+            return;
+        }
+        self.arena.truncate(arena);
+        self.len = len;
+        let size = self.slots.len();
+        self.slots = Vec::new();
+        if size > 0 {
+            self.grow_to(len.max(size / 2));
+        }
+    }
+
     /// The keys, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
         let mut off = 0;
@@ -471,6 +492,31 @@ mod tests {
         assert_eq!(ix.get("U003"), None);
         assert_eq!(ix.get("U00"), None);
         assert_eq!(StrIndex::new([]).get("x"), None);
+    }
+
+    #[test]
+    fn a_truncated_key_set_forgets_exactly_the_keys_after_its_mark() {
+        let mut s = KeySet::new();
+        let key = |k: u32| format!("B{k}").into_bytes();
+        for k in 0..1_000 {
+            assert!(s.insert(&key(k)));
+        }
+        let mark = s.mark();
+        // 3,000 more: the table grows past the mark's size and must shrink back.
+        for k in 1_000..4_000 {
+            assert!(s.insert(&key(k)));
+        }
+        s.truncate(mark);
+        assert_eq!(s.len(), 1_000);
+        assert!((0..1_000).all(|k| s.contains(&key(k))));
+        assert!((1_000..4_000).all(|k| !s.contains(&key(k))));
+        assert_eq!(s.iter().count(), 1_000);
+        assert!(s.insert(&key(1_500)), "a forgotten key can be taken again");
+        assert!(!s.insert(&key(5)));
+        // A mark from the future changes nothing.
+        let before = s.len();
+        s.truncate((before + 10, usize::MAX));
+        assert_eq!(s.len(), before);
     }
 
     #[test]

@@ -411,3 +411,46 @@ fn typed_complaints_count_exactly_like_the_csv_file() {
         assert_eq!(t.row + 2, f.row);
     }
 }
+
+/// A file that fails midway (an unclosed quote 5,000 lines in) leaves the
+/// collector as it was: no row counted, no ballot id taken, no reject kept. The
+/// corrected file pushed next then gives exactly the outcome of the file run;
+/// before, its first 4,998 rows came back as duplicates of themselves.
+#[test]
+fn a_file_failing_midway_leaves_the_collector_as_it_was() {
+    let (plan, roster, by_file) = crate::demo();
+    let mut c = Collector::new(Arc::new(plan.clone()), Arc::new(roster.clone())).expect("collector");
+    c.set_complaints(by_file.complaints.clone());
+    let mut lines: Vec<&str> = appraise::demo::BALLOTS.lines().collect();
+    assert!(lines.len() > 5000, "{} lines", lines.len());
+    let broken_line = lines[4999].replacen(",R", ",\"R", 1);
+    assert_ne!(broken_line, lines[4999], "line 5,000 has a rater id to break");
+    lines[4999] = &broken_line;
+    let broken = lines.join("\n") + "\n";
+    let e = c
+        .push_file(&Source::text("ballots.csv", &broken), Encoding::Utf8)
+        .expect_err("an unclosed quote");
+    assert!(e.to_string().contains("ballots.csv:5000"), "{e}");
+    assert_eq!(c.ballots_read(), 0, "no row of the failed file is counted");
+    let empty = c.outcome().expect("outcome");
+    assert_eq!((empty.accounting.read, empty.rejects.len()), (0, 0));
+    c.push_file(&Source::text("ballots.csv", appraise::demo::BALLOTS), Encoding::Utf8)
+        .expect("the corrected file");
+    let mut o = c.outcome().expect("outcome");
+    assert_eq!(o.accounting, by_file.accounting);
+    assert_eq!(
+        o.rejects.to_vec().expect("rejects"),
+        by_file.rejects.to_vec().expect("rejects")
+    );
+    assert_eq!(o.flags, by_file.flags);
+    // One file, named as pushed; the file run names the demo's path.
+    assert_eq!(o.files.len(), 1);
+    o.files = by_file.files.clone();
+    for ((name, a), (_, b)) in outputs(plan, roster, &o).iter().zip(outputs(plan, roster, by_file)) {
+        if *a != b {
+            let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(&b));
+            let line = a.lines().zip(b.lines()).find(|(x, y)| x != y);
+            panic!("{name} differs: {line:?}");
+        }
+    }
+}
