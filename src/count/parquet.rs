@@ -982,8 +982,14 @@ pub(crate) fn repeated_keys(
         });
         done?;
     }
-    let ids = crate::judge::keys::HashFilter::new(ids.repeated().ok()?);
-    let raters = crate::judge::keys::HashFilter::new(raters.repeated().ok()?);
+    // The two counts are independent: one on each core.
+    let (ids, raters) = std::thread::scope(|s| {
+        let ids = s.spawn(|| ids.repeated());
+        let raters = raters.repeated();
+        (ids.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), raters)
+    });
+    let ids = crate::judge::keys::HashFilter::new(ids.ok()?);
+    let raters = crate::judge::keys::HashFilter::new(raters.ok()?);
     Some((ids, raters))
 }
 

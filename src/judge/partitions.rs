@@ -170,25 +170,51 @@ impl HashCounter {
     }
 
     /// The hashes pushed more than once, each once, in increasing order.
+    ///
+    /// Each partition's hashes are counted in an open-addressing table twice
+    /// their number in size (linear probing on the hash's low bits, which the
+    /// partition does not fix): one pass, in cache for a partition of 10⁵
+    /// hashes. Sorting each partition took a tenth of a 10⁷-row run's wall time.
     pub(crate) fn repeated(mut self) -> Result<Vec<u64>> {
         let mut buf = Vec::new();
-        let mut hashes = Vec::new();
+        // Slot: the hash, and whether it was seen again (0 = empty; the hash 0
+        // is counted apart).
+        let mut table: Vec<(u64, bool)> = Vec::new();
         let mut out = Vec::new();
+        let mut zeros = 0u64;
         for p in 0..PARTS {
             self.parts.read(p, &mut buf)?;
-            hashes.clear();
-            hashes.extend(
-                buf.chunks_exact(8)
-                    .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])),
-            );
-            hashes.sort_unstable();
-            out.extend(
-                hashes
-                    .chunk_by(|a, b| a == b)
-                    .filter(|run| run.len() > 1)
-                    .map(|run| run[0]),
-            );
+            let n = buf.len() / 8;
+            let size = n.saturating_mul(2).max(16).next_power_of_two();
+            table.clear();
+            table.resize(size, (0, false));
+            let mask = size - 1;
+            for b in buf.chunks_exact(8) {
+                let h = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+                if h == 0 {
+                    zeros += 1;
+                    continue;
+                }
+                let mut i = h as usize & mask;
+                loop {
+                    let slot = &mut table[i];
+                    if slot.0 == h {
+                        slot.1 = true;
+                        break;
+                    }
+                    if slot.0 == 0 {
+                        slot.0 = h;
+                        break;
+                    }
+                    i = (i + 1) & mask;
+                }
+            }
+            out.extend(table.iter().filter(|s| s.1).map(|s| s.0));
         }
+        if zeros > 1 {
+            out.push(0);
+        }
+        out.sort_unstable();
         Ok(out)
     }
 }
@@ -339,6 +365,29 @@ mod tests {
         assert_eq!(want.len(), 143);
         assert_eq!(memory.repeated().unwrap(), want);
         assert_eq!(disk.repeated().unwrap(), want);
+    }
+
+    #[test]
+    fn repeated_hashes_survive_probe_chains_and_the_hash_zero() {
+        // 49 hashes with equal low 40 bits (one probe chain in each table),
+        // the odd ones pushed twice; 0 pushed once, then twice.
+        let h = |k: u64| (k << 40) | 5;
+        let mut c = HashCounter::new(usize::MAX, "test hashes");
+        for k in 1..50u64 {
+            c.push(h(k));
+            if k % 2 == 1 {
+                c.push(h(k));
+            }
+        }
+        c.push(0);
+        let want: Vec<u64> = (1..50u64).filter(|k| k % 2 == 1).map(h).collect();
+        assert_eq!(want.len(), 25);
+        assert_eq!(c.repeated().unwrap(), want, "0 once is not repeated");
+        let mut c = HashCounter::new(usize::MAX, "test hashes");
+        c.push(0);
+        c.push(7);
+        c.push(0);
+        assert_eq!(c.repeated().unwrap(), [0]);
     }
 
     #[test]
