@@ -267,6 +267,14 @@ impl Staging {
         Ok(value)
     }
 
+    /// Puts the files staged so far in the order of `names` (those it does not
+    /// name last, in their order): the order [`commit`](Self::commit) renames
+    /// and lists them in, for files staged in another order than listed.
+    pub fn arrange(&mut self, names: &[&str]) {
+        let rank = |name: &str| names.iter().position(|n| *n == name).unwrap_or(names.len());
+        self.files.sort_by_key(|(_, name)| rank(name));
+    }
+
     /// Moves the set into place: every file renamed onto its target; when one
     /// rename fails, the files already moved are put back as they were and the error
     /// is returned. The staging folders are removed afterwards.
@@ -828,6 +836,23 @@ mod tests {
         let folder = stale(dir.path(), std::process::id(), false);
         write_atomic(dir.path(), &[("b.csv", b"b".to_vec())]).unwrap();
         assert!(folder.join("a.csv").exists(), "a running process's staging is kept");
+    }
+
+    #[test]
+    fn arranged_files_are_committed_and_listed_in_the_order_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = Staging::new(dir.path()).unwrap();
+        for name in ["c.csv", "a.csv", "x.csv", "b.csv"] {
+            set.add(name, b"-").unwrap();
+        }
+        set.arrange(&["a.csv", "b.csv", "c.csv"]);
+        let names: Vec<_> = set
+            .commit()
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.csv", "b.csv", "c.csv", "x.csv"], "unnamed last");
     }
 
     #[test]

@@ -102,18 +102,21 @@ pub fn render_all(plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec
 /// # Ok::<(), appraise::Error>(())
 /// ```
 pub fn write_all(dir: &Path, plan: &Plan, roster: &Roster, outcome: &Outcome) -> Result<Vec<PathBuf>> {
-    let files = render(plan, roster, outcome, false)?;
     let mut set = crate::files::Staging::new(dir)?;
-    for (name, bytes) in &files {
-        if *name == REJECTS_CSV {
+    // Each file goes to the staging folder as soon as it is rendered and is
+    // dropped there: memory holds one file at a time beside the workbook (a
+    // campaign of 10,000 units has a 130 MB report.html).
+    render_each(plan, roster, outcome, false, &mut |name, bytes| {
+        if name == REJECTS_CSV {
             let path = dir.join(name);
             set.stream(name, |w| {
                 crate::count::shard::write_rejects_table(w, &path, &outcome.rejects, &outcome.files)
-            })?;
+            })
         } else {
-            set.add(name, bytes)?;
+            set.add(name, &bytes)
         }
-    }
+    })?;
+    set.arrange(&FILE_NAMES);
     set.commit()
 }
 
@@ -123,45 +126,65 @@ const REJECTS_CSV: &str = "rejects.csv";
 /// [`render_all`]; without `rejects` the `rejects.csv` entry is left empty, for
 /// [`write_all`] to stream.
 fn render(plan: &Plan, roster: &Roster, outcome: &Outcome, rejects: bool) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    let rows = result_rows(plan, roster, outcome);
-    // The workbook (zipped XML, the slowest to render) is made on a second thread
-    // while the other files are rendered here.
-    let (xlsx, files) = std::thread::scope(|s| {
-        let xlsx = s.spawn(|| results_xlsx(plan, roster, outcome, &rows));
-        let rest = render_rest(plan, roster, outcome, &rows, rejects);
-        (xlsx.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), rest)
-    });
-    let mut files = files?;
-    files.insert(2, ("results.xlsx", xlsx?));
-    files.extend(people::people_files(plan, roster, outcome)?);
-    // SPEC §14: only for a plan that uses its rules, or a run given its files.
-    if plan.ledgers.any() || !outcome.ledgers.is_empty() {
-        files.push(("ledger.csv", ledger_csv(roster, outcome)?));
-        files.push(("ledger_rejects.csv", ledger_rejects_csv(outcome)?));
-    }
+    let mut files = Vec::new();
+    render_each(plan, roster, outcome, rejects, &mut |name, bytes| {
+        files.push((name, bytes));
+        Ok(())
+    })?;
+    files.sort_by_key(|(name, _)| FILE_NAMES.iter().position(|n| n == name));
     Ok(files)
 }
 
-/// Every file of [`render_all`] in its order but the workbook.
+/// Renders each output file and hands it to `sink` at once, the workbook last
+/// (it is made on a second thread, the slowest to render, while the others are
+/// rendered here); [`FILE_NAMES`] gives their order.
+fn render_each(
+    plan: &Plan,
+    roster: &Roster,
+    outcome: &Outcome,
+    rejects: bool,
+    sink: &mut dyn FnMut(&'static str, Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    let rows = result_rows(plan, roster, outcome);
+    std::thread::scope(|s| {
+        let xlsx = s.spawn(|| results_xlsx(plan, roster, outcome, &rows));
+        let rest = render_rest(plan, roster, outcome, &rows, rejects, &mut *sink);
+        let xlsx = xlsx.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        rest?;
+        sink("results.xlsx", xlsx?)
+    })?;
+    for (name, bytes) in people::people_files(plan, roster, outcome)? {
+        sink(name, bytes)?;
+    }
+    // SPEC §14: only for a plan that uses its rules, or a run given its files.
+    if plan.ledgers.any() || !outcome.ledgers.is_empty() {
+        sink("ledger.csv", ledger_csv(roster, outcome)?)?;
+        sink("ledger_rejects.csv", ledger_rejects_csv(outcome)?)?;
+    }
+    Ok(())
+}
+
+/// Every file of [`render_all`] in its order but the workbook, each handed to
+/// `sink` as soon as it is rendered.
 fn render_rest(
     plan: &Plan,
     roster: &Roster,
     outcome: &Outcome,
     rows: &[ResultRow],
     rejects: bool,
-) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    Ok(vec![
-        ("results.csv", results_csv(plan, roster, rows)?),
-        ("results.json", results_json(plan, outcome, rows)?),
-        ("items.csv", items_csv(plan, roster, outcome)?),
-        (REJECTS_CSV, if rejects { rejects_csv(outcome)? } else { Vec::new() }),
-        ("complaint_rejects.csv", complaint_rejects_csv(outcome)?),
-        ("reliability.csv", reliability_csv(plan, outcome)?),
-        ("flags.csv", flags_csv(roster, outcome)?),
-        ("report.md", report_md(plan, roster, outcome).into_bytes()),
-        (
-            "report.html",
-            report_html(plan, roster, outcome, &attention_lines(plan, roster, outcome)).into_bytes(),
-        ),
-    ])
+    sink: &mut dyn FnMut(&'static str, Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    sink("results.csv", results_csv(plan, roster, rows)?)?;
+    sink("results.json", results_json(plan, outcome, rows)?)?;
+    sink("items.csv", items_csv(plan, roster, outcome)?)?;
+    sink(REJECTS_CSV, if rejects { rejects_csv(outcome)? } else { Vec::new() })?;
+    sink("complaint_rejects.csv", complaint_rejects_csv(outcome)?)?;
+    sink("reliability.csv", reliability_csv(plan, outcome)?)?;
+    sink("flags.csv", flags_csv(roster, outcome)?)?;
+    sink("report.md", report_md(plan, roster, outcome).into_bytes())?;
+    let attention = attention_lines(plan, roster, outcome);
+    sink(
+        "report.html",
+        report_html(plan, roster, outcome, &attention).into_bytes(),
+    )
 }
