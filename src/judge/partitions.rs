@@ -91,10 +91,11 @@ impl Partitions {
         let end = self.end;
         let buf = &self.bufs[p];
         let written = (|| {
-            if self.spill.is_none() {
-                self.spill = Some(tempfile::tempfile()?);
-            }
-            let f = self.spill.as_mut().ok_or_else(|| std::io::Error::other("no file"))?;
+            let f = match self.spill.take() {
+                Some(f) => f,
+                None => tempfile::tempfile()?,
+            };
+            let f = self.spill.insert(f);
             f.seek(SeekFrom::Start(end))?;
             f.write_all(buf)
         })();
