@@ -641,7 +641,11 @@ where
             for ((c, v), r) in out.zip(values).zip(r0..r1) {
                 let i = offset + r;
                 let set = bits.get(i >> 3).is_some_and(|b| b & (1 << (i & 7)) != 0);
-                *c = if set { v.to_i64().map_or(BAD, |v| lut.get(v)) } else { BLANK };
+                *c = if set {
+                    v.to_i64().map_or(BAD, |v| lut.get(v))
+                } else {
+                    BLANK
+                };
             }
         }
     }

@@ -245,7 +245,7 @@ pub fn evaluate_with(
     let reliability = (0..plan.survey.dimensions.len())
         .map(|d| stats::reliability(&tally, d))
         .collect();
-    let flags = crate::score::flags::flags(&tally, &units);
+    let flags = crate::score::flags::flags_on(&tally, &units, settings.threads);
     let mut attention = crate::score::attention::collect(roster, &tally, &rejects, &files, &complaints)?;
     attention.extend(components::reject_attention(&ledgers));
     let people = crate::score::people::People {

@@ -312,6 +312,12 @@ fn pattern_test(tally: &Tally, unit: usize, n: u64, peers: &[usize], straight: &
 
 /// Every flag of a campaign, in roster order and then by kind.
 pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
+    flags_on(tally, units, 1)
+}
+
+/// [`flags`] computed on up to `threads` threads (the units' tests split in two
+/// halves when `threads` > 1 and there are at least 64 units); the same flags.
+pub fn flags_on(tally: &Tally, units: &[UnitResult], threads: usize) -> Vec<Flag> {
     let judged: Vec<usize> = (0..units.len())
         .filter(|&k| units[k].score.valid >= MIN_BALLOTS && units[k].score.composite.is_some())
         .collect();
@@ -333,8 +339,7 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
         pattern: Option<PatternTest>,
         variance: Option<(f64, f64, f64)>,
     }
-    let mut tests: Vec<Tests> = Vec::new();
-    for (pos, &k) in sorted.iter().enumerate() {
+    let test = |pos: usize, k: usize| -> Tests {
         let peers: Vec<usize> = sorted[peer_window(sorted.len(), pos)]
             .iter()
             .copied()
@@ -369,8 +374,26 @@ pub fn flags(tally: &Tally, units: &[UnitResult]) -> Vec<Flag> {
             }
             t.peers = peers;
         }
-        tests.push(t);
-    }
+        t
+    };
+    // Each unit's tests are its own (a beta-binomial tail over tens of thousands
+    // of ballots takes thousands of terms): the second half of the units on a
+    // second thread when there are many, in order, so the results are the same.
+    let tests: Vec<Tests> = if threads > 1 && sorted.len() >= 64 {
+        let half = sorted.len() / 2;
+        std::thread::scope(|s| {
+            let second = s.spawn(|| {
+                (half..sorted.len())
+                    .map(|pos| test(pos, sorted[pos]))
+                    .collect::<Vec<_>>()
+            });
+            let mut tests: Vec<Tests> = (0..half).map(|pos| test(pos, sorted[pos])).collect();
+            tests.extend(second.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            tests
+        })
+    } else {
+        (0..sorted.len()).map(|pos| test(pos, sorted[pos])).collect()
+    };
     let mut p: Vec<f64> = Vec::new();
     for t in &tests {
         p.extend(t.straight.map(|x| x.0));

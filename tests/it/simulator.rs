@@ -251,3 +251,26 @@ fn flag_rates_elsewhere() {
         );
     }
 }
+
+/// The flags' tests split over two threads are the flags of one thread: a
+/// campaign of 300 units (above the 64 that split) with planted copies flags
+/// units, and both ways give the same list, in the same order.
+#[test]
+fn flags_on_two_threads_are_the_flags_of_one() {
+    use appraise::score::flags::{flags, flags_on};
+    let dir = manifest_dir().join("surveys");
+    let plan = Plan::load(&dir.join("minzhu-pingyi.plan.yaml")).expect("plan");
+    let roster = Roster::load(&dir.join("examples").join("caidian-2010.roster.csv"), Encoding::Auto).expect("roster");
+    let mut cfg = SimConfig {
+        seed: 1,
+        ballots_per_unit: 30,
+        ..SimConfig::default()
+    };
+    cfg.faults.copied = 0.2;
+    cfg.faults.copies = 8;
+    let o = score(&plan, &roster, &cfg);
+    assert!(roster.len() >= 64, "{} units", roster.len());
+    let one = flags(&o.tally, &o.units);
+    assert!(one.iter().filter(|f| f.unit.is_some()).count() >= 10, "{one:?}");
+    assert_eq!(flags_on(&o.tally, &o.units, 2), one);
+}
