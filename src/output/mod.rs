@@ -45,7 +45,7 @@ pub use view::{ReportView, attention_lines, attention_list, report_view};
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::rules::plan::Plan;
 use crate::rules::roster::Roster;
 use crate::score::outcome::Outcome;
@@ -106,14 +106,19 @@ pub fn write_all(dir: &Path, plan: &Plan, roster: &Roster, outcome: &Outcome) ->
     // Each file goes to the staging folder as soon as it is rendered and is
     // dropped there: memory holds one file at a time beside the workbook (a
     // campaign of 10,000 units has a 130 MB report.html).
+    // `rejects.csv` and `report.html` (left empty by `render_each`) are streamed.
     render_each(plan, roster, outcome, false, &mut |name, bytes| {
-        if name == REJECTS_CSV {
-            let path = dir.join(name);
-            set.stream(name, |w| {
+        let path = dir.join(name);
+        match name {
+            REJECTS_CSV => set.stream(name, |w| {
                 crate::count::shard::write_rejects_table(w, &path, &outcome.rejects, &outcome.files)
-            })
-        } else {
-            set.add(name, &bytes)
+            }),
+            REPORT_HTML => set.stream(name, |w| {
+                let attention = attention_lines(plan, roster, outcome);
+                report_html::report_html_to(plan, roster, outcome, &attention, &mut |s| w.write_all(s.as_bytes()))
+                    .map_err(|e| Error::io(&path, e))
+            }),
+            _ => set.add(name, &bytes),
         }
     })?;
     set.arrange(&FILE_NAMES);
@@ -123,11 +128,14 @@ pub fn write_all(dir: &Path, plan: &Plan, roster: &Roster, outcome: &Outcome) ->
 /// The name of the ballot rejects table.
 const REJECTS_CSV: &str = "rejects.csv";
 
-/// [`render_all`]; without `rejects` the `rejects.csv` entry is left empty, for
-/// [`write_all`] to stream.
-fn render(plan: &Plan, roster: &Roster, outcome: &Outcome, rejects: bool) -> Result<Vec<(&'static str, Vec<u8>)>> {
+/// The name of the page for leaders and the public.
+const REPORT_HTML: &str = "report.html";
+
+/// [`render_all`]; without `whole` the `rejects.csv` and `report.html` entries
+/// are left empty, for [`write_all`] to stream.
+fn render(plan: &Plan, roster: &Roster, outcome: &Outcome, whole: bool) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let mut files = Vec::new();
-    render_each(plan, roster, outcome, rejects, &mut |name, bytes| {
+    render_each(plan, roster, outcome, whole, &mut |name, bytes| {
         files.push((name, bytes));
         Ok(())
     })?;
@@ -142,13 +150,13 @@ fn render_each(
     plan: &Plan,
     roster: &Roster,
     outcome: &Outcome,
-    rejects: bool,
+    whole: bool,
     sink: &mut dyn FnMut(&'static str, Vec<u8>) -> Result<()>,
 ) -> Result<()> {
     let rows = result_rows(plan, roster, outcome);
     std::thread::scope(|s| {
         let xlsx = s.spawn(|| results_xlsx(plan, roster, outcome, &rows));
-        let rest = render_rest(plan, roster, outcome, &rows, rejects, &mut *sink);
+        let rest = render_rest(plan, roster, outcome, &rows, whole, &mut *sink);
         let xlsx = xlsx.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         rest?;
         sink("results.xlsx", xlsx?)
@@ -171,20 +179,21 @@ fn render_rest(
     roster: &Roster,
     outcome: &Outcome,
     rows: &[ResultRow],
-    rejects: bool,
+    whole: bool,
     sink: &mut dyn FnMut(&'static str, Vec<u8>) -> Result<()>,
 ) -> Result<()> {
     sink("results.csv", results_csv(plan, roster, rows)?)?;
     sink("results.json", results_json(plan, outcome, rows)?)?;
     sink("items.csv", items_csv(plan, roster, outcome)?)?;
-    sink(REJECTS_CSV, if rejects { rejects_csv(outcome)? } else { Vec::new() })?;
+    sink(REJECTS_CSV, if whole { rejects_csv(outcome)? } else { Vec::new() })?;
     sink("complaint_rejects.csv", complaint_rejects_csv(outcome)?)?;
     sink("reliability.csv", reliability_csv(plan, outcome)?)?;
     sink("flags.csv", flags_csv(roster, outcome)?)?;
     sink("report.md", report_md(plan, roster, outcome).into_bytes())?;
-    let attention = attention_lines(plan, roster, outcome);
-    sink(
-        "report.html",
-        report_html(plan, roster, outcome, &attention).into_bytes(),
-    )
+    let html = if whole {
+        report_html(plan, roster, outcome, &attention_lines(plan, roster, outcome)).into_bytes()
+    } else {
+        Vec::new()
+    };
+    sink(REPORT_HTML, html)
 }

@@ -126,46 +126,124 @@ ul.flags{margin:4px 0;padding-left:20px}
 /// `report.html` of a scored campaign: [`report_view`] rendered by [`render_html`].
 /// `attention` is what a person must look at ([`crate::output::view::attention_list`]).
 pub fn report_html(plan: &Plan, roster: &Roster, outcome: &Outcome, attention: &[String]) -> String {
-    let page = render_html(&report_view(plan, roster, outcome, attention));
-    // SPEC §14: the ledgers' section, before the methods (nothing without the rules).
-    let ledgers = crate::output::ledger_report::ledger_html(plan, roster, outcome);
-    match page.find(METHODS_SECTION) {
-        Some(at) if !ledgers.is_empty() => {
-            let page = format!("{}{ledgers}{}", &page[..at], &page[at..]);
-            // And its entry in the page's navigation, before the methods'.
-            let heading = if plan.ledgers.components.is_empty() {
-                Key::Ledgers
-            } else {
-                Key::Components
-            };
-            page.replacen(
-                METHODS_LINK,
-                &format!(
-                    "<a href=\"#ledgers\">{}</a>{METHODS_LINK}",
-                    label(plan.language, heading)
-                ),
-                1,
-            )
-        }
-        _ => page,
-    }
+    let mut page = Page::new(None);
+    write_report(plan, roster, outcome, attention, &mut page);
+    page.buf
 }
 
-/// The navigation link to the methods section.
-const METHODS_LINK: &str = "<a href=\"#methods\">";
+/// [`report_html`] handed to `out` in pieces of about [`Page::CHUNK`] bytes as it
+/// is rendered, so that the page is never held whole (100,000 units make 1.3 GB
+/// of HTML). The first error of `out` stops the writing and is returned.
+pub fn report_html_to(
+    plan: &Plan,
+    roster: &Roster,
+    outcome: &Outcome,
+    attention: &[String],
+    out: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut page = Page::new(Some(out));
+    write_report(plan, roster, outcome, attention, &mut page);
+    page.finish()
+}
 
-/// The opening of the methods section, before which the ledgers' section goes.
-const METHODS_SECTION: &str = "<section id=\"methods\"";
+fn write_report(plan: &Plan, roster: &Roster, outcome: &Outcome, attention: &[String], page: &mut Page<'_>) {
+    let view = report_view(plan, roster, outcome, attention);
+    // SPEC §14: the ledgers' section, before the methods (nothing without the
+    // rules), with its entry in the navigation before the methods'.
+    let ledgers = crate::output::ledger_report::ledger_html(plan, roster, outcome);
+    let extra = (!ledgers.is_empty()).then(|| {
+        let heading = if plan.ledgers.components.is_empty() {
+            Key::Ledgers
+        } else {
+            Key::Components
+        };
+        (
+            format!("<a href=\"#ledgers\">{}</a>", label(plan.language, heading)),
+            ledgers,
+        )
+    });
+    render_page(
+        &view,
+        extra.as_ref().map(|(link, html)| (link.as_str(), html.as_str())),
+        page,
+    );
+}
 
 /// The report as one self-contained HTML page.
 pub fn render_html(v: &ReportView) -> String {
+    let mut page = Page::new(None);
+    render_page(v, None, &mut page);
+    page.buf
+}
+
+/// Where the pieces of a streamed page go.
+type Sink<'o> = &'o mut dyn FnMut(&str) -> std::io::Result<()>;
+
+/// The page being written: a buffer handed to a sink whenever it passes
+/// [`Page::CHUNK`] bytes (or kept whole when there is no sink).
+struct Page<'o> {
+    buf: String,
+    out: Option<Sink<'o>>,
+    failed: Option<std::io::Error>,
+}
+
+impl<'o> Page<'o> {
+    /// Bytes held before they go to the sink.
+    const CHUNK: usize = 1 << 20;
+
+    fn new(out: Option<Sink<'o>>) -> Page<'o> {
+        Page {
+            buf: String::new(),
+            out,
+            failed: None,
+        }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        self.buf.push_str(s);
+        if self.buf.len() >= Self::CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some(out) = self.out.as_mut() {
+            if self.failed.is_none()
+                && let Err(e) = out(&self.buf)
+            {
+                self.failed = Some(e);
+            }
+            self.buf.clear();
+        }
+    }
+
+    /// Hands the rest to the sink; the first error met.
+    fn finish(mut self) -> std::io::Result<()> {
+        self.flush();
+        self.failed.map_or(Ok(()), Err)
+    }
+}
+
+impl std::fmt::Write for Page<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
+/// The page of view `v`; `ledgers` (a navigation link and a section) go before
+/// the methods' link and section.
+fn render_page(v: &ReportView, ledgers: Option<(&str, &str)>, s: &mut Page<'_>) {
     let c = Ctx {
         v,
         lang: v.lang,
         d: v.decimals.min(6) as usize,
+        ledger_link: ledgers.map_or("", |l| l.0),
     };
     let order = unit_order(v);
-    let mut s = String::with_capacity(64 * 1024 + v.units.len() * 6 * 1024);
+    if s.out.is_none() {
+        s.buf.reserve(64 * 1024 + v.units.len() * 6 * 1024);
+    }
     let _ = write!(
         s,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -175,20 +253,24 @@ pub fn render_html(v: &ReportView) -> String {
         escape(&v.title),
         CSS
     );
-    overview(&c, &mut s);
-    public_list(&c, &mut s, &order);
-    people(&c, &mut s);
-    charts(&c, &mut s, &order);
-    scorecards(&c, &mut s, &order);
-    methods(&c, &mut s);
+    overview(&c, s);
+    public_list(&c, s, &order);
+    people(&c, s);
+    charts(&c, s, &order);
+    scorecards(&c, s, &order);
+    if let Some((_, section)) = ledgers {
+        s.push_str(section);
+    }
+    methods(&c, s);
     s.push_str("</main>\n</body>\n</html>\n");
-    s
 }
 
 struct Ctx<'a> {
     v: &'a ReportView,
     lang: Language,
     d: usize,
+    /// The ledgers' navigation link (SPEC §14), or empty.
+    ledger_link: &'a str,
 }
 
 impl Ctx<'_> {
@@ -368,7 +450,7 @@ fn fit(s: &str, max: f64, font: f64) -> String {
     out
 }
 
-fn overview(c: &Ctx<'_>, s: &mut String) {
+fn overview(c: &Ctx<'_>, s: &mut Page<'_>) {
     let v = c.v;
     let _ = write!(
         s,
@@ -390,11 +472,12 @@ fn overview(c: &Ctx<'_>, s: &mut String) {
     }
     let _ = writeln!(
         s,
-        "<nav><a href=\"#overview\">{}</a><a href=\"#list\">{}</a><a href=\"#charts\">{}</a><a href=\"#cards\">{}</a><a href=\"#methods\">{}</a></nav>",
+        "<nav><a href=\"#overview\">{}</a><a href=\"#list\">{}</a><a href=\"#charts\">{}</a><a href=\"#cards\">{}</a>{}<a href=\"#methods\">{}</a></nav>",
         c.t(Key::Overview),
         c.t(Key::PublicList),
         c.t(Key::Charts),
         c.t(Key::Scorecards),
+        c.ledger_link,
         c.t(Key::MethodsAndQuality)
     );
     let _ = writeln!(s, "<h2>{}</h2>", c.t(Key::Overview));
@@ -409,7 +492,7 @@ fn overview(c: &Ctx<'_>, s: &mut String) {
         }
         s.push_str("</ul></div>\n");
     }
-    let tile = |s: &mut String, big: String, small: &str| {
+    let tile = |s: &mut Page<'_>, big: String, small: &str| {
         let _ = write!(
             s,
             "<div class=\"tile\"><b>{big}</b><span>{}</span></div>",
@@ -519,7 +602,7 @@ fn overview(c: &Ctx<'_>, s: &mut String) {
     s.push_str("</section>\n");
 }
 
-fn public_list(c: &Ctx<'_>, s: &mut String, order: &[&UnitView]) {
+fn public_list(c: &Ctx<'_>, s: &mut Page<'_>, order: &[&UnitView]) {
     let _ = writeln!(
         s,
         "<section id=\"list\" class=\"major\">\n<h2>{}</h2>",
@@ -597,7 +680,7 @@ fn public_list(c: &Ctx<'_>, s: &mut String, order: &[&UnitView]) {
 }
 
 /// The tables of SPEC §15 (诫勉谈话, self-assessment, 摘牌), when the plan has them.
-fn people(c: &Ctx<'_>, s: &mut String) {
+fn people(c: &Ctx<'_>, s: &mut Page<'_>) {
     if c.v.people.is_empty() {
         return;
     }
@@ -625,7 +708,7 @@ fn people(c: &Ctx<'_>, s: &mut String) {
     s.push_str("</section>\n");
 }
 
-fn charts(c: &Ctx<'_>, s: &mut String, order: &[&UnitView]) {
+fn charts(c: &Ctx<'_>, s: &mut Page<'_>, order: &[&UnitView]) {
     let _ = writeln!(
         s,
         "<section id=\"charts\" class=\"major\">\n<h2>{}</h2>",
@@ -1327,7 +1410,7 @@ fn department_chart(c: &Ctx<'_>) -> String {
     g.finish()
 }
 
-fn scorecards(c: &Ctx<'_>, s: &mut String, order: &[&UnitView]) {
+fn scorecards(c: &Ctx<'_>, s: &mut Page<'_>, order: &[&UnitView]) {
     let _ = writeln!(
         s,
         "<section id=\"cards\" class=\"major\">\n<h2>{}</h2>",
@@ -1340,7 +1423,7 @@ fn scorecards(c: &Ctx<'_>, s: &mut String, order: &[&UnitView]) {
     s.push_str("</section>\n");
 }
 
-fn scorecard(c: &Ctx<'_>, s: &mut String, u: &UnitView, n: usize, lo: f64) {
+fn scorecard(c: &Ctx<'_>, s: &mut Page<'_>, u: &UnitView, n: usize, lo: f64) {
     let head_rank = match u.rank.filter(|_| is_ranked(u)) {
         Some(r) if c.lang == Language::Zh => format!("第{r}名 "),
         Some(r) => format!("#{r} "),
@@ -1383,7 +1466,7 @@ fn scorecard(c: &Ctx<'_>, s: &mut String, u: &UnitView, n: usize, lo: f64) {
     if !marks.is_empty() {
         let _ = writeln!(s, "<p>{marks}</p>");
     }
-    let fig = |s: &mut String, k: Key, v: String| {
+    let fig = |s: &mut Page<'_>, k: Key, v: String| {
         let _ = write!(s, "<div><dt>{}</dt><dd>{v}</dd></div>", c.t(k));
     };
     s.push_str("<dl class=\"figs\">");
@@ -1600,7 +1683,7 @@ fn dims_chart(c: &Ctx<'_>, u: &UnitView, n: usize, lo: f64) -> String {
     g.finish()
 }
 
-fn methods(c: &Ctx<'_>, s: &mut String) {
+fn methods(c: &Ctx<'_>, s: &mut Page<'_>) {
     let v = c.v;
     let _ = writeln!(
         s,

@@ -337,3 +337,30 @@ fn the_demo_view_of_300_units() {
     assert!(page.matches("<svg").count() >= 5 + 3 + 1 + 300);
     assert!(page.len() < 8_000_000, "page of {} bytes", page.len());
 }
+
+/// The page streamed in pieces of about 1 MiB is the page rendered whole (the
+/// demo's 300 scorecards make several pieces); a sink that fails stops the
+/// writing at its first error, which is returned.
+#[test]
+fn the_page_streamed_in_pieces_is_the_page_rendered_whole() {
+    use appraise::output::report_html::{report_html, report_html_to};
+    let (plan, roster, outcome) = crate::demo();
+    let attention = appraise::output::attention_lines(plan, roster, outcome);
+    let whole = report_html(plan, roster, outcome, &attention);
+    let mut pieces: Vec<String> = Vec::new();
+    report_html_to(plan, roster, outcome, &attention, &mut |s| {
+        pieces.push(s.to_string());
+        Ok(())
+    })
+    .expect("streamed");
+    assert!(pieces.len() >= 2, "{} bytes in {} piece(s)", whole.len(), pieces.len());
+    assert!(pieces.iter().all(|p| !p.is_empty()));
+    assert!(pieces.concat() == whole, "the same page");
+    let mut calls = 0;
+    let e = report_html_to(plan, roster, outcome, &attention, &mut |_| {
+        calls += 1;
+        Err(std::io::Error::other("disk full"))
+    })
+    .expect_err("the sink's error");
+    assert_eq!((calls, e.to_string().as_str()), (1, "disk full"));
+}

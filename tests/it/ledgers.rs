@@ -556,3 +556,32 @@ fn a_tickets_workbook_with_date_cells_judges_like_its_csv() {
     assert_eq!((u1.due, u1.on_time, u1.late), (2, 1, 1));
     assert_eq!(o.ledgers.tickets.as_ref().unwrap().overdue[0].id, "2");
 }
+
+/// `write_all` streams `report.html` (the ledgers' section and its navigation
+/// link placed while writing) and `rejects.csv`: every file it writes is the
+/// file `render_all` renders, for a plan with components.
+#[test]
+fn the_streamed_report_with_ledgers_is_the_rendered_one() {
+    let p = plan(&format!("{RULES}{COMPONENTS}"));
+    let o = run(&p, all_sources()).expect("run");
+    let files = output::render_all(&p, &roster(), &o).expect("render");
+    let html = String::from_utf8(files.iter().find(|(n, _)| *n == "report.html").unwrap().1.clone()).unwrap();
+    assert!(
+        html.contains("<a href=\"#ledgers\">"),
+        "the navigation names the ledgers"
+    );
+    assert!(
+        html.find("id=\"ledgers\"") < html.find("<section id=\"methods\""),
+        "the ledgers' section comes before the methods'"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let written = output::write_all(dir.path(), &p, &roster(), &o).expect("write");
+    assert_eq!(written.len(), files.len());
+    for ((name, bytes), path) in files.iter().zip(&written) {
+        assert!(path.ends_with(name), "{name} listed in render_all's order");
+        assert!(
+            std::fs::read(path).expect("read") == *bytes,
+            "{name}: written as rendered"
+        );
+    }
+}
