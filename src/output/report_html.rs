@@ -131,7 +131,7 @@ pub fn report_html(plan: &Plan, roster: &Roster, outcome: &Outcome, attention: &
     page.buf
 }
 
-/// [`report_html`] handed to `out` in pieces of about [`Page::CHUNK`] bytes as it
+/// [`report_html`] handed to `out` in pieces of about 1 MiB as it
 /// is rendered, so that the page is never held whole (100,000 units make 1.3 GB
 /// of HTML). The first error of `out` stops the writing and is returned.
 pub fn report_html_to(
