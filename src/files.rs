@@ -45,12 +45,34 @@ pub const STAGING_PREFIX: &str = ".appraise-staging.";
 /// The file inside a staging folder naming the process that made it.
 const OWNER: &str = ".owner";
 
+/// The folder inside a staging folder that keeps the files a commit replaces;
+/// its presence says the commit has begun (every file staged and synced).
+const PREVIOUS: &str = ".previous";
+
 /// The staging folders and temporary output files of this process not yet
 /// committed or removed, and whether [`abandon_unfinished`] has run.
-static UNFINISHED: Mutex<(Vec<PathBuf>, bool)> = Mutex::new((Vec::new(), false));
+struct Unfinished {
+    paths: Vec<PathBuf>,
+    abandoned: bool,
+}
 
-fn unfinished() -> MutexGuard<'static, (Vec<PathBuf>, bool)> {
+static UNFINISHED: Mutex<Unfinished> = Mutex::new(Unfinished {
+    paths: Vec::new(),
+    abandoned: false,
+});
+
+fn unfinished() -> MutexGuard<'static, Unfinished> {
     UNFINISHED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The list, locked, for moving outputs into place: held until they are, so an
+/// interruption waits for them; an error once [`abandon_unfinished`] has run.
+fn lock_for_commit() -> Result<MutexGuard<'static, Unfinished>> {
+    let state = unfinished();
+    if state.abandoned {
+        return Err(ErrorKind::Usage("the run was interrupted; no output was written".into()).into());
+    }
+    Ok(state)
 }
 
 /// Lists `path` as unfinished until the returned value is dropped.
@@ -58,23 +80,18 @@ struct Enlisted(PathBuf);
 
 impl Enlisted {
     fn new(path: &Path) -> Enlisted {
-        unfinished().0.push(path.to_path_buf());
+        unfinished().paths.push(path.to_path_buf());
         Enlisted(path.to_path_buf())
     }
 }
 
 impl Drop for Enlisted {
     fn drop(&mut self) {
-        let list = &mut unfinished().0;
+        let list = &mut unfinished().paths;
         if let Some(i) = list.iter().position(|p| *p == self.0) {
             list.swap_remove(i);
         }
     }
-}
-
-/// The error of a commit attempted after [`abandon_unfinished`].
-fn abandoned() -> Error {
-    ErrorKind::Usage("the run was interrupted; no output was written".into()).into()
 }
 
 /// Removes every staging folder and temporary output file of this process that is
@@ -84,8 +101,8 @@ fn abandoned() -> Error {
 /// its unfinished outputs as their owners are dropped.
 pub fn abandon_unfinished() -> usize {
     let mut state = unfinished();
-    state.1 = true;
-    let paths = std::mem::take(&mut state.0);
+    state.abandoned = true;
+    let paths = std::mem::take(&mut state.paths);
     for p in &paths {
         let _ = if p.is_dir() {
             std::fs::remove_dir_all(p)
@@ -96,14 +113,19 @@ pub fn abandon_unfinished() -> usize {
     paths.len()
 }
 
-/// This host's name and whether this platform can tell whether a process id is
-/// alive (Linux's `/proc`); None where it cannot, and stale folders are then kept.
-fn host() -> Option<String> {
-    if !Path::new("/proc/self").exists() {
-        return None;
-    }
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
-    Some(name.trim().to_string())
+/// This host's name, where this platform can tell whether a process id is alive
+/// (Linux's `/proc`); None where it cannot, and stale folders are then kept.
+/// Read once per process.
+fn host() -> Option<&'static str> {
+    static HOST: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        if !Path::new("/proc/self").exists() {
+            return None;
+        }
+        let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+        Some(name.trim().to_string())
+    })
+    .as_deref()
 }
 
 /// Removes the staging folders in `dir` left by processes of this host that no
@@ -130,11 +152,11 @@ fn sweep_stale(dir: &Path) {
         if alive || owner_host != host || pid.parse::<u32>().is_err() {
             continue;
         }
-        if folder.join(".previous").is_dir() {
+        if folder.join(PREVIOUS).is_dir() {
             if let Ok(files) = std::fs::read_dir(&folder) {
                 for f in files.flatten() {
                     let n = f.file_name();
-                    if n != OWNER && n != ".previous" && f.path().is_file() {
+                    if n != OWNER && n != PREVIOUS && f.path().is_file() {
                         let _ = std::fs::rename(f.path(), dir.join(&n));
                     }
                 }
@@ -271,26 +293,21 @@ impl Staging {
     /// name last, in their order): the order [`commit`](Self::commit) renames
     /// and lists them in, for files staged in another order than listed.
     pub fn arrange(&mut self, names: &[&str]) {
-        let rank = |name: &str| names.iter().position(|n| *n == name).unwrap_or(names.len());
-        self.files.sort_by_key(|(_, name)| rank(name));
+        self.files.sort_by_key(|(_, name)| listed_rank(names, name));
     }
 
     /// Moves the set into place: every file renamed onto its target; when one
     /// rename fails, the files already moved are put back as they were and the error
     /// is returned. The staging folders are removed afterwards.
     pub fn commit(self) -> Result<Vec<PathBuf>> {
-        // Held to the end: an interruption waits for the set to be in place.
-        let state = unfinished();
-        if state.1 {
-            return Err(abandoned());
-        }
+        let state = lock_for_commit()?;
         let staged = |k: usize, name: &str| self.folders[k].1.path().join(name);
         let target = |k: usize, name: &str| self.folders[k].0.join(name);
         // Keep the files being replaced, to put them back on a failure.
         let mut previous = Vec::with_capacity(self.folders.len());
         for (_, tmp, _) in &self.folders {
             sync_dir(tmp.path()).map_err(|e| Error::io(tmp.path(), e))?;
-            let p = tmp.path().join(".previous");
+            let p = tmp.path().join(PREVIOUS);
             std::fs::create_dir(&p).map_err(|e| Error::io(&p, e))?;
             previous.push(p);
         }
@@ -333,6 +350,12 @@ impl Staging {
     }
 }
 
+/// Where `name` stands in `names` (a list of output files in their order); one
+/// it does not name comes after them all.
+pub(crate) fn listed_rank(names: &[&str], name: &str) -> usize {
+    names.iter().position(|n| *n == name).unwrap_or(names.len())
+}
+
 /// Syncs a folder's entries (renames) to disk, where the platform allows it.
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
@@ -365,10 +388,7 @@ pub fn write_stream<T>(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<
     let tmp = buf.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
     usual_mode(tmp.as_file(), dir).map_err(|e| Error::io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    let state = unfinished();
-    if state.1 {
-        return Err(abandoned());
-    }
+    let state = lock_for_commit()?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     drop(state);
     Ok(value)
@@ -803,7 +823,7 @@ mod tests {
         std::fs::write(folder.join(OWNER), format!("{pid} {}\n", host().unwrap())).unwrap();
         std::fs::write(folder.join("a.csv"), "from the killed run").unwrap();
         if committing {
-            std::fs::create_dir(folder.join(".previous")).unwrap();
+            std::fs::create_dir(folder.join(PREVIOUS)).unwrap();
         }
         folder
     }
@@ -863,13 +883,13 @@ mod tests {
         let folder = set.folders[0].1.path().to_path_buf();
         let owner = std::fs::read_to_string(folder.join(OWNER)).unwrap();
         assert!(owner.starts_with(&format!("{} ", std::process::id())), "{owner}");
-        assert!(unfinished().0.contains(&folder));
+        assert!(unfinished().paths.contains(&folder));
         assert!(
             set.add(OWNER, b"x").is_err(),
             "no output may be named like the owner file"
         );
         set.commit().unwrap();
-        assert!(!unfinished().0.contains(&folder), "committed: no longer unfinished");
+        assert!(!unfinished().paths.contains(&folder), "committed: no longer unfinished");
         assert!(!folder.exists());
     }
 }

@@ -139,7 +139,7 @@ fn render(plan: &Plan, roster: &Roster, outcome: &Outcome, whole: bool) -> Resul
         files.push((name, bytes));
         Ok(())
     })?;
-    files.sort_by_key(|(name, _)| FILE_NAMES.iter().position(|n| n == name));
+    files.sort_by_key(|(name, _)| crate::files::listed_rank(&FILE_NAMES, name));
     Ok(files)
 }
 
