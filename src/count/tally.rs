@@ -689,6 +689,11 @@ pub(crate) struct Sliced {
     last: Vec<usize>,
     /// Per item, its scored slots and their scores (whole numbers).
     scored: Vec<Vec<(usize, i64)>>,
+    /// Per item, its slots with a score other than 0: the only ones a sum of
+    /// scores needs. A 100/60/0 scale's products then take 2·2 population
+    /// counts per item pair instead of 3·3, with the same sums (the terms left
+    /// out are exact zeros).
+    weighted: Vec<Vec<(usize, i64)>>,
     /// Whether a slot is scored.
     is_scored: Vec<bool>,
     /// `bits[cell * slots + slot]`.
@@ -718,7 +723,7 @@ impl Sliced {
         let cells = layout.units.checked_mul(layout.moment_groups)?;
         let words = cells.checked_mul(layout.slots)?;
         let items = 0..layout.items;
-        let scored = items
+        let scored: Vec<Vec<(usize, i64)>> = items
             .clone()
             .map(|i| {
                 (layout.offsets[i]..layout.offsets[i + 1])
@@ -727,6 +732,10 @@ impl Sliced {
                     .collect()
             })
             .collect();
+        let weighted = scored
+            .iter()
+            .map(|opts| opts.iter().copied().filter(|&(_, w)| w != 0).collect())
+            .collect();
         Some(Sliced {
             slots: layout.slots,
             first: items.clone().map(|i| layout.offsets[i]).collect(),
@@ -734,6 +743,7 @@ impl Sliced {
                 .map(|i| (layout.offsets[i + 1] - layout.offsets[i]).saturating_sub(1))
                 .collect(),
             scored,
+            weighted,
             is_scored: layout.slot_scores.iter().map(|s| !s.is_nan()).collect(),
             bits: vec![0; words],
             fill: vec![0; cells],
@@ -833,9 +843,10 @@ impl Sliced {
         let full = if fill >= 64 { u64::MAX } else { (1u64 << fill) - 1 };
         let words = &self.bits[cell * self.slots..(cell + 1) * self.slots];
         let pop = |x: u64| f64::from(x.count_ones());
-        let scored = &self.scored;
-        // Answered (scored) mask per item.
-        let answered: Vec<u64> = scored
+        let scored = &self.weighted;
+        // Answered (scored) mask per item: every scored slot, 0 included.
+        let answered: Vec<u64> = self
+            .scored
             .iter()
             .map(|opts| opts.iter().fold(0, |m, &(k, _)| m | words[k]))
             .collect();

@@ -170,11 +170,20 @@ pub struct Validator<'p> {
 /// ballot a `duplicate`. It is the validator's only state, so it can be kept
 /// between batches ([`Validator::with_keys`], [`Validator::into_keys`]) by a
 /// program that owns its plan and roster behind `Arc` (`Collector`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct TakenKeys {
     ballot_ids: KeySet,
     /// `unit index (u32, little-endian) ++ rater_id`.
     raters: KeySet,
+}
+
+impl Default for TakenKeys {
+    fn default() -> TakenKeys {
+        TakenKeys {
+            ballot_ids: KeySet::new(),
+            raters: KeySet::for_rater_keys(),
+        }
+    }
 }
 
 impl TakenKeys {
@@ -503,8 +512,7 @@ impl<'p> Validator<'p> {
     #[inline]
     pub fn hash_keys(&mut self, unit: usize, ballot_id: &str, rater: &str) -> (u64, u64) {
         let id = crate::judge::keys::hash(ballot_id.as_bytes());
-        rater_key(&mut self.scratch, unit, rater);
-        let rk = crate::judge::keys::hash(&self.scratch);
+        let rk = crate::judge::keys::rater_hash(unit as u32, rater.as_bytes());
         if let Some(f) = &self.id_filter {
             f.prefetch(id);
         }
@@ -573,14 +581,15 @@ impl<'p> Validator<'p> {
         let rater_slot = if rater.is_empty() {
             None
         } else {
-            rater_key(&mut self.scratch, unit, rater);
             let h = match hashes {
                 Some((_, h)) => h,
-                None => crate::judge::keys::hash(&self.scratch),
+                None => crate::judge::keys::rater_hash(unit as u32, rater.as_bytes()),
             };
             if !self.rater_checked(h) {
                 None
             } else {
+                // The key's bytes, only for a key that is looked up (and kept).
+                rater_key(&mut self.scratch, unit, rater);
                 match self.keys.raters.find_hashed(h, &self.scratch) {
                     Ok(()) => {
                         return Err((

@@ -471,14 +471,26 @@ pub fn rank_sets(est: &[f64], se: &[f64], level: f64, threads: usize) -> Vec<Ran
     let solved: Vec<Vec<(usize, RankSet)>> = if threads <= 1 {
         chunks.iter().map(|c| solve(c)).collect()
     } else {
+        // Each thread claims the next unsolved chunk: chunks differ in cost
+        // (and a core may be busy with other work), so a fixed share left one
+        // thread finishing alone. A chunk's result does not depend on which
+        // thread solves it.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let (next, chunks, solve) = (&next, &chunks, &solve);
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let mine: Vec<&[usize]> = chunks.iter().skip(t).step_by(threads).copied().collect();
-                    scope.spawn(move || mine.iter().map(|c| solve(c)).collect::<Vec<_>>())
+                .map(|_| {
+                    scope.spawn(move || {
+                        std::iter::from_fn(|| chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)))
+                            .map(|c| solve(c))
+                            .collect::<Vec<_>>()
+                    })
                 })
                 .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
         })
     };
     let mut out = vec![
