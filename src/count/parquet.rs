@@ -872,37 +872,55 @@ fn slices(meta: &FileMetadataRef) -> Vec<(usize, usize)> {
     out
 }
 
-/// Decodes the [`slices`] of `path` (columns `projection`) in file order on a new
-/// thread of `scope`, each handed over as soon as the receiver takes it (so one
-/// slice is decoded ahead of the one being worked on). Stops after the first
-/// failure (sent as the file's error text) or when the receiver is dropped.
+/// Decodes the [`slices`] of `path` (columns `projection`) in file order on
+/// `decoders` new threads of `scope` (slice k on thread k mod `decoders`), each
+/// handed over, in file order, as soon as the receiver takes it (so each thread
+/// decodes one slice ahead of the one being worked on). Stops after the first
+/// failure (handed over as the file's error text) or when the receiver is
+/// dropped.
 fn decode_ahead<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     path: &'scope Path,
     meta: &'scope FileMetadataRef,
     projection: &'scope [usize],
     strategy: ParallelStrategy,
-) -> mpsc::Receiver<std::result::Result<Batch, String>> {
-    let (tx, rx) = mpsc::sync_channel(0);
-    scope.spawn(move || {
-        for slice in slices(meta) {
-            let b = (|| {
-                let f = File::open(path).map_err(|e| e.to_string())?;
-                let mut r = ParquetReader::new(f)
-                    .with_projection(Some(projection.to_vec()))
-                    .with_slice(Some(slice))
-                    .read_parallel(strategy);
-                r.set_metadata(meta.clone());
-                let df = caught(|| r.finish())?.map_err(|e| e.to_string())?;
-                Batch::new(df)
-            })();
-            let failed = b.is_err();
-            if tx.send(b).is_err() || failed {
-                break;
-            }
-        }
-    });
-    rx
+    decoders: usize,
+) -> impl Iterator<Item = std::result::Result<Batch, String>> + 'scope {
+    let decoders = decoders.max(1);
+    let all = slices(meta);
+    let receivers: Vec<mpsc::Receiver<std::result::Result<Batch, String>>> = (0..decoders)
+        .map(|t| {
+            let (tx, rx) = mpsc::sync_channel(0);
+            let mine: Vec<(usize, usize)> = all.iter().skip(t).step_by(decoders).copied().collect();
+            scope.spawn(move || {
+                for slice in mine {
+                    let b = (|| {
+                        let f = File::open(path).map_err(|e| e.to_string())?;
+                        let mut r = ParquetReader::new(f)
+                            .with_projection(Some(projection.to_vec()))
+                            .with_slice(Some(slice))
+                            .read_parallel(strategy);
+                        r.set_metadata(meta.clone());
+                        let df = caught(|| r.finish())?.map_err(|e| e.to_string())?;
+                        Batch::new(df)
+                    })();
+                    let failed = b.is_err();
+                    if tx.send(b).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            rx
+        })
+        .collect();
+    // Round robin over the threads is file order; the first thread with nothing
+    // more to send (done, or stopped after sending a failure) ends the file.
+    let mut next = 0;
+    std::iter::from_fn(move || {
+        let b = receivers[next % decoders].recv().ok()?;
+        next += 1;
+        Some(b)
+    })
 }
 
 /// Reads a wide ballot Parquet file, judging every row and adding it to `tally`;
@@ -961,7 +979,7 @@ pub fn read_parquet(
         };
         // Row groups are decoded one ahead on a second thread and judged here, in
         // file order.
-        let rx = decode_ahead(scope, path, &meta, &cols.projection, ParallelStrategy::RowGroups);
+        let rx = decode_ahead(scope, path, &meta, &cols.projection, ParallelStrategy::RowGroups, 1);
         for batch in rx {
             let batch = batch.map_err(|e| pl_error(path, e))?;
             judge.batch(&batch, rows, file, &mut pipe, rejects);
@@ -1028,9 +1046,11 @@ pub(crate) fn repeated_keys(
             .map(|(k, _)| k)
             .collect();
         projection.sort_unstable();
-        // Slices are decoded one ahead on a second thread while this one hashes.
+        // Slices are decoded on two more threads, each one ahead, while this one
+        // hashes: decoding the id columns is most of this pass's work (with one
+        // decoding thread a core stood half idle).
         let done = std::thread::scope(|scope| {
-            let rx = decode_ahead(scope, path, &meta, &projection, ParallelStrategy::Auto);
+            let rx = decode_ahead(scope, path, &meta, &projection, ParallelStrategy::None, 2);
             for batch in rx {
                 let batch = batch.ok()?;
                 let [b, u, rc] = [bid, uid, rid].map(|c| batch.col(c));
