@@ -163,7 +163,7 @@ pub fn run(
     };
     let spread = move || {
         let mut raters = raters;
-        crate::score::flags::rater_spread(&mut raters)
+        crate::score::flags::rater_spread_on(&mut raters, options.threads)
     };
     // The rater count (partition by partition, from memory or the temporary file)
     // needs only the raters: with a second thread it runs beside the scoring.

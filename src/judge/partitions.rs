@@ -17,7 +17,7 @@
 
 use crate::error::{Error, Result};
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 
 /// Number of partitions: a record's partition is the top byte of its hash.
 pub(crate) const PARTS: usize = 256;
@@ -115,19 +115,19 @@ impl Partitions {
     }
 
     /// The records of partition `p`, in the order they were pushed, into `out`
-    /// (cleared first).
-    pub(crate) fn read(&mut self, p: usize, out: &mut Vec<u8>) -> Result<()> {
+    /// (cleared first). Reads at positions, so threads may read partitions at
+    /// once.
+    pub(crate) fn read(&self, p: usize, out: &mut Vec<u8>) -> Result<()> {
         out.clear();
         if let Some((kind, message)) = &self.failed {
             return Err(self.error(std::io::Error::new(*kind, message.clone())));
         }
-        if let Some(f) = self.spill.as_mut() {
+        if let Some(f) = self.spill.as_ref() {
             let read = (|| {
                 for &(at, len) in &self.chunks[p] {
-                    f.seek(SeekFrom::Start(at))?;
                     let start = out.len();
                     out.resize(start + len, 0);
-                    f.read_exact(&mut out[start..])?;
+                    read_at(f, &mut out[start..], at)?;
                 }
                 Ok(())
             })();
@@ -146,6 +146,34 @@ impl Partitions {
             self.what
         );
         Error::io(&std::env::temp_dir(), std::io::Error::new(e.kind(), message))
+    }
+}
+
+/// Fills `buf` from `f` at offset `at`, without moving a shared file position.
+fn read_at(f: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(f, buf, at)
+    }
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            match std::os::windows::fs::FileExt::seek_read(f, &mut buf[done..], at + done as u64)? {
+                0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                n => done += n,
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        // No positional reads here: seek, then read (partitions are then read
+        // one at a time by their callers' single thread).
+        use std::io::Read;
+        let mut f = f;
+        f.seek(SeekFrom::Start(at))?;
+        f.read_exact(buf)
     }
 }
 
@@ -176,7 +204,7 @@ impl HashCounter {
     /// their number in size (linear probing on the hash's low bits, which the
     /// partition does not fix): one pass, in cache for a partition of 10⁵
     /// hashes. Sorting each partition took a tenth of a 10⁷-row run's wall time.
-    pub(crate) fn repeated(mut self) -> Result<Vec<u64>> {
+    pub(crate) fn repeated(self) -> Result<Vec<u64>> {
         let mut buf = Vec::new();
         // Slot: the hash, and whether it was seen again (0 = empty; the hash 0
         // is counted apart).
@@ -314,20 +342,62 @@ impl RaterLog {
     pub(crate) fn counts_raw(&mut self, mut f: impl FnMut(&[u8], u64)) -> Result<()> {
         let mut buf = Vec::new();
         for p in 0..PARTS {
-            self.parts.read(p, &mut buf)?;
-            // Records take about 10 bytes (a length and an id of 9).
-            let mut seen: std::collections::HashMap<&[u8], u64, foldhash::fast::FixedState> =
-                std::collections::HashMap::with_capacity_and_hasher(buf.len() / 8, Default::default());
-            let mut at = 0;
-            while at < buf.len() {
-                let (len, start) = crate::judge::keys::record(&buf, at);
-                let end = start.saturating_add(len).min(buf.len());
-                *seen.entry(&buf[start..end]).or_default() += 1;
-                at = end;
+            self.count_partition(p, &mut buf, &mut f)?;
+        }
+        Ok(())
+    }
+
+    /// [`counts_raw`](Self::counts_raw) on `threads` threads: each claims the
+    /// next partition not yet counted and calls `add` on its own accumulator
+    /// (made by `init`); the accumulators come back in thread order, for the
+    /// caller to combine (which rater lands in which one varies from run to
+    /// run: combine them in a way that does not depend on it). Memory: one
+    /// partition per thread. The first error of any thread is returned.
+    pub(crate) fn counts_each<A: Send>(
+        &self,
+        threads: usize,
+        init: impl Fn() -> A + Sync,
+        add: impl Fn(&mut A, &[u8], u64) + Sync,
+    ) -> Result<Vec<A>> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || -> Result<A> {
+            let mut acc = init();
+            let mut buf = Vec::new();
+            loop {
+                let p = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if p >= PARTS {
+                    return Ok(acc);
+                }
+                self.count_partition(p, &mut buf, &mut |r, n| add(&mut acc, r, n))?;
             }
-            for (r, n) in seen {
-                f(r, n);
-            }
+        };
+        if threads <= 1 {
+            return Ok(vec![work()?]);
+        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    }
+
+    /// Counts partition `p` (read into `buf`) and calls `f` once per distinct rater.
+    fn count_partition(&self, p: usize, buf: &mut Vec<u8>, f: &mut dyn FnMut(&[u8], u64)) -> Result<()> {
+        self.parts.read(p, buf)?;
+        // Records take about 10 bytes (a length and an id of 9).
+        let mut seen: std::collections::HashMap<&[u8], u64, foldhash::fast::FixedState> =
+            std::collections::HashMap::with_capacity_and_hasher(buf.len() / 8, Default::default());
+        let mut at = 0;
+        while at < buf.len() {
+            let (len, start) = crate::judge::keys::record(buf, at);
+            let end = start.saturating_add(len).min(buf.len());
+            *seen.entry(&buf[start..end]).or_default() += 1;
+            at = end;
+        }
+        for (r, n) in seen {
+            f(r, n);
         }
         Ok(())
     }

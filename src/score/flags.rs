@@ -500,26 +500,58 @@ const KEPT_RATERS: usize = 1 << 20;
 /// the log), the histogram and the raters kept. Errors only when the log's
 /// temporary file fails.
 pub fn rater_spread(raters: &mut crate::judge::partitions::RaterLog) -> crate::error::Result<Vec<Flag>> {
-    spread_keeping(raters, KEPT_RATERS)
+    rater_spread_on(raters, 1)
 }
 
-/// [`rater_spread`] keeping at most `most` raters from the first pass.
-fn spread_keeping(raters: &mut crate::judge::partitions::RaterLog, most: usize) -> crate::error::Result<Vec<Flag>> {
-    // How many raters have each count.
+/// [`rater_spread`] with the partitions counted on `threads` threads (the same
+/// flags: the counts are combined in a way that does not depend on which thread
+/// counted which rater). A run of 10⁸ ballots spent six seconds here on one.
+pub fn rater_spread_on(
+    raters: &mut crate::judge::partitions::RaterLog,
+    threads: usize,
+) -> crate::error::Result<Vec<Flag>> {
+    spread_keeping(raters, KEPT_RATERS, threads)
+}
+
+/// [`rater_spread_on`] keeping at most `most` raters from the first pass.
+fn spread_keeping(
+    raters: &mut crate::judge::partitions::RaterLog,
+    most: usize,
+    threads: usize,
+) -> crate::error::Result<Vec<Flag>> {
+    // How many raters have each count, and those with at least MIN_RATER_UNITS
+    // (None once more than `most` have).
+    type Acc = (BTreeMap<u64, u64>, Option<Vec<(String, u64)>>);
+    let parts = raters.counts_each(
+        threads,
+        || -> Acc { (BTreeMap::new(), Some(Vec::new())) },
+        |(per_count, kept), r, n| {
+            *per_count.entry(n).or_default() += 1;
+            if n >= MIN_RATER_UNITS
+                && let Some(k) = kept
+            {
+                if k.len() < most {
+                    k.push((String::from_utf8_lossy(r).into_owned(), n));
+                } else {
+                    *kept = None;
+                }
+            }
+        },
+    )?;
     let mut per_count: BTreeMap<u64, u64> = BTreeMap::new();
     let mut kept: Option<Vec<(String, u64)>> = Some(Vec::new());
-    raters.counts_raw(|r, n| {
-        *per_count.entry(n).or_default() += 1;
-        if n >= MIN_RATER_UNITS
-            && let Some(k) = &mut kept
-        {
-            if k.len() < most {
-                k.push((String::from_utf8_lossy(r).into_owned(), n));
-            } else {
-                kept = None;
-            }
+    for (counts, part) in parts {
+        for (c, k) in counts {
+            *per_count.entry(c).or_default() += k;
         }
-    })?;
+        kept = match (kept, part) {
+            (Some(mut a), Some(b)) if a.len() + b.len() <= most => {
+                a.extend(b);
+                Some(a)
+            }
+            _ => None,
+        };
+    }
     let raters_n: u64 = per_count.values().sum();
     // The median of the counts (the mean of the two middle ones for an even
     // number), read off the histogram.
@@ -540,15 +572,13 @@ fn spread_keeping(raters: &mut crate::judge::partitions::RaterLog, most: usize) 
     let candidate = |c: u64| c >= MIN_RATER_UNITS && c as f64 >= 4.0 * median && at_least(c) <= allowed;
     let mut found: Vec<(String, u64)> = match kept {
         Some(k) => k.into_iter().filter(|&(_, c)| candidate(c)).collect(),
-        None => {
-            let mut found = Vec::new();
-            raters.counts(|r, c| {
+        None => raters
+            .counts_each(threads, Vec::new, |found, r, c| {
                 if candidate(c) {
-                    found.push((r.to_string(), c));
+                    found.push((String::from_utf8_lossy(r).into_owned(), c));
                 }
-            })?;
-            found
-        }
+            })?
+            .concat(),
     };
     found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(found
@@ -676,7 +706,8 @@ mod tests {
     /// Keys for `raters`: (name, number of units), units 0, 1, 2, …
     /// Each rater's count spread over distinct units, logged in a spilling log
     /// (budget 0) and spread with it; the same flags when no rater is kept from
-    /// the first pass (the second pass finds them).
+    /// the first pass (the second pass finds them), and on two or three threads
+    /// (partitions read from the temporary file at once), both passes.
     fn spread(raters: &[(String, usize)]) -> Vec<Flag> {
         let log = || {
             let mut log = crate::judge::partitions::RaterLog::with_budget(0);
@@ -688,8 +719,16 @@ mod tests {
             log
         };
         let flags = rater_spread(&mut log()).expect("log");
-        let again = spread_keeping(&mut log(), 0).expect("log");
-        assert_eq!(format!("{again:?}"), format!("{flags:?}"));
+        for threads in [1, 2, 3] {
+            let again = spread_keeping(&mut log(), 0, threads).expect("log");
+            assert_eq!(
+                format!("{again:?}"),
+                format!("{flags:?}"),
+                "second pass, {threads} threads"
+            );
+            let again = rater_spread_on(&mut log(), threads).expect("log");
+            assert_eq!(format!("{again:?}"), format!("{flags:?}"), "{threads} threads");
+        }
         flags
     }
 
