@@ -519,8 +519,21 @@ impl<'a> Col<'a> {
     {
         with_int!(self, ca => int_text(ca, r, buf).unwrap_or(""),
             Col::Blank => "",
-            Col::Str(a) => a.get(r).map_or("", str::trim),
+            Col::Str(a) => a.get(r).map_or("", trimmed),
         )
+    }
+}
+
+/// `s.trim()`, with the usual case answered from its two end bytes: printable
+/// ASCII at both ends means nothing to trim (every Unicode white space is ASCII
+/// up to the space, or not ASCII). Ids were trimmed three times a row.
+#[inline]
+fn trimmed(s: &str) -> &str {
+    let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+    if printable(s.as_bytes().first()) && printable(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
     }
 }
 
@@ -554,7 +567,7 @@ fn resolve_ids(col: Col<'_>, r0: usize, r1: usize, index: impl Fn(&str) -> Optio
                     let h = (((key as u64) ^ ((key >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
                     let e = &mut cache[h];
                     if e.0 != key {
-                        let s = a.value(r).trim();
+                        let s = trimmed(a.value(r));
                         *e = (key, index(s).map_or(NONE, |k| k as u32));
                     }
                     out.push(e.1);
@@ -1379,6 +1392,28 @@ mod tests {
     /// options 0..3: an i8 -1 is option 0, while the u8 byte 255 (the same
     /// bits) is no code; 2 and 127 are no code; a null is blank. Rows 1..7 of
     /// 8 are filled (r0 = 1), into every second byte (stride 2, item 1).
+    #[test]
+    fn trimmed_is_trim() {
+        for s in [
+            "",
+            " ",
+            "B1",
+            " B1",
+            "B1 ",
+            "\tB1\n",
+            "\u{3000}B1",
+            "B1\u{3000}",
+            "\u{a0}B1",
+            "长江",
+            " 长江 ",
+            "\u{7f}",
+            "!x~",
+            "\u{85}B",
+        ] {
+            assert_eq!(trimmed(s), s.trim(), "{s:?}");
+        }
+    }
+
     #[test]
     fn byte_columns_read_the_same_codes_as_wider_ones() {
         use polars::prelude::{Int8Type, Int16Type, NewChunkedArray, UInt8Type};

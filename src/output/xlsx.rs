@@ -85,9 +85,41 @@ pub enum XlsxError {
         /// The text's length in UTF-16 units, as Excel counts.
         len: usize,
     },
+    /// The temporary file a large sheet is streamed through (more than
+    /// 5,000 rows) could not be made or written: the folder is not writable
+    /// or full.
+    #[error(
+        "cannot write the temporary file a large sheet is streamed through, in {}: {message}; \
+         set TMPDIR to a writable folder with room",
+        dir.display()
+    )]
+    TempFile {
+        /// The temporary folder.
+        dir: std::path::PathBuf,
+        /// What the system said.
+        message: String,
+    },
     /// Any other failure of the xlsx writer (a bug here rather than bad data).
     #[error("cannot write the workbook: {0}")]
     Writer(#[from] rust_xlsxwriter::XlsxError),
+}
+
+impl XlsxError {
+    /// The writer's file errors as [`XlsxError::TempFile`]: in memory, its only
+    /// files are the temporary files of streamed sheets.
+    fn from_writer(e: rust_xlsxwriter::XlsxError) -> XlsxError {
+        match e {
+            rust_xlsxwriter::XlsxError::TempFileError(dir, io) => XlsxError::TempFile {
+                dir,
+                message: io.to_string(),
+            },
+            rust_xlsxwriter::XlsxError::IoError(io) => XlsxError::TempFile {
+                dir: std::env::temp_dir(),
+                message: io.to_string(),
+            },
+            e => XlsxError::Writer(e),
+        }
+    }
 }
 
 /// Excel's limits.
@@ -124,6 +156,13 @@ const MAX_DECIMALS: u8 = 15;
 /// results; the zip entries carry rust_xlsxwriter's fixed 1980-01-01), so
 /// the same input gives the same bytes.
 pub fn write_workbook(sheets: &[SheetOut]) -> Result<Vec<u8>, XlsxError> {
+    build_workbook(sheets).map_err(|e| match e {
+        XlsxError::Writer(w) => XlsxError::from_writer(w),
+        e => e,
+    })
+}
+
+fn build_workbook(sheets: &[SheetOut]) -> Result<Vec<u8>, XlsxError> {
     if sheets.is_empty() {
         return Err(XlsxError::NoSheets);
     }
@@ -498,6 +537,20 @@ mod tests {
         assert_eq!(range.get_value((n as u32, 3)), Some(&Data::String("=1+1".into())));
         let formulas = book.worksheet_formula("大表").unwrap();
         assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no formula cells");
+    }
+
+    #[test]
+    fn a_temporary_folder_that_cannot_be_written_is_named() {
+        let e = XlsxError::from_writer(rust_xlsxwriter::XlsxError::TempFileError(
+            "/no/such/dir".into(),
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        ));
+        let m = e.to_string();
+        assert!(m.contains("/no/such/dir") && m.contains("TMPDIR"), "{m}");
+        assert!(matches!(
+            XlsxError::from_writer(rust_xlsxwriter::XlsxError::ParameterError("x".into())),
+            XlsxError::Writer(_)
+        ));
     }
 
     #[test]
