@@ -166,6 +166,57 @@ fn sweep_stale(dir: &Path) {
     }
 }
 
+/// The start of the temporary file [`write_stream`] writes beside its target.
+const STREAM_PREFIX: &str = ".appraise.";
+
+/// The temporary-file prefix of [`write_stream`] in this process:
+/// `.appraise.<host>.<pid>.` (the host's dots as dashes), so that a run killed
+/// before it could remove the file has it removed by the next one
+/// ([`sweep_stale_streams`]); `.appraise.` alone where the host is unknown.
+fn stream_prefix() -> String {
+    match host() {
+        Some(h) => format!("{STREAM_PREFIX}{}.{}.", stream_host(h), std::process::id()),
+        None => STREAM_PREFIX.to_string(),
+    }
+}
+
+/// A host name as it stands in a temporary file's name: no dots (they separate
+/// the fields) and nothing but letters, digits and dashes.
+fn stream_host(h: &str) -> String {
+    h.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .collect()
+}
+
+/// Removes from `dir` the temporary files of [`write_stream`] left by
+/// processes of this host that no longer run (killed with `kill -9`, or a
+/// crash). Files of live processes, of other hosts, or without a process in
+/// their name are left alone.
+fn sweep_stale_streams(dir: &Path) {
+    let Some(host) = host() else { return };
+    let host = stream_host(host);
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Some(rest) = name.strip_prefix(STREAM_PREFIX) else {
+            continue;
+        };
+        let mut fields = rest.split('.');
+        let (Some(file_host), Some(pid), Some(_random), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        if file_host != host || pid.parse::<u32>().is_err() || Path::new("/proc").join(pid).exists() {
+            continue;
+        }
+        if entry.path().is_file() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes files into `dir` (created if missing) as one set: all are written and
 /// synced into a staging folder first, then renamed into place (see the module
 /// text for what a reader can observe and what a failure leaves).
@@ -378,8 +429,9 @@ pub fn write_stream<T>(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    sweep_stale_streams(dir);
     let tmp = tempfile::Builder::new()
-        .prefix(".appraise.")
+        .prefix(&stream_prefix())
         .tempfile_in(dir)
         .map_err(|e| Error::io(path, e))?;
     let _enlisted = Enlisted::new(tmp.path());
@@ -856,6 +908,37 @@ mod tests {
         let folder = stale(dir.path(), std::process::id(), false);
         write_atomic(dir.path(), &[("b.csv", b"b".to_vec())]).unwrap();
         assert!(folder.join("a.csv").exists(), "a running process's staging is kept");
+    }
+
+    #[test]
+    fn a_killed_runs_streamed_temporary_file_is_swept_by_the_next_run() {
+        if host().is_none() {
+            return; // no /proc: stale files are kept (documented)
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let h = stream_host(host().unwrap());
+        // 2^31 - 1 is above Linux's pid_max: no such process.
+        let dead = dir.path().join(format!(".appraise.{h}.{}.AbC123", i32::MAX));
+        let live = dir.path().join(format!(".appraise.{h}.{}.AbC123", std::process::id()));
+        let other_host = dir.path().join(format!(".appraise.{h}x.{}.AbC123", i32::MAX));
+        let unnamed = dir.path().join(".appraise.AbC123");
+        for f in [&dead, &live, &other_host, &unnamed] {
+            std::fs::write(f, "partial").unwrap();
+        }
+        write_stream(&dir.path().join("t.csv"), |w| {
+            w.write_all(b"t").map_err(|e| Error::io(Path::new("t.csv"), e))
+        })
+        .unwrap();
+        assert!(!dead.exists(), "a dead process's temporary file is removed");
+        for f in [&live, &other_host, &unnamed] {
+            assert!(f.exists(), "{} is kept", f.display());
+        }
+        // What this process names its own temporary files: host and pid, so the
+        // next run can tell.
+        let p = stream_prefix();
+        assert_eq!(p, format!(".appraise.{h}.{}.", std::process::id()));
+        assert!(!h.contains('.'));
+        assert_eq!(stream_host("a.b_c-1"), "a-b-c-1");
     }
 
     #[test]
