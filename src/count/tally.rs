@@ -821,6 +821,12 @@ impl Sliced {
     /// 64 ballots; the portable fallback is a few times slower).
     fn flush(&mut self, tally: &mut Tally, cell: usize) {
         #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the processor has AVX2 and POPCNT, checked just above.
+            unsafe { self.flush_avx2(tally, cell) };
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("popcnt") {
             // SAFETY: the processor has POPCNT, checked just above.
             unsafe { self.flush_popcnt(tally, cell) };
@@ -832,6 +838,12 @@ impl Sliced {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "popcnt")]
     fn flush_popcnt(&mut self, tally: &mut Tally, cell: usize) {
+        self.flush_any(tally, cell);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn flush_avx2(&mut self, tally: &mut Tally, cell: usize) {
         self.flush_any(tally, cell);
     }
 
@@ -868,17 +880,29 @@ impl Sliced {
             }
         }
         if inc != 0 {
+            // Row by row over contiguous words, so that the compiler can
+            // vectorise the population counts (the terms are whole numbers:
+            // adding them one option at a time gives the same sums).
             for i in 0..n {
-                for (j, &aj) in answered.iter().enumerate() {
-                    sa[i * n + j] += Sliced::single(words, &scored[i], aj & inc) as f64;
+                let row = &mut sa[i * n..(i + 1) * n];
+                for &(a, s) in &scored[i] {
+                    let x = words[a] & inc;
+                    if x == 0 {
+                        continue;
+                    }
+                    let s = s as f64;
+                    for (t, &aj) in row.iter_mut().zip(&answered) {
+                        *t += s * pop(x & aj);
+                    }
                 }
             }
             let mut k = 0;
             for i in 0..n {
-                for j in i..n {
-                    aa[k] += pop(answered[i] & answered[j] & inc);
-                    k += 1;
+                let x = answered[i] & inc;
+                for (t, &aj) in aa[k..k + n - i].iter_mut().zip(&answered[i..]) {
+                    *t += pop(x & aj);
                 }
+                k += n - i;
             }
         }
         if comp != 0 {
