@@ -493,7 +493,7 @@ mod tests {
         // STREAMED_ROWS + 1 data rows: the first sheet is streamed (inline
         // strings), the small second one is not (shared strings).
         let n = STREAMED_ROWS + 1;
-        let rows = (0..n)
+        let mut rows: Vec<Vec<CellOut>> = (0..n)
             .map(|r| {
                 vec![
                     text(&format!("第{r}行")),
@@ -503,6 +503,8 @@ mod tests {
                 ]
             })
             .collect();
+        // Spaces at the ends and XML's special characters survive inline.
+        rows[1][3] = text("  a & <b> \"c\" ");
         let mut sheets = sample();
         sheets[0] = SheetOut {
             name: "大表".into(),
@@ -535,6 +537,7 @@ mod tests {
         assert_eq!(range.get_value((n as u32, 1)), Some(&Data::Float((n - 1) as f64)));
         assert_eq!(range.get_value((n as u32, 2)), Some(&Data::Empty));
         assert_eq!(range.get_value((n as u32, 3)), Some(&Data::String("=1+1".into())));
+        assert_eq!(range.get_value((2, 3)), Some(&Data::String("  a & <b> \"c\" ".into())));
         let formulas = book.worksheet_formula("大表").unwrap();
         assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no formula cells");
     }
