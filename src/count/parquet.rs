@@ -1381,11 +1381,7 @@ pub fn read_dataframe(
 mod tests {
     use super::*;
 
-    /// One-byte columns go through the 256-entry tables, wider ones through the
-    /// general lookup; both give the same codes. Scale codes -1, 0, 1, 3 are
-    /// options 0..3: an i8 -1 is option 0, while the u8 byte 255 (the same
-    /// bits) is no code; 2 and 127 are no code; a null is blank. Rows 1..7 of
-    /// 8 are filled (r0 = 1), into every second byte (stride 2, item 1).
+    /// `trimmed` answers as `str::trim` does, Unicode spaces included.
     #[test]
     fn trimmed_is_trim() {
         for s in [
@@ -1408,6 +1404,11 @@ mod tests {
         }
     }
 
+    /// One-byte columns go through the 256-entry tables, wider ones through the
+    /// general lookup; both give the same codes. Scale codes -1, 0, 1, 3 are
+    /// options 0..3: an i8 -1 is option 0, while the u8 byte 255 (the same
+    /// bits) is no code; 2 and 127 are no code; a null is blank. Rows 1..7 of
+    /// 8 are filled (r0 = 1), into every second byte (stride 2, item 1).
     #[test]
     fn byte_columns_read_the_same_codes_as_wider_ones() {
         use polars::prelude::{Int8Type, Int16Type, NewChunkedArray, UInt8Type};
