@@ -161,10 +161,7 @@ pub fn run(
             options.settings(),
         )
     };
-    let spread = move || {
-        let mut raters = raters;
-        crate::score::flags::rater_spread_on(&mut raters, options.threads)
-    };
+    let spread = move || crate::score::flags::rater_spread_on(&raters, options.threads);
     // The rater count (partition by partition, from memory or the temporary file)
     // needs only the raters: with a second thread it runs beside the scoring.
     let (outcome, spread) = if options.threads > 1 {

@@ -128,6 +128,12 @@ fn host() -> Option<&'static str> {
     .as_deref()
 }
 
+/// Whether `pid` of `owner_host` names a process of this host (`host`) that no
+/// longer runs: what makes a staging folder or temporary file stale.
+fn dead_here(pid: &str, owner_host: &str, host: &str) -> bool {
+    owner_host == host && pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists()
+}
+
 /// Removes the staging folders in `dir` left by processes of this host that no
 /// longer run; one whose commit had begun (its `.previous` folder exists, so
 /// every file was staged and synced) is finished first. Folders of live
@@ -148,8 +154,7 @@ fn sweep_stale(dir: &Path) {
         let (Some(pid), Some(owner_host)) = (fields.next(), fields.next()) else {
             continue;
         };
-        let alive = Path::new("/proc").join(pid).exists();
-        if alive || owner_host != host || pid.parse::<u32>().is_err() {
+        if !dead_here(pid, owner_host, host) {
             continue;
         }
         if folder.join(PREVIOUS).is_dir() {
@@ -208,7 +213,7 @@ fn sweep_stale_streams(dir: &Path) {
         else {
             continue;
         };
-        if file_host != host || pid.parse::<u32>().is_err() || Path::new("/proc").join(pid).exists() {
+        if !dead_here(pid, file_host, &host) {
             continue;
         }
         if entry.path().is_file() {

@@ -88,6 +88,7 @@ pub mod cell;
 pub mod error;
 pub mod files;
 pub mod num;
+pub(crate) mod par;
 
 pub mod count;
 pub mod input;

@@ -333,25 +333,21 @@ impl RaterLog {
     /// partition at a time (about 1/256 of the log) and its distinct raters.
     /// Errors when the temporary file could not be written or read.
     pub fn counts(&mut self, mut f: impl FnMut(&str, u64)) -> Result<()> {
-        self.counts_raw(|r, n| f(std::str::from_utf8(r).unwrap_or_default(), n))
-    }
-
-    /// [`counts`](Self::counts) with each rater id as the bytes of its text
-    /// (always UTF-8: only `&str` are logged), for a caller that converts only
-    /// the few it keeps.
-    pub(crate) fn counts_raw(&mut self, mut f: impl FnMut(&[u8], u64)) -> Result<()> {
         let mut buf = Vec::new();
         for p in 0..PARTS {
-            self.count_partition(p, &mut buf, &mut f)?;
+            self.count_partition(p, &mut buf, &mut |r, n| {
+                f(std::str::from_utf8(r).unwrap_or_default(), n)
+            })?;
         }
         Ok(())
     }
 
-    /// [`counts_raw`](Self::counts_raw) on `threads` threads: each claims the
-    /// next partition not yet counted and calls `add` on its own accumulator
-    /// (made by `init`); the accumulators come back in thread order, for the
-    /// caller to combine (which rater lands in which one varies from run to
-    /// run: combine them in a way that does not depend on it). Memory: one
+    /// [`counts`](Self::counts) on `threads` threads, each rater id as the bytes
+    /// of its text (always UTF-8: only `&str` are logged): each thread claims
+    /// the next partition not yet counted and calls `add` on its own
+    /// accumulator (made by `init`); the accumulators come back in thread order,
+    /// for the caller to combine (which rater lands in which one varies from run
+    /// to run: combine them in a way that does not depend on it). Memory: one
     /// partition per thread. The first error of any thread is returned.
     pub(crate) fn counts_each<A: Send>(
         &self,
@@ -359,28 +355,13 @@ impl RaterLog {
         init: impl Fn() -> A + Sync,
         add: impl Fn(&mut A, &[u8], u64) + Sync,
     ) -> Result<Vec<A>> {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let work = || -> Result<A> {
-            let mut acc = init();
-            let mut buf = Vec::new();
-            loop {
-                let p = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if p >= PARTS {
-                    return Ok(acc);
-                }
-                self.count_partition(p, &mut buf, &mut |r, n| add(&mut acc, r, n))?;
-            }
-        };
-        if threads <= 1 {
-            return Ok(vec![work()?]);
-        }
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
+        let parts = crate::par::claim_each(
+            threads,
+            PARTS,
+            || (init(), Vec::new()),
+            |(acc, buf), p| self.count_partition(p, buf, &mut |r, n| add(acc, r, n)),
+        )?;
+        Ok(parts.into_iter().map(|(acc, _)| acc).collect())
     }
 
     /// Counts partition `p` (read into `buf`) and calls `f` once per distinct rater.

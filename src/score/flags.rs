@@ -506,16 +506,13 @@ pub fn rater_spread(raters: &mut crate::judge::partitions::RaterLog) -> crate::e
 /// [`rater_spread`] with the partitions counted on `threads` threads (the same
 /// flags: the counts are combined in a way that does not depend on which thread
 /// counted which rater). A run of 10⁸ ballots spent six seconds here on one.
-pub fn rater_spread_on(
-    raters: &mut crate::judge::partitions::RaterLog,
-    threads: usize,
-) -> crate::error::Result<Vec<Flag>> {
+pub fn rater_spread_on(raters: &crate::judge::partitions::RaterLog, threads: usize) -> crate::error::Result<Vec<Flag>> {
     spread_keeping(raters, KEPT_RATERS, threads)
 }
 
 /// [`rater_spread_on`] keeping at most `most` raters from the first pass.
 fn spread_keeping(
-    raters: &mut crate::judge::partitions::RaterLog,
+    raters: &crate::judge::partitions::RaterLog,
     most: usize,
     threads: usize,
 ) -> crate::error::Result<Vec<Flag>> {
@@ -720,13 +717,13 @@ mod tests {
         };
         let flags = rater_spread(&mut log()).expect("log");
         for threads in [1, 2, 3] {
-            let again = spread_keeping(&mut log(), 0, threads).expect("log");
+            let again = spread_keeping(&log(), 0, threads).expect("log");
             assert_eq!(
                 format!("{again:?}"),
                 format!("{flags:?}"),
                 "second pass, {threads} threads"
             );
-            let again = rater_spread_on(&mut log(), threads).expect("log");
+            let again = rater_spread_on(&log(), threads).expect("log");
             assert_eq!(format!("{again:?}"), format!("{flags:?}"), "{threads} threads");
         }
         flags

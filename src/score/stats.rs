@@ -468,31 +468,14 @@ pub fn rank_sets(est: &[f64], se: &[f64], level: f64, threads: usize) -> Vec<Ran
             })
             .collect()
     };
-    let solved: Vec<Vec<(usize, RankSet)>> = if threads <= 1 {
-        chunks.iter().map(|c| solve(c)).collect()
-    } else {
-        // Each thread claims the next unsolved chunk: chunks differ in cost
-        // (and a core may be busy with other work), so a fixed share left one
-        // thread finishing alone. A chunk's result does not depend on which
-        // thread solves it.
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let (next, chunks, solve) = (&next, &chunks, &solve);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(move || {
-                        std::iter::from_fn(|| chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)))
-                            .map(|c| solve(c))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
-    };
+    // Chunks differ in cost (and a core may be busy with other work): each
+    // thread claims the next unsolved one. A chunk's result does not depend on
+    // which thread solves it.
+    let solved = crate::par::claim_each(threads, chunks.len(), Vec::new, |acc: &mut Vec<(usize, RankSet)>, k| {
+        acc.extend(solve(chunks[k]));
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
     let mut out = vec![
         RankSet {
             c: 0.0,

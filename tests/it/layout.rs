@@ -9,7 +9,7 @@ use std::path::Path;
 /// then the wiring on top.
 const LAYERS: &[&[&str]] = &[
     &["error"],
-    &["num", "cell", "files"],
+    &["num", "cell", "files", "par"],
     &["input"],
     &["rules"],
     &["judge"],
