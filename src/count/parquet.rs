@@ -861,17 +861,32 @@ impl Batch {
     }
 }
 
+/// One piece of the file as it is decoded: rows `start..start + rows` (0-based,
+/// file-wide) of the row group whose rows are `group..group + group_rows`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Slice {
+    start: usize,
+    rows: usize,
+    group: usize,
+    group_rows: usize,
+}
+
 /// The file's rows as the slices they are decoded in: each row group cut into
-/// pieces of at most [`SLICE_ROWS`] rows (empty groups give none).
-fn slices(meta: &FileMetadataRef) -> Vec<(usize, usize)> {
+/// pieces of at most `most` rows ([`SLICE_ROWS`]; empty groups give none).
+fn slices(meta: &FileMetadataRef, most: usize) -> Vec<Slice> {
     let mut out = Vec::new();
     let mut start: usize = 0;
     for rg in &meta.row_groups {
         let end = start.saturating_add(rg.num_rows());
         let mut s = start;
         while s < end {
-            let n = (end - s).min(SLICE_ROWS);
-            out.push((s, n));
+            let n = (end - s).min(most.max(1));
+            out.push(Slice {
+                start: s,
+                rows: n,
+                group: start,
+                group_rows: end - start,
+            });
             s += n;
         }
         start = end;
@@ -879,37 +894,153 @@ fn slices(meta: &FileMetadataRef) -> Vec<(usize, usize)> {
     out
 }
 
-/// Decodes the [`slices`] of `path` (columns `projection`) in file order on
-/// `decoders` new threads of `scope` (slice k on thread k mod `decoders`), each
-/// handed over, in file order, as soon as the receiver takes it (so each thread
-/// decodes one slice ahead of the one being worked on). Stops after the first
-/// failure (handed over as the file's error text) or when the receiver is
-/// dropped.
+/// Most bytes the integer columns of one row group may take decoded, for them to
+/// be decoded once for the whole row group (see [`Projection`]).
+const WHOLE_BYTES: usize = 64 << 20;
+
+/// The columns to decode, split by how they are decoded when a row group is
+/// read in several [slices](slices).
+///
+/// polars decodes a slice of a row group page by page and skips only the pages
+/// wholly before it, so a column chunk held in one page (as a writer makes of a
+/// dictionary-encoded column of small codes: a million Int8 cells in 400 KB) is
+/// decompressed and decoded in full once per slice — four times over for a row
+/// group of 2²⁰ rows. The integer columns (the item codes, as a rule) are
+/// therefore decoded once per row group, when that takes at most
+/// [`WHOLE_BYTES`], and each slice takes its rows of them; the text columns,
+/// whose views are what a decoded row group is mostly made of, stay sliced.
+struct Projection {
+    /// Every column (sorted indices), for a row group read in one piece.
+    all: Vec<usize>,
+    /// The columns read slice by slice when the rest is read whole.
+    sliced: Vec<usize>,
+    /// The integer columns, and the bytes a row of them takes decoded.
+    whole: Vec<usize>,
+    whole_row_bytes: usize,
+}
+
+impl Projection {
+    /// The split of `columns` (indices into `schema`).
+    fn new(schema: &polars::prelude::ArrowSchema, columns: &[usize]) -> Projection {
+        use polars_arrow::datatypes::ArrowDataType as A;
+        let mut all = columns.to_vec();
+        all.sort_unstable();
+        let (mut sliced, mut whole, mut whole_row_bytes) = (Vec::new(), Vec::new(), 0);
+        for &k in &all {
+            let width = match schema.get_at_index(k).map(|(_, f)| f.dtype()) {
+                Some(A::Int8 | A::UInt8) => 1,
+                Some(A::Int16 | A::UInt16) => 2,
+                Some(A::Int32 | A::UInt32) => 4,
+                Some(A::Int64 | A::UInt64) => 8,
+                _ => 0,
+            };
+            if width == 0 {
+                sliced.push(k);
+            } else {
+                whole.push(k);
+                // The value and its validity bit, rounded up to a byte.
+                whole_row_bytes += width + 1;
+            }
+        }
+        Projection {
+            all,
+            sliced,
+            whole,
+            whole_row_bytes,
+        }
+    }
+
+    /// Whether the integer columns of `s`'s row group are decoded whole.
+    fn whole_group(&self, s: &Slice) -> bool {
+        !self.whole.is_empty()
+            && s.rows < s.group_rows
+            && s.group_rows.saturating_mul(self.whole_row_bytes) <= WHOLE_BYTES
+    }
+}
+
+/// Decodes the [`slices`] of `path` (at most `slice_rows` rows each; the columns of `projection`) in file order
+/// on `decoders` new threads of `scope` (slice k on thread k mod `decoders`),
+/// each handed over, in file order, as soon as the receiver takes it (so each
+/// thread decodes one slice ahead of the one being worked on). Stops after the
+/// first failure (handed over as the file's error text) or when the receiver
+/// is dropped.
+///
+/// With one decoder, the integer columns of a row group read in several slices
+/// are decoded whole ([`Projection`]) on one more thread, a row group ahead, so
+/// that the first slice of a row group does not wait for them.
 fn decode_ahead<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     path: &'scope Path,
     meta: &'scope FileMetadataRef,
-    projection: &'scope [usize],
+    projection: &'scope Projection,
     strategy: ParallelStrategy,
     decoders: usize,
+    slice_rows: usize,
 ) -> impl Iterator<Item = std::result::Result<Batch, String>> + 'scope {
     let decoders = decoders.max(1);
-    let all = slices(meta);
+    let all = slices(meta, slice_rows);
+    let read = move |columns: &[usize], start: usize, rows: usize| -> std::result::Result<DataFrame, String> {
+        let f = File::open(path).map_err(|e| e.to_string())?;
+        let mut r = ParquetReader::new(f)
+            .with_projection(Some(columns.to_vec()))
+            .with_slice(Some((start, rows)))
+            .read_parallel(strategy);
+        r.set_metadata(meta.clone());
+        caught(|| r.finish())?.map_err(|e| e.to_string())
+    };
+    let whole_groups = decoders == 1 && all.iter().any(|s| projection.whole_group(s));
+    // The integer columns of each row group decoded whole, in file order.
+    let mut wholes = whole_groups.then(|| {
+        let (tx, rx) = mpsc::sync_channel::<std::result::Result<DataFrame, String>>(0);
+        let mut groups: Vec<Slice> = all.iter().filter(|s| projection.whole_group(s)).copied().collect();
+        groups.dedup_by_key(|s| s.group);
+        scope.spawn(move || {
+            for g in groups {
+                let df = read(&projection.whole, g.group, g.group_rows);
+                let failed = df.is_err();
+                if tx.send(df).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        rx
+    });
     let receivers: Vec<mpsc::Receiver<std::result::Result<Batch, String>>> = (0..decoders)
         .map(|t| {
             let (tx, rx) = mpsc::sync_channel(0);
-            let mine: Vec<(usize, usize)> = all.iter().skip(t).step_by(decoders).copied().collect();
+            let mine: Vec<Slice> = all.iter().skip(t).step_by(decoders).copied().collect();
+            // Only with one decoder (`whole_groups`): its thread takes the channel.
+            let wholes = wholes.take();
             scope.spawn(move || {
-                for slice in mine {
+                // The integer columns of the row group being sliced: (its first row, them).
+                let mut whole: Option<(usize, DataFrame)> = None;
+                for s in mine {
                     let b = (|| {
-                        let f = File::open(path).map_err(|e| e.to_string())?;
-                        let mut r = ParquetReader::new(f)
-                            .with_projection(Some(projection.to_vec()))
-                            .with_slice(Some(slice))
-                            .read_parallel(strategy);
-                        r.set_metadata(meta.clone());
-                        let df = caught(|| r.finish())?.map_err(|e| e.to_string())?;
-                        Batch::new(df)
+                        let Some(wholes) = wholes.as_ref().filter(|_| projection.whole_group(&s)) else {
+                            return Batch::new(read(&projection.all, s.start, s.rows)?);
+                        };
+                        if whole.as_ref().is_none_or(|w| w.0 != s.group) {
+                            whole = None; // the previous row group's, freed first
+                            let df = wholes
+                                .recv()
+                                .map_err(|_| "the integer columns were not decoded".to_string())??;
+                            whole = Some((s.group, df));
+                        }
+                        let ints = whole.as_ref().map(|w| w.1.slice((s.start - s.group) as i64, s.rows));
+                        let ints = ints.ok_or("no integer columns")?;
+                        if projection.sliced.is_empty() {
+                            return Batch::new(ints);
+                        }
+                        let df = read(&projection.sliced, s.start, s.rows)?;
+                        if df.height() != ints.height() {
+                            return Err(format!(
+                                "a slice of {} rows gave {} rows of text columns and {} of integer columns",
+                                s.rows,
+                                df.height(),
+                                ints.height()
+                            ));
+                        }
+                        Batch::new(df.hstack(ints.columns()).map_err(|e| e.to_string())?)
                     })();
                     let failed = b.is_err();
                     if tx.send(b).is_err() || failed {
@@ -960,6 +1091,7 @@ pub fn read_parquet(
     let mut rows = 0u64;
     let mut judge = Judge::new(validator, &cols);
     let n_items = cols.items.len();
+    let projection = Projection::new(&schema, &cols.projection);
     std::thread::scope(|scope| -> Result<()> {
         // Judged rows go to a third thread that tallies them, in file order (the
         // moments are float sums: their order is fixed, so are their bits), while
@@ -986,7 +1118,15 @@ pub fn read_parquet(
         };
         // Row groups are decoded one ahead on a second thread and judged here, in
         // file order.
-        let rx = decode_ahead(scope, path, &meta, &cols.projection, ParallelStrategy::RowGroups, 1);
+        let rx = decode_ahead(
+            scope,
+            path,
+            &meta,
+            &projection,
+            ParallelStrategy::RowGroups,
+            1,
+            SLICE_ROWS,
+        );
         for batch in rx {
             let batch = batch.map_err(|e| pl_error(path, e))?;
             judge.batch(&batch, rows, file, &mut pipe, rejects);
@@ -1046,18 +1186,18 @@ pub(crate) fn repeated_keys(
         let cols = columns(path, &schema, validator).ok()?;
         check_footer(path, &meta).ok()?;
         let [bid, uid, rid] = [0, 1, 2].map(|k| &cols.fixed[k]);
-        let mut projection: Vec<usize> = schema
+        let projection: Vec<usize> = schema
             .iter_names()
             .enumerate()
             .filter(|(_, n)| [bid, uid, rid].iter().any(|c| c.as_str() == n.as_str()))
             .map(|(k, _)| k)
             .collect();
-        projection.sort_unstable();
+        let projection = Projection::new(&schema, &projection);
         // Slices are decoded on two more threads, each one ahead, while this one
         // hashes: decoding the id columns is most of this pass's work (with one
         // decoding thread a core stood half idle).
         let done = std::thread::scope(|scope| {
-            let rx = decode_ahead(scope, path, &meta, &projection, ParallelStrategy::None, 2);
+            let rx = decode_ahead(scope, path, &meta, &projection, ParallelStrategy::None, 2, SLICE_ROWS);
             for batch in rx {
                 let batch = batch.ok()?;
                 let [b, u, rc] = [bid, uid, rid].map(|c| batch.col(c));
@@ -1484,6 +1624,78 @@ mod tests {
         assert!(e.contains("268435457 bytes uncompressed, more than the 256 MiB"), "{e}");
         assert!(check(i32::MAX as u64, None).is_err());
         assert!(check(i32::MAX as u64, Some(8)).is_err());
+    }
+
+    /// A row group read in slices: its integer columns are decoded once for the
+    /// row group and each slice takes its rows of them, its text columns slice
+    /// by slice; the batches hold the file's cells in order either way. Ten rows
+    /// in two row groups of 5, slices of 3: batches of 3, 2, 3 and 2 rows.
+    #[test]
+    fn a_row_group_read_in_slices_takes_its_integer_columns_whole() {
+        use polars::prelude::{NamedFrom, ParquetWriter, Series};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("b.parquet");
+        let ids: Vec<String> = (0..10).map(|k| format!("B{k}")).collect();
+        let codes: Vec<Option<i8>> = (0..10).map(|k| (k % 4 != 3).then_some(k as i8 - 2)).collect();
+        let wide: Vec<i32> = (0..10).map(|k| 1000 * k).collect();
+        let mut df = DataFrame::new(
+            10,
+            vec![
+                Series::new("id".into(), &ids).into_column(),
+                Series::new("x".into(), &codes).into_column(),
+                Series::new("y".into(), &wide).into_column(),
+            ],
+        )
+        .expect("frame");
+        ParquetWriter::new(File::create(&path).expect("create"))
+            .with_row_group_size(Some(5))
+            .finish(&mut df)
+            .expect("write");
+        let mut reader = ParquetReader::new(File::open(&path).expect("open"));
+        let meta: FileMetadataRef = reader.get_metadata().expect("meta").clone();
+        let schema = reader.schema().expect("schema");
+        let projection = Projection::new(&schema, &[2, 0, 1]);
+        assert_eq!(
+            (projection.all.as_slice(), projection.sliced.as_slice()),
+            (&[0, 1, 2][..], &[0][..])
+        );
+        // x: Int8 (1 + 1 bytes a row), y: Int32 (4 + 1).
+        assert_eq!(
+            (projection.whole.as_slice(), projection.whole_row_bytes),
+            (&[1, 2][..], 7)
+        );
+        let cells = |decoders: usize| -> (Vec<usize>, Vec<String>) {
+            std::thread::scope(|scope| {
+                let (mut heights, mut cells) = (Vec::new(), Vec::new());
+                let mut buf = itoa::Buffer::new();
+                for batch in decode_ahead(scope, &path, &meta, &projection, ParallelStrategy::None, decoders, 3) {
+                    let batch = batch.expect("batch");
+                    heights.push(batch.df.height());
+                    for r in 0..batch.df.height() {
+                        let row: Vec<String> = ["id", "x", "y"]
+                            .iter()
+                            .map(|c| batch.col(c).text(r, &mut buf).to_string())
+                            .collect();
+                        cells.push(row.join(","));
+                    }
+                }
+                (heights, cells)
+            })
+        };
+        let want: Vec<String> = (0..10)
+            .map(|k| {
+                let x = codes[k].map_or(String::new(), |v| v.to_string());
+                format!("B{k},{x},{}", 1000 * k)
+            })
+            .collect();
+        assert!(projection.whole_group(&slices(&meta, 3)[0]));
+        assert_eq!(meta.row_groups.len(), 2);
+        assert_eq!(
+            cells(1),
+            (vec![3, 2, 3, 2], want.clone()),
+            "one decoder: integer columns whole"
+        );
+        assert_eq!(cells(2), (vec![3, 2, 3, 2], want), "two decoders: everything sliced");
     }
 
     #[test]
