@@ -19,6 +19,16 @@ use foldhash::fast::FixedState;
 
 const SEED: u64 = 0x6170_7072_6169_7365; // "appraise"
 
+/// The bits of a 64-bit hash that [`HashFilter`] and
+/// `HashCounter` (of `judge::partitions`) tell apart: its top 40.
+pub(crate) const PREFIX_BITS: u32 = 40;
+
+/// The 40-bit prefix of hash `h` (see [`PREFIX_BITS`]).
+#[inline]
+pub(crate) fn prefix(h: u64) -> u64 {
+    h >> (64 - PREFIX_BITS)
+}
+
 /// The fixed-seed hash of the module's tables (also used by `score::flags`).
 #[inline]
 pub(crate) fn hash(bytes: &[u8]) -> u64 {
@@ -99,58 +109,54 @@ impl StrIndex {
     }
 }
 
-/// A fixed set of 64-bit hashes: an open-addressing table (at most half full)
-/// with a bitmap of their top bits in front, so that most lookups of a hash not
-/// in the set end at the bitmap, and the rest after one or two slots. The
-/// bitmap has about 32 bits per hash (at least 2²⁰ bits, 128 KiB; at most
-/// 2³⁰), so that about one lookup in 32 of a hash outside the set goes on to the
-/// table. Both can be [prefetched](HashFilter::prefetch) rows ahead. (With a
-/// fixed 2²⁰-bit bitmap and a binary search behind it, the million repeated keys
-/// of a run of 10⁸ ballots set most bits, and the searches' cache misses took a
-/// third of the run.)
+/// A fixed set of hash prefixes (the top [`PREFIX_BITS`] bits of a 64-bit
+/// hash, as `HashCounter::repeated` of `judge::partitions` gives them): an
+/// open-addressing table (at most half full) with a bitmap of their top bits in
+/// front, so that most lookups of a hash not in the set end at the bitmap, and
+/// the rest after one or two slots. The bitmap has about 32 bits
+/// per prefix (at least 2²⁰ bits, 128 KiB; at most 2³⁰), so that about one
+/// lookup in 32 of a hash outside the set goes on to the table. Both can be
+/// [prefetched](HashFilter::prefetch) rows ahead. (With a fixed 2²⁰-bit bitmap
+/// and a binary search behind it, the million repeated keys of a run of 10⁸
+/// ballots set most bits, and the searches' cache misses took a third of the
+/// run.)
 #[derive(Clone, Debug)]
 pub(crate) struct HashFilter {
-    /// 0 = empty (the hash 0 is `zero`).
+    /// Prefix + 1; 0 = empty.
     slots: Vec<u64>,
-    zero: bool,
     len: usize,
     bits: Vec<u64>,
-    /// A hash's bit in `bits` is `h >> shift`.
+    /// A prefix's bit in `bits` is `prefix >> shift`.
     shift: u32,
 }
 
 impl HashFilter {
-    /// The set of `hashes`.
+    /// The set of `prefixes` (each below 2^[`PREFIX_BITS`]).
     #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader asks
-    pub(crate) fn new(hashes: Vec<u64>) -> HashFilter {
-        // log2 of the bitmap's size in bits: 32 per hash, within 2^20..=2^30.
-        let k = (hashes.len().max(1).next_power_of_two().trailing_zeros() + 5).clamp(20, 30);
-        let shift = 64 - k;
+    pub(crate) fn new(prefixes: Vec<u64>) -> HashFilter {
+        // log2 of the bitmap's size in bits: 32 per prefix, within 2^20..=2^30.
+        let k = (prefixes.len().max(1).next_power_of_two().trailing_zeros() + 5).clamp(20, 30);
+        let shift = PREFIX_BITS - k;
         let mut f = HashFilter {
-            slots: vec![0; (hashes.len() * 2).next_power_of_two().max(8)],
-            zero: false,
+            slots: vec![0; (prefixes.len() * 2).next_power_of_two().max(8)],
             len: 0,
             bits: vec![0u64; 1 << (k - 6)],
             shift,
         };
         let mask = f.slots.len() - 1;
-        for h in hashes {
-            let b = (h >> shift) as usize;
+        for p in prefixes {
+            let p = p & ((1 << PREFIX_BITS) - 1);
+            let b = (p >> shift) as usize;
             f.bits[b >> 6] |= 1 << (b & 63);
-            if h == 0 {
-                f.len += usize::from(!f.zero);
-                f.zero = true;
-                continue;
-            }
-            let mut s = h as usize & mask;
+            let mut s = p as usize & mask;
             loop {
                 match f.slots[s] {
                     0 => {
-                        f.slots[s] = h;
+                        f.slots[s] = p + 1;
                         f.len += 1;
                         break;
                     }
-                    x if x == h => break,
+                    x if x == p + 1 => break,
                     _ => s = (s + 1) & mask,
                 }
             }
@@ -158,7 +164,7 @@ impl HashFilter {
         f
     }
 
-    /// Hashes in the set.
+    /// Prefixes in the set.
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -167,28 +173,26 @@ impl HashFilter {
     /// first, and returns at once.
     #[inline]
     pub(crate) fn prefetch(&self, h: u64) {
-        let b = (h >> self.shift) as usize;
+        let b = (prefix(h) >> self.shift) as usize;
         if let Some(w) = self.bits.get(b >> 6) {
             prefetch(w);
         }
     }
 
-    /// Whether `h` is in the set.
+    /// Whether the prefix of the hash `h` is in the set.
     #[inline]
     pub(crate) fn contains(&self, h: u64) -> bool {
-        let b = (h >> self.shift) as usize;
+        let p = prefix(h);
+        let b = (p >> self.shift) as usize;
         if self.bits[b >> 6] & (1 << (b & 63)) == 0 {
             return false;
         }
-        if h == 0 {
-            return self.zero;
-        }
         let mask = self.slots.len() - 1;
-        let mut s = h as usize & mask;
+        let mut s = p as usize & mask;
         loop {
             match self.slots[s] {
                 0 => return false,
-                x if x == h => return true,
+                x if x == p + 1 => return true,
                 _ => s = (s + 1) & mask,
             }
         }
@@ -495,30 +499,47 @@ mod tests {
     }
 
     #[test]
-    fn hash_filter_holds_exactly_its_hashes() {
-        // 7 and u64::MAX given twice, 1 << 63 three times: each is in the set once.
-        let f = HashFilter::new(vec![7, u64::MAX, 1 << 63, 7, 1 << 63, u64::MAX, 1 << 63]);
+    fn hash_filter_holds_exactly_its_prefixes() {
+        // Prefixes 7, 2⁴⁰ − 1 and 2³⁹ given 2, 2 and 3 times: each is in the set
+        // once; a hash is in it when its top 40 bits are one of them, whatever
+        // its low 24 bits.
+        let top = 1u64 << 39;
+        let max = (1u64 << 40) - 1;
+        let f = HashFilter::new(vec![7, max, top, 7, top, max, top]);
         assert_eq!(f.len(), 3);
-        for h in [7, u64::MAX, 1 << 63] {
+        let hash = |p: u64, low: u64| (p << 24) | low;
+        for h in [hash(7, 0), hash(7, 0xff_ffff), u64::MAX, 1 << 63, hash(top, 12_345)] {
             assert!(f.contains(h), "{h}");
         }
-        for h in [0, 5, 9, 8, (1 << 63) + 1] {
+        for h in [
+            0,
+            0xff_ffff,
+            hash(5, 0),
+            hash(8, 0),
+            hash(top + 1, 0),
+            hash(6, 0xff_ffff),
+        ] {
             assert!(!f.contains(h), "{h}");
         }
         assert!(!HashFilter::new(Vec::new()).contains(0));
-        // Sizes: 7 hashes given → 8 → 2^3 · 32 = 2^8 bits, raised to 2^20 (2^14
-        // words), and 2 · 7 = 14 → 16 slots; 2^21 hashes → 2^26 bits (2^20
-        // words) and 2^22 slots. 0 is a hash like any other.
-        assert_eq!((f.bits.len(), f.shift, f.slots.len()), (1 << 14, 44, 16));
-        let big = HashFilter::new((0..1u64 << 21).map(|h| h.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect());
+        assert!(
+            HashFilter::new(vec![0]).contains(0xff_ffff),
+            "the prefix 0 is a prefix like any other"
+        );
+        // Sizes: 7 prefixes given → 8 → 2^3 · 32 = 2^8 bits, raised to 2^20 (2^14
+        // words, shift 40 − 20 = 20), and 2 · 7 = 14 → 16 slots; 2^21 prefixes →
+        // 2^26 bits (2^20 words, shift 14) and 2^22 slots.
+        assert_eq!((f.bits.len(), f.shift, f.slots.len()), (1 << 14, 20, 16));
+        let spread = |k: u64| prefix(k.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let big = HashFilter::new((0..1u64 << 21).map(spread).collect());
         assert_eq!(
             (big.bits.len(), big.shift, big.slots.len(), big.len()),
-            (1 << 20, 38, 1 << 22, 1 << 21)
+            (1 << 20, 14, 1 << 22, 1 << 21)
         );
-        assert!(big.contains(5u64.wrapping_mul(0x9e37_79b9_7f4a_7c15)) && big.contains(0) && !big.contains(5));
-        for h in 1..100_000u64 {
-            assert!(big.contains(h.wrapping_mul(0x9e37_79b9_7f4a_7c15)));
-            assert!(!big.contains(h.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 1));
+        assert!(big.contains(hash(spread(5), 77)) && big.contains(3) && !big.contains(hash(spread(5) ^ 1, 0)));
+        for k in 1..100_000u64 {
+            assert!(big.contains(hash(spread(k), k & 0xff_ffff)));
+            assert!(!big.contains(hash(spread(k) ^ 1, 0)));
         }
     }
 
