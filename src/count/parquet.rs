@@ -1019,6 +1019,13 @@ fn decode_ahead<'scope>(
                         let Some(wholes) = wholes.as_ref().filter(|_| projection.whole_group(&s)) else {
                             return Batch::new(read(&projection.all, s.start, s.rows)?);
                         };
+                        // The text columns first: the row group's integer
+                        // columns are decoded meanwhile on their own thread.
+                        let text = if projection.sliced.is_empty() {
+                            None
+                        } else {
+                            Some(read(&projection.sliced, s.start, s.rows)?)
+                        };
                         if whole.as_ref().is_none_or(|w| w.0 != s.group) {
                             whole = None; // the previous row group's, freed first
                             let df = wholes
@@ -1028,10 +1035,9 @@ fn decode_ahead<'scope>(
                         }
                         let ints = whole.as_ref().map(|w| w.1.slice((s.start - s.group) as i64, s.rows));
                         let ints = ints.ok_or("no integer columns")?;
-                        if projection.sliced.is_empty() {
+                        let Some(df) = text else {
                             return Batch::new(ints);
-                        }
-                        let df = read(&projection.sliced, s.start, s.rows)?;
+                        };
                         if df.height() != ints.height() {
                             return Err(format!(
                                 "a slice of {} rows gave {} rows of text columns and {} of integer columns",
