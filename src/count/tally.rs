@@ -701,6 +701,15 @@ pub(crate) struct Sliced {
     /// Ballots buffered per cell, and which of them scored every item.
     fill: Vec<u8>,
     complete: Vec<u64>,
+    /// Groups of the layout, and `group_bits[cell * groups + group]`: which of a
+    /// cell's buffered ballots are of each group, when a cell mixes groups
+    /// (pooled moments of several groups; else empty). The option counts of
+    /// a (unit, group) are the population counts of the cell's words (masked
+    /// by the group's bits) at each flush: one bit per ballot instead of an
+    /// increment per item, which chained through memory when consecutive
+    /// ballots of a unit chose alike.
+    groups: usize,
+    group_bits: Vec<u64>,
 }
 
 #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // only the Parquet reader feeds the bit-sliced path
@@ -717,7 +726,10 @@ impl Sliced {
             .slot_scores
             .iter()
             .all(|s| s.is_nan() || (s.fract() == 0.0 && s.abs() <= 1000.0));
-        if !whole || layout.offsets.len() != layout.items + 1 {
+        // A cell is a unit (pooled) or a (unit, group) (weighted): the option
+        // counts are read off its words at each flush.
+        let cells_ok = layout.moment_groups == 1 || layout.moment_groups == layout.groups;
+        if !whole || !cells_ok || layout.offsets.len() != layout.items + 1 {
             return None;
         }
         let cells = layout.units.checked_mul(layout.moment_groups)?;
@@ -748,6 +760,12 @@ impl Sliced {
             bits: vec![0; words],
             fill: vec![0; cells],
             complete: vec![0; cells],
+            groups: layout.groups,
+            group_bits: if layout.moment_groups == 1 && layout.groups > 1 {
+                vec![0; cells.checked_mul(layout.groups)?]
+            } else {
+                Vec::new()
+            },
         })
     }
 
@@ -760,14 +778,14 @@ impl Sliced {
         let n = self.fill[cell];
         let bit = 1u64 << n;
         let words = &mut self.bits[cell * self.slots..(cell + 1) * self.slots];
-        let base = (unit * l.groups + group) * l.slots;
-        let counts = &mut tally.counts[base..base + l.slots];
         let mut complete = true;
         for ((&c, &first), &last) in codes.iter().zip(&self.first).zip(&self.last) {
             let slot = first + (c as usize).min(last);
-            counts[slot] += 1;
             words[slot] |= bit;
             complete &= self.is_scored[slot];
+        }
+        if let Some(g) = self.group_bits.get_mut(cell * self.groups + group) {
+            *g |= bit;
         }
         // Straight-lining: every item (at least three) answered with the same
         // scored option.
@@ -854,6 +872,28 @@ impl Sliced {
         let fill = u32::from(self.fill[cell]);
         let full = if fill >= 64 { u64::MAX } else { (1u64 << fill) - 1 };
         let words = &self.bits[cell * self.slots..(cell + 1) * self.slots];
+        // The option counts of the buffered ballots, per (unit, group).
+        let count = |counts: &mut [u64], mask: u64| {
+            for (c, &w) in counts.iter_mut().zip(words) {
+                *c += u64::from((w & mask).count_ones());
+            }
+        };
+        let s = self.slots;
+        if self.group_bits.is_empty() {
+            // A cell is one (unit, group): unit·moment_groups + group, or a unit
+            // of the only group.
+            count(&mut tally.counts[cell * s..(cell + 1) * s], u64::MAX);
+        } else {
+            let bits = &mut self.group_bits[cell * self.groups..(cell + 1) * self.groups];
+            for (g, m) in bits.iter_mut().enumerate() {
+                if *m != 0 {
+                    let base = (cell * self.groups + g) * s;
+                    count(&mut tally.counts[base..base + s], *m);
+                    *m = 0;
+                }
+            }
+        }
+        let l = &tally.layout;
         let pop = |x: u64| f64::from(x.count_ones());
         let scored = &self.weighted;
         // Answered (scored) mask per item: every scored slot, 0 included.
@@ -1261,6 +1301,18 @@ mod tests {
         weighted.moment_groups = 2;
         let (plain, sliced) = both_ways(&ballots, weighted);
         assert_eq!(plain, sliced);
+        // One group: a cell is a unit of that group (its counts, read off the
+        // words without a group mask, equal the plain ones too).
+        let mut one = layout();
+        one.groups = 1;
+        let only: Vec<(usize, usize, Vec<u8>)> = ballots.iter().map(|(u, _, c)| (*u, 0, c.clone())).collect();
+        let (plain, sliced) = both_ways(&only, one);
+        assert_eq!(plain, sliced);
+        assert_eq!(plain.counts.iter().sum::<u64>(), 1000 * 2, "two items a ballot");
+        // Moment cells that are neither units nor (unit, group)s: not bit-sliced.
+        let mut odd = layout();
+        odd.moment_groups = 3;
+        assert!(Sliced::new(&odd).is_none());
         // Scores that are not whole numbers keep the per-ballot path.
         let mut halves = layout();
         halves.slot_scores[1] = 50.5;
