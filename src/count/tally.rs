@@ -701,14 +701,12 @@ pub(crate) struct Sliced {
     /// Ballots buffered per cell, and which of them scored every item.
     fill: Vec<u8>,
     complete: Vec<u64>,
-    /// Groups of the layout, and `group_bits[cell * groups + group]`: which of a
-    /// cell's buffered ballots are of each group, when a cell mixes groups
-    /// (pooled moments of several groups; else empty). The option counts of
-    /// a (unit, group) are the population counts of the cell's words (masked
-    /// by the group's bits) at each flush: one bit per ballot instead of an
-    /// increment per item, which chained through memory when consecutive
-    /// ballots of a unit chose alike.
-    groups: usize,
+    /// `group_bits[cell * groups + group]`: which of a cell's buffered ballots
+    /// are of each group, when a cell mixes groups (pooled moments of several
+    /// groups; else empty). The option counts of a (unit, group) are the
+    /// population counts of the cell's words (masked by the group's bits) at
+    /// each flush: one bit per ballot instead of an increment per item, which
+    /// chained through memory when consecutive ballots of a unit chose alike.
     group_bits: Vec<u64>,
 }
 
@@ -760,7 +758,6 @@ impl Sliced {
             bits: vec![0; words],
             fill: vec![0; cells],
             complete: vec![0; cells],
-            groups: layout.groups,
             group_bits: if layout.moment_groups == 1 && layout.groups > 1 {
                 vec![0; cells.checked_mul(layout.groups)?]
             } else {
@@ -784,7 +781,7 @@ impl Sliced {
             words[slot] |= bit;
             complete &= self.is_scored[slot];
         }
-        if let Some(g) = self.group_bits.get_mut(cell * self.groups + group) {
+        if let Some(g) = self.group_bits.get_mut(cell * l.groups + group) {
             *g |= bit;
         }
         // Straight-lining: every item (at least three) answered with the same
@@ -884,10 +881,11 @@ impl Sliced {
             // of the only group.
             count(&mut tally.counts[cell * s..(cell + 1) * s], u64::MAX);
         } else {
-            let bits = &mut self.group_bits[cell * self.groups..(cell + 1) * self.groups];
+            let groups = tally.layout.groups;
+            let bits = &mut self.group_bits[cell * groups..(cell + 1) * groups];
             for (g, m) in bits.iter_mut().enumerate() {
                 if *m != 0 {
-                    let base = (cell * self.groups + g) * s;
+                    let base = (cell * groups + g) * s;
                     count(&mut tally.counts[base..base + s], *m);
                     *m = 0;
                 }

@@ -227,28 +227,14 @@ impl HashCounter {
         const AGAIN: u64 = 1 << 40;
         let mut table: Vec<u64> = Vec::new();
         let mut out = Vec::new();
-        let share = |v: u32| (v >> (32 - SUBS.trailing_zeros())) as usize;
         for p in 0..PARTS {
             self.parts.read(p, &mut buf)?;
             let values = || {
                 buf.chunks_exact(4)
                     .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             };
-            let mut starts = [0usize; SUBS + 1];
-            for v in values() {
-                starts[share(v) + 1] += 1;
-            }
-            for k in 0..SUBS {
-                starts[k + 1] += starts[k];
-            }
-            spread.clear();
-            spread.resize(starts[SUBS], 0);
-            let mut next = starts;
-            for v in values() {
-                let k = share(v);
-                spread[next[k]] = v;
-                next[k] += 1;
-            }
+            // The value is bits 24..56 of the hash: put back, it has its share.
+            let starts = by_share(values, |&v| sub_of(u64::from(v) << (64 - PREFIX_BITS)), &mut spread);
             let high = (p as u64) << (PREFIX_BITS - 8);
             for k in 0..SUBS {
                 let vals = &spread[starts[k]..starts[k + 1]];
@@ -417,27 +403,15 @@ impl RaterLog {
         };
         // (hash, record offset) of every record, then in order of their share.
         let mut recs: Vec<(u64, u64)> = Vec::with_capacity(buf.len() / 8);
-        let mut per_sub = [0usize; SUBS];
         let mut at = 0;
         while at < buf.len() {
             let (len, start) = crate::judge::keys::record(buf, at);
             let end = start.saturating_add(len).min(buf.len());
-            let h = crate::judge::keys::hash(&buf[start..end]);
-            per_sub[sub_of(h)] += 1;
-            recs.push((h, at as u64));
+            recs.push((crate::judge::keys::hash(&buf[start..end]), at as u64));
             at = end;
         }
-        let mut starts = [0usize; SUBS + 1];
-        for k in 0..SUBS {
-            starts[k + 1] = starts[k] + per_sub[k];
-        }
-        let mut spread = vec![(0u64, 0u64); recs.len()];
-        let mut next = starts;
-        for &r in &recs {
-            let k = sub_of(r.0);
-            spread[next[k]] = r;
-            next[k] += 1;
-        }
+        let mut spread = Vec::new();
+        let starts = by_share(|| recs.iter().copied(), |r| sub_of(r.0), &mut spread);
         drop(recs);
         // Slot: (hash, record offset, count); count 0 = empty.
         let mut table: Vec<(u64, u64, u64)> = Vec::new();
@@ -477,6 +451,34 @@ const SUBS: usize = 32;
 #[inline]
 fn sub_of(h: u64) -> usize {
     (h >> 51) as usize & (SUBS - 1)
+}
+
+/// Puts what `items` yields (called twice) into `out` share by share, a
+/// counting sort on `share` (below [`SUBS`]): share k is
+/// `out[starts[k]..starts[k + 1]]` for the `starts` returned. Both counts of
+/// repeats ([`HashCounter::repeated`], [`RaterLog`]) split a partition this way,
+/// so that each share's table stays in cache.
+fn by_share<T: Copy + Default, I: Iterator<Item = T>>(
+    items: impl Fn() -> I,
+    share: impl Fn(&T) -> usize,
+    out: &mut Vec<T>,
+) -> [usize; SUBS + 1] {
+    let mut starts = [0usize; SUBS + 1];
+    for t in items() {
+        starts[share(&t) + 1] += 1;
+    }
+    for k in 0..SUBS {
+        starts[k + 1] += starts[k];
+    }
+    out.clear();
+    out.resize(starts[SUBS], T::default());
+    let mut next = starts;
+    for t in items() {
+        let k = share(&t);
+        out[next[k]] = t;
+        next[k] += 1;
+    }
+    starts
 }
 
 #[cfg(test)]
